@@ -1,0 +1,32 @@
+//! The log-mel front end of the paper (III-A), pinned to librosa's conventions.
+//!
+//! signal (22,050 Hz mono) → peak normalisation → centred STFT (Hann, n_fft 1024, hop 512)
+//! → magnitude → 128 Slaney mel bands (0 to 11,025 Hz) → ln(mel + ε) → 1-s windows.
+mod logmel;
+mod mel;
+mod normalize;
+mod params;
+mod windows;
+
+pub use logmel::LogMel;
+pub use mel::{hz_to_mel, mel_filterbank, mel_to_hz, MelFilter};
+pub use normalize::peak_normalize;
+pub use params::{FrontEndParams, WindowParams};
+pub use windows::{window_count, window_starts_seconds, Windows};
+
+use crate::audio::{decode, DecodeOptions, Decoded};
+use crate::Result;
+use ndarray::Array2;
+use symphonia::core::io::MediaSource;
+
+/// Decodes `source` and computes its log-mel spectrogram (frames × mel bands).
+pub fn logmel_of(
+    source: Box<dyn MediaSource>,
+    params: &FrontEndParams,
+    opts: &DecodeOptions,
+) -> Result<(Decoded, Array2<f32>)> {
+    let mut decoded = decode(source, params.sample_rate, opts)?;
+    peak_normalize(&mut decoded.samples);
+    let spec = LogMel::new(params)?.compute(&decoded.samples);
+    Ok((decoded, spec))
+}
