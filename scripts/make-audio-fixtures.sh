@@ -28,16 +28,19 @@ ff -f lavfi -i "sine=frequency=440:sample_rate=8000:duration=2" -c:a libmp3lame 
 # 30 s of real music for the benchmarks: real-dev clips concatenated, 44.1 kHz stereo, MP3.
 DEV="$ROOT/../shared/eval/real-dev"
 if [[ -d "$DEV" ]]; then
-  list=$(mktemp)
+  inputs=() filters="" n=0
   for c in jtd__barronk-allgodschildren-drummondrrileyb-1990-8b77c067.wav filosax__Backing_01_Piano_Drums.wav \
            rwc_jazz__4.wav ikala__10161_chorus.wav irmas__cla_cla_0189__2.wav irmas__02_-_And_The_Body_Will_Die-8.wav \
            maestro__MIDI-Unprocessed_Chamber3_MID--AUDIO_10_R3_2018_wav--1.wav \
            medley_solos_db__Medley-solos-DB_validation-3_d07b1fc0-567d-52c2-fef4-239f31c9d40e.wav \
-           filosax__Participant1_01_Sax.wav medleydb_pitch__AClassicEducation_NightOwl_STEM_08.wav; do
-    echo "file '$DEV/$c'" >> "$list"
+           filosax__Participant1_01_Sax.wav medleydb_pitch__AClassicEducation_NightOwl_STEM_08.wav \
+           tinysol__Fl-ord-C4-mf-N-T14d.wav saraga_carnatic__Bhuvini_Dasudane.mp3.mp3; do
+    inputs+=(-i "$DEV/$c")
+    filters+="[$n:a]aresample=44100,aformat=sample_fmts=fltp:channel_layouts=stereo[a$n];"
+    n=$((n + 1))
   done
-  ff -f concat -safe 0 -i "$list" -af "aresample=44100,pan=stereo|c0=c0|c1=c0" -t 30 -ac 2 -ar 44100 \
+  for ((i = 0; i < n; i++)); do filters+="[a$i]"; done
+  ff "${inputs[@]}" -filter_complex "${filters}concat=n=$n:v=0:a=1[out]" -map "[out]" -t 30 \
     -c:a libmp3lame -b:a 128k "$ROOT/bench/audio/real-music-30s.mp3"
-  rm -f "$list"
 fi
 ls -la "$F" "$ROOT/bench/audio"

@@ -1,4 +1,17 @@
-fn main() {
-    let t = tch::Tensor::from_slice(&[1.0f32, 2.0, 3.0]);
-    println!("{}", f64::try_from(t.sum(tch::Kind::Float)).unwrap());
+//! `trainer`: the command line for everything on the training side.
+use clap::Parser;
+
+mod cli;
+mod features;
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,symphonia=off".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match cli::Cli::parse().command {
+        cli::Command::Features(args) => features::run(&args),
+    }
 }

@@ -11,7 +11,7 @@ use symphonia::core::io::{MediaSource, MediaSourceStream, ReadBytes, SeekBuffere
 use symphonia::core::meta::MetadataOptions;
 
 use super::sniff::container_of;
-use super::{downmix_interleaved, StreamResampler};
+use super::{downmix_buffer, StreamResampler};
 use crate::{Error, Result};
 
 /// Lowest source sample rate accepted. Below it there is no music to analyse.
@@ -154,7 +154,6 @@ struct Decoding<'a> {
     channels: usize,
     frames: u64,
     resampler: Option<StreamResampler>,
-    interleaved: Vec<f32>,
     mono: Vec<f32>,
 }
 
@@ -192,7 +191,6 @@ impl<'a> Decoding<'a> {
             channels: 0,
             frames: 0,
             resampler: None,
-            interleaved: Vec::new(),
             mono: Vec::new(),
         };
         if let Some(r) = rate {
@@ -207,7 +205,13 @@ impl<'a> Decoding<'a> {
         if self.limit_seconds.is_finite() {
             self.max_frames = Some((self.limit_seconds * rate as f64).floor().max(0.0) as u64);
         }
-        self.resampler = Some(StreamResampler::new(rate, self.target_rate)?);
+        let mut resampler = StreamResampler::new(rate, self.target_rate)?;
+        if let Some(declared) = self.declared_frames {
+            // Trust the header only as far as the duration limit allows.
+            let cap = self.max_frames.unwrap_or(rate as u64 * 3600);
+            resampler.reserve_for_input(declared.min(cap) as usize);
+        }
+        self.resampler = Some(resampler);
         Ok(())
     }
 
@@ -230,10 +234,11 @@ impl<'a> Decoding<'a> {
             if packet.track_id != self.track_id {
                 continue;
             }
-            let interleaved = &mut self.interleaved;
+            let mono = &mut self.mono;
+            mono.clear();
             let decoded = self.decoder.decode(&packet).map(|buf| {
-                buf.copy_to_vec_interleaved(interleaved);
-                (buf.spec().channels().count(), buf.spec().rate(), buf.frames() as u64)
+                let channels = downmix_buffer(&buf, mono);
+                (channels, buf.spec().rate(), buf.frames() as u64)
             });
             match decoded {
                 Ok((channels, rate, frames)) => {
@@ -259,7 +264,7 @@ impl<'a> Decoding<'a> {
         self.finish(consecutive_errors, &last_error)
     }
 
-    /// Takes the packet just decoded into `self.interleaved`.
+    /// Takes the packet just downmixed into `self.mono`.
     fn accept(&mut self, channels: usize, rate: u32, frames: u64) -> Result<()> {
         if channels == 0 {
             return Err(Error::NoChannels);
@@ -272,8 +277,6 @@ impl<'a> Decoding<'a> {
         if self.max_frames.is_some_and(|m| self.frames > m) {
             return Err(Error::TooLong { limit_seconds: self.limit_seconds });
         }
-        self.mono.clear();
-        downmix_interleaved(&self.interleaved, channels, &mut self.mono);
         match self.resampler.as_mut() {
             Some(r) => r.push(&self.mono),
             None => Err(Error::ZeroSampleRate),

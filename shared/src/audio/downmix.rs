@@ -1,63 +1,101 @@
-//! Mean downmix of interleaved frames, with non-finite samples treated as silence.
+//! Mean downmix of a decoded buffer's channel planes, with non-finite samples treated as silence.
 
-/// Appends the mean of each frame of `interleaved` (of `channels` channels) to `out`.
+use symphonia::core::audio::conv::IntoSample;
+use symphonia::core::audio::sample::Sample;
+use symphonia::core::audio::{Audio, AudioBuffer, GenericAudioBufferRef};
+
+/// Appends the mean over `planes` (one slice per channel, equal lengths) to `out`; returns the
+/// number of channels.
 ///
 /// NaN and infinite samples (possible in float WAV files) count as 0, so one bad sample cannot
 /// poison the peak normalisation of the whole clip.
-pub fn downmix_interleaved(interleaved: &[f32], channels: usize, out: &mut Vec<f32>) {
-    if channels == 0 {
-        return;
+pub fn downmix_planes<'a, S, I>(planes: I, frames: usize, out: &mut Vec<f32>) -> usize
+where
+    S: IntoSample<f32> + Copy + 'a,
+    I: IntoIterator<Item = &'a [S]>,
+{
+    let start = out.len();
+    out.resize(start + frames, 0.0);
+    let acc = &mut out[start..];
+    let mut channels = 0;
+    for plane in planes {
+        channels += 1;
+        for (a, &s) in acc.iter_mut().zip(plane) {
+            let v: f32 = s.into_sample();
+            *a += if v.is_finite() { v } else { 0.0 };
+        }
     }
-    let clean = |x: f32| if x.is_finite() { x } else { 0.0 };
-    if channels == 1 {
-        out.extend(interleaved.iter().map(|&x| clean(x)));
-        return;
+    if channels > 1 {
+        let scale = 1.0 / channels as f32;
+        acc.iter_mut().for_each(|a| *a *= scale);
     }
-    let scale = 1.0 / channels as f32;
-    out.extend(
-        interleaved
-            .chunks_exact(channels)
-            .map(|frame| frame.iter().map(|&x| clean(x)).sum::<f32>() * scale),
-    );
+    channels
+}
+
+fn downmix_typed<S: Sample + IntoSample<f32>>(buf: &AudioBuffer<S>, out: &mut Vec<f32>) -> usize {
+    downmix_planes(buf.iter_planes(), buf.frames(), out)
+}
+
+/// Downmixes a decoded buffer of any sample format; returns its channel count.
+pub fn downmix_buffer(buf: &GenericAudioBufferRef<'_>, out: &mut Vec<f32>) -> usize {
+    match buf {
+        GenericAudioBufferRef::U8(b) => downmix_typed(b, out),
+        GenericAudioBufferRef::U16(b) => downmix_typed(b, out),
+        GenericAudioBufferRef::U24(b) => downmix_typed(b, out),
+        GenericAudioBufferRef::U32(b) => downmix_typed(b, out),
+        GenericAudioBufferRef::S8(b) => downmix_typed(b, out),
+        GenericAudioBufferRef::S16(b) => downmix_typed(b, out),
+        GenericAudioBufferRef::S24(b) => downmix_typed(b, out),
+        GenericAudioBufferRef::S32(b) => downmix_typed(b, out),
+        GenericAudioBufferRef::F32(b) => downmix_typed(b, out),
+        GenericAudioBufferRef::F64(b) => downmix_typed(b, out),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn mix(planes: &[&[f32]]) -> Vec<f32> {
+        let mut out = vec![];
+        let frames = planes.first().map_or(0, |p| p.len());
+        downmix_planes(planes.iter().copied(), frames, &mut out);
+        out
+    }
+
     #[test]
     fn mono_is_copied() {
-        let mut out = vec![];
-        downmix_interleaved(&[0.5, -0.25], 1, &mut out);
-        assert_eq!(out, vec![0.5, -0.25]);
+        assert_eq!(mix(&[&[0.5, -0.25]]), vec![0.5, -0.25]);
     }
 
     #[test]
     fn stereo_is_the_mean() {
-        let mut out = vec![];
-        downmix_interleaved(&[1.0, 0.0, 0.5, -0.5, -1.0, -1.0], 2, &mut out);
-        assert_eq!(out, vec![0.5, 0.0, -1.0]);
+        assert_eq!(mix(&[&[1.0, 0.5, -1.0], &[0.0, -0.5, -1.0]]), vec![0.5, 0.0, -1.0]);
     }
 
     #[test]
     fn many_channels_are_averaged() {
-        let frame: Vec<f32> = (0..64).map(|c| c as f32).collect();
-        let mut out = vec![];
-        downmix_interleaved(&frame, 64, &mut out);
-        assert_eq!(out, vec![31.5]);
+        let planes: Vec<Vec<f32>> = (0..64).map(|c| vec![c as f32]).collect();
+        let refs: Vec<&[f32]> = planes.iter().map(|p| p.as_slice()).collect();
+        assert_eq!(mix(&refs), vec![31.5]);
     }
 
     #[test]
     fn non_finite_samples_count_as_silence() {
-        let mut out = vec![];
-        downmix_interleaved(&[f32::NAN, 1.0, f32::INFINITY, f32::NEG_INFINITY], 2, &mut out);
-        assert_eq!(out, vec![0.5, 0.0]);
+        assert_eq!(mix(&[&[f32::NAN, f32::NEG_INFINITY], &[1.0, f32::INFINITY]]), vec![0.5, 0.0]);
     }
 
     #[test]
-    fn zero_channels_yield_nothing() {
+    fn integer_samples_are_scaled_to_unit_range() {
         let mut out = vec![];
-        downmix_interleaved(&[1.0, 2.0], 0, &mut out);
-        assert!(out.is_empty());
+        downmix_planes([&[i16::MAX, 0, i16::MIN][..]], 3, &mut out);
+        assert!((out[0] - 1.0).abs() < 1e-4 && out[1] == 0.0 && out[2] == -1.0);
+    }
+
+    #[test]
+    fn appends_after_existing_samples() {
+        let mut out = vec![9.0];
+        downmix_planes([&[1.0f32][..], &[3.0][..]], 1, &mut out);
+        assert_eq!(out, vec![9.0, 2.0]);
     }
 }

@@ -8,6 +8,6 @@ mod resample;
 mod sniff;
 
 pub use decode::{decode, decode_file, DecodeOptions, Decoded, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE};
-pub use downmix::downmix_interleaved;
+pub use downmix::{downmix_buffer, downmix_planes};
 pub use resample::StreamResampler;
 pub use sniff::container_of;

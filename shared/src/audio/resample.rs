@@ -1,13 +1,16 @@
 //! Streaming band-limited resampling (rubato's synchronous FFT resampler).
 
 use rubato::audioadapter_buffers::direct::InterleavedSlice;
-use rubato::{Fft, FixedSync, Indexing, Resampler};
+use rubato::{Fft, FixedSync, Indexing, Resampler, WindowFunction};
 
 use crate::{Error, Result};
 
 /// Input frames per resampler call: large enough to amortise the FFTs, small enough that the
 /// pending input stays a few kilobytes.
-const CHUNK: usize = 2048;
+const CHUNK: usize = 4096;
+/// FFT blocks per chunk. Measured on 30 s of 44.1 kHz music (examples/stages.rs): 2 to 4 are
+/// fastest (4.1 ms); 1 and 16 cost 20-45% more. Larger blocks also filter more sharply.
+const SUB_CHUNKS: usize = 4;
 
 /// Resamples a mono stream pushed in pieces of any size; [`finish`](Self::finish) returns the
 /// whole resampled signal, aligned with the input (the resampler's delay trimmed off) and
@@ -34,8 +37,16 @@ impl StreamResampler {
         let inner = if from_rate == to_rate {
             None
         } else {
-            let r = Fft::<f32>::new(from_rate as usize, to_rate as usize, CHUNK, 1, FixedSync::Input)
-                .map_err(resample_error)?;
+            let r = Fft::<f32>::new_custom(
+                from_rate as usize,
+                to_rate as usize,
+                CHUNK,
+                SUB_CHUNKS,
+                1,
+                WindowFunction::BlackmanHarris2,
+                FixedSync::Input,
+            )
+            .map_err(resample_error)?;
             Some(r)
         };
         let (to_trim, scratch) = match &inner {
@@ -56,6 +67,13 @@ impl StreamResampler {
     /// Number of output samples the whole input pushed so far will resample to.
     pub fn expected_output_len(&self) -> usize {
         (self.total_in as f64 * self.ratio).ceil() as usize
+    }
+
+    /// Reserves room for the output of `input_frames` more input samples (avoids regrowing a
+    /// large output vector when the input length is known up front).
+    pub fn reserve_for_input(&mut self, input_frames: usize) {
+        let n = (input_frames as f64 * self.ratio).ceil() as usize + 16;
+        self.out.reserve(n.saturating_sub(self.out.capacity() - self.out.len()));
     }
 
     /// Resampled samples produced so far (the rest is still inside the resampler).

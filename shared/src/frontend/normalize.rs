@@ -3,17 +3,20 @@
 /// Divides by the largest absolute sample so the peak is 1. Silence stays silence: nothing is
 /// divided by zero. Non-finite samples are ignored for the peak and set to 0.
 pub fn peak_normalize(x: &mut [f32]) {
-    let peak = x
-        .iter()
-        .filter(|v| v.is_finite())
-        .fold(0.0f32, |m, v| m.max(v.abs()));
-    if peak == 0.0 {
+    // One branch-free pass (vectorised); NaN never wins `f32::max`, infinity is handled below.
+    let peak = x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    if !peak.is_finite() {
         x.iter_mut().filter(|v| !v.is_finite()).for_each(|v| *v = 0.0);
+        return peak_normalize(x);
+    }
+    if peak == 0.0 {
+        x.iter_mut().for_each(|v| *v = 0.0); // also clears NaN
         return;
     }
     let scale = 1.0 / peak;
-    for v in x.iter_mut() {
-        *v = if v.is_finite() { *v * scale } else { 0.0 };
+    x.iter_mut().for_each(|v| *v *= scale);
+    if x.iter().any(|v| v.is_nan()) {
+        x.iter_mut().filter(|v| v.is_nan()).for_each(|v| *v = 0.0);
     }
 }
 
@@ -39,6 +42,16 @@ mod tests {
     fn empty_is_fine() {
         let mut x: Vec<f32> = vec![];
         peak_normalize(&mut x);
+    }
+
+    #[test]
+    fn nan_only_and_inf_peaks() {
+        let mut x = vec![f32::NAN, f32::NAN];
+        peak_normalize(&mut x);
+        assert_eq!(x, vec![0.0, 0.0]);
+        let mut x = vec![f32::NEG_INFINITY, 0.25, -0.125];
+        peak_normalize(&mut x);
+        assert_eq!(x, vec![0.0, 1.0, -0.5]);
     }
 
     #[test]
