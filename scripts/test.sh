@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs every test of the project on a fresh machine: installs libtorch (CPU) and the reference
+# Python environment on first use (both cached under .cache/), then unit, integration, librosa
+# parity and end-to-end tests of the whole workspace, and prints the totals.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-libtorch.sh
+bash scripts/python-env.sh > /dev/null
+mkdir -p target
+log=target/test-output.txt
+cargo test --workspace --all-targets 2>&1 | tee "$log"
+cargo test --workspace --doc 2>&1 | tee -a "$log"
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed/) p += $(i-1); if ($i ~ /^failed/) f += $(i-1); if ($i ~ /^ignored/) s += $(i-1) } }
+     END { printf "total: %d passed, %d failed, %d skipped\n", p, f, s; exit (f > 0 || p == 0) }' "$log"

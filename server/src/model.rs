@@ -1,0 +1,41 @@
+//! The TorchScript model on its device.
+use std::path::Path;
+
+use tch::{CModule, Device};
+
+use crate::error::ServerError;
+
+pub struct Model {
+    module: CModule,
+    device: Device,
+}
+
+impl Model {
+    pub fn load(dir: &Path, device: Device) -> Result<Self, ServerError> {
+        let path = dir.join("model.pt");
+        std::fs::metadata(&path).map_err(|source| ServerError::ModelMissing { path: path.clone(), source })?;
+        let mut module = CModule::load_on_device(&path, device)
+            .map_err(|source| ServerError::ModelLoad { path: path.clone(), source })?;
+        module.set_eval();
+        Ok(Self { module, device })
+    }
+
+    pub fn device(&self) -> Device {
+        self.device
+    }
+
+    /// Runs one batch of windows (batch × frames × mels) and returns its sigmoids
+    /// (batch × labels).
+    pub fn forward(&self, windows: &tch::Tensor) -> Result<tch::Tensor, ServerError> {
+        tch::no_grad(|| {
+            let input = windows.to_device(self.device).unsqueeze(1);
+            self.module.forward_ts(&[input]).map_err(ServerError::Inference)
+        })
+    }
+
+    /// One forward pass on silence, so the first request does not pay for lazy initialisation.
+    pub fn warm_up(&self, frames: i64, mels: i64) -> Result<Vec<i64>, ServerError> {
+        let silence = tch::Tensor::zeros([1, frames, mels], (tch::Kind::Float, tch::Device::Cpu));
+        Ok(self.forward(&silence)?.size())
+    }
+}
