@@ -31,6 +31,8 @@ pub enum Error {
     InvalidParameters(String),
     #[error("resampling failed: {0}")]
     Resample(String),
+    #[error("model manifest does not match: {0}")]
+    Manifest(String),
 }
 
 impl Error {
@@ -51,6 +53,7 @@ impl Error {
             Error::Io(_) => "io",
             Error::InvalidParameters(_) => "invalid_parameters",
             Error::Resample(_) => "resample",
+            Error::Manifest(_) => "manifest",
         }
     }
 }

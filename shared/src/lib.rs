@@ -2,10 +2,16 @@
 //!
 //! - [`audio`]: decode any supported container/codec, downmix to mono, resample to 22,050 Hz.
 //! - [`frontend`]: peak normalisation, STFT, Slaney mel filterbank, log, and 1-s windows.
+//! - [`labels`], [`aggregate`], [`metrics`]: the label set, S1/S2 aggregation and thresholds,
+//!   precision/recall/F1 and LRAP, shared by the trainer's evaluation and the server.
 //!
 //! No HTTP, no training, no I/O beyond reading the audio being decoded.
+pub mod aggregate;
 pub mod audio;
 mod error;
 pub mod frontend;
+pub mod labels;
+pub mod manifest;
+pub mod metrics;
 
 pub use error::{Error, Result};

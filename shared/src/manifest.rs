@@ -1,0 +1,177 @@
+//! The model directory's `manifest.json` (SPEC §4): what the model expects and how it was made.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::aggregate::Aggregation;
+use crate::frontend::{FrontEndParams, WindowParams};
+use crate::labels::{LABELS, LABEL_NAMES};
+use crate::{Error, Result};
+
+/// Version of the manifest format written by this code.
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Label {
+    pub code: String,
+    pub name: String,
+}
+
+/// How the model was trained and how it scored.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Training {
+    /// The command that produced the model.
+    pub command: String,
+    /// The training data (a path or a description).
+    pub data: String,
+    pub seed: u64,
+    /// Epochs run, and the epoch whose weights were kept.
+    pub epochs: usize,
+    pub best_epoch: usize,
+    pub validation_loss: f64,
+    /// Free-form metrics (validation and test F1, LRAP…), by name.
+    #[serde(default)]
+    pub metrics: BTreeMap<String, f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format_version: u32,
+    /// A short identifier of the model (shown by the API).
+    pub model_id: String,
+    pub labels: Vec<Label>,
+    pub front_end: FrontEndParams,
+    pub window: WindowParams,
+    /// Activation of the network (`tanh`, `relu`, `prelu`, `lrelu:0.33`).
+    pub activation: String,
+    pub aggregation: Aggregation,
+    pub threshold: f32,
+    /// Optional per-label thresholds, by label code; they override `threshold`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_thresholds: Option<BTreeMap<String, f32>>,
+    /// Hex sha256 of `model.pt`.
+    pub model_sha256: String,
+    pub libtorch_version: String,
+    pub training: Training,
+}
+
+/// Hex sha256 of some bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The canonical label list with display names.
+pub fn canonical_labels() -> Vec<Label> {
+    LABELS
+        .iter()
+        .zip(LABEL_NAMES)
+        .map(|(c, n)| Label { code: c.to_string(), name: n.to_string() })
+        .collect()
+}
+
+impl Manifest {
+    /// Checks that this manifest describes `model_bytes` and a model this code can feed:
+    /// the sha256, the label set and order, and the front-end parameters. The error says which.
+    pub fn verify(&self, model_bytes: &[u8], front_end: &FrontEndParams) -> Result<()> {
+        let bad = |m: String| Err(Error::Manifest(m));
+        if self.format_version != FORMAT_VERSION {
+            return bad(format!("format_version {} (this build reads {FORMAT_VERSION})", self.format_version));
+        }
+        let actual = sha256_hex(model_bytes);
+        if actual != self.model_sha256 {
+            return bad(format!("model.pt has sha256 {actual}, the manifest says {}", self.model_sha256));
+        }
+        let codes: Vec<&str> = self.labels.iter().map(|l| l.code.as_str()).collect();
+        if codes.len() != LABELS.len() {
+            return bad(format!("{} labels, expected {}", codes.len(), LABELS.len()));
+        }
+        if codes != LABELS {
+            return bad(format!("labels {} differ from {}", codes.join(" "), LABELS.join(" ")));
+        }
+        if &self.front_end != front_end {
+            return bad(front_end_difference(&self.front_end, front_end));
+        }
+        if self.window.frames == 0 || self.window.hop_frames == 0 {
+            return bad("window frames and hop must be positive".into());
+        }
+        if !(0.0..=1.0).contains(&self.threshold) {
+            return bad(format!("threshold {} outside [0, 1]", self.threshold));
+        }
+        if let Some(ts) = &self.label_thresholds {
+            if let Some(k) = ts.keys().find(|k| !LABELS.contains(&k.as_str())) {
+                return bad(format!("per-label threshold for unknown label {k}"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Names the first front-end field where two parameter sets differ.
+fn front_end_difference(got: &FrontEndParams, want: &FrontEndParams) -> String {
+    let (g, w) = (serde_json::to_value(got), serde_json::to_value(want));
+    if let (Ok(serde_json::Value::Object(g)), Ok(serde_json::Value::Object(w))) = (g, w) {
+        for (k, wv) in &w {
+            if g.get(k) != Some(wv) {
+                return format!("front_end.{k} is {} in the manifest, this server computes {wv}", g.get(k).map_or("missing".into(), |v| v.to_string()));
+            }
+        }
+    }
+    "front-end parameters differ".into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest(bytes: &[u8]) -> Manifest {
+        Manifest {
+            format_version: FORMAT_VERSION,
+            model_id: "test".into(),
+            labels: canonical_labels(),
+            front_end: FrontEndParams::default(),
+            window: WindowParams::default(),
+            activation: "lrelu:0.33".into(),
+            aggregation: Aggregation::S2,
+            threshold: 0.5,
+            label_thresholds: None,
+            model_sha256: sha256_hex(bytes),
+            libtorch_version: "2.11.0".into(),
+            training: Training::default(),
+        }
+    }
+
+    #[test]
+    fn sha256_of_known_input() {
+        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+
+    #[test]
+    fn a_matching_manifest_verifies_and_round_trips() {
+        let m = manifest(b"model");
+        m.verify(b"model", &FrontEndParams::default()).unwrap();
+        let json = serde_json::to_string_pretty(&m).unwrap();
+        assert!(json.contains("\"aggregation\": \"s2\""));
+        assert_eq!(serde_json::from_str::<Manifest>(&json).unwrap(), m);
+    }
+
+    #[test]
+    fn each_mismatch_says_what_differs() {
+        let fe = FrontEndParams::default();
+        let err = |m: &Manifest, bytes: &[u8]| m.verify(bytes, &fe).unwrap_err().to_string();
+        assert!(err(&manifest(b"model"), b"tampered").contains("sha256"));
+        let mut m = manifest(b"m");
+        m.labels.pop();
+        assert!(err(&m, b"m").contains("10 labels, expected 11"));
+        let mut m = manifest(b"m");
+        m.labels.swap(0, 1);
+        assert!(err(&m, b"m").contains("labels cla cel"));
+        let mut m = manifest(b"m");
+        m.front_end.n_mels = 64;
+        assert!(err(&m, b"m").contains("front_end.n_mels is 64"), "{}", err(&m, b"m"));
+        let mut m = manifest(b"m");
+        m.threshold = 1.5;
+        assert!(err(&m, b"m").contains("threshold"));
+    }
+}

@@ -1,0 +1,99 @@
+//! Export: the trained network traced to TorchScript, its weights, and the manifest.
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use shared::frontend::WindowParams;
+use shared::manifest::{sha256_hex, Manifest};
+use tch::nn::{self, ModuleT};
+use tch::{CModule, Kind, Tensor};
+
+use crate::model::ConvNet;
+
+/// File names inside a model directory.
+pub const MODEL_FILE: &str = "model.pt";
+pub const WEIGHTS_FILE: &str = "weights.safetensors";
+pub const MANIFEST_FILE: &str = "manifest.json";
+
+/// Traces `sigmoid(net(x))` for `x` of shape batch × 1 × frames × mels and saves it with the
+/// weights and the manifest (whose `model_sha256` is filled in here) into `dir`.
+///
+/// The VarStore is frozen first: a traced graph must not record gradients. The trace reads no
+/// shape (global pooling is `amax` over the last two axes), so the saved module accepts any
+/// batch size and any number of frames ≥ one window.
+pub fn export(vs: &mut nn::VarStore, net: &ConvNet, mut manifest: Manifest, dir: &Path) -> anyhow::Result<Manifest> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    vs.freeze();
+    let module = trace(net, &manifest.window, manifest.front_end.n_mels as i64, vs.device())?;
+    let model_path = dir.join(MODEL_FILE);
+    module.save(&model_path).with_context(|| format!("saving {}", model_path.display()))?;
+    vs.save(dir.join(WEIGHTS_FILE)).context("saving the weights")?;
+    let bytes = std::fs::read(&model_path)?;
+    manifest.model_sha256 = sha256_hex(&bytes);
+    let manifest_path: PathBuf = dir.join(MANIFEST_FILE);
+    std::fs::write(&manifest_path, serde_json::to_string_pretty(&manifest)? + "\n")
+        .with_context(|| format!("writing {}", manifest_path.display()))?;
+    Ok(manifest)
+}
+
+/// The traced TorchScript module of `net` (sigmoid outputs).
+pub fn trace(net: &ConvNet, window: &WindowParams, mels: i64, device: tch::Device) -> anyhow::Result<CModule> {
+    let example = Tensor::zeros([1, 1, window.frames as i64, mels], (Kind::Float, device));
+    let mut forward = |inputs: &[Tensor]| vec![net.forward_t(&inputs[0], false).sigmoid()];
+    CModule::create_by_tracing("InstrumentConvNet", "forward", &[example], &mut forward)
+        .context("tracing the network")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Activation;
+    use shared::aggregate::Aggregation;
+    use shared::frontend::FrontEndParams;
+    use shared::manifest::{canonical_labels, Training, FORMAT_VERSION};
+    use tch::Device;
+
+    fn manifest() -> Manifest {
+        Manifest {
+            format_version: FORMAT_VERSION,
+            model_id: "export-test".into(),
+            labels: canonical_labels(),
+            front_end: FrontEndParams::default(),
+            window: WindowParams::default(),
+            activation: Activation::default().to_string(),
+            aggregation: Aggregation::S2,
+            threshold: 0.5,
+            label_thresholds: None,
+            model_sha256: String::new(),
+            libtorch_version: "2.11.0".into(),
+            training: Training::default(),
+        }
+    }
+
+    #[test]
+    fn reloaded_torchscript_equals_the_network_for_any_batch_and_length() {
+        tch::manual_seed(7);
+        let mut vs = nn::VarStore::new(Device::Cpu);
+        let net = ConvNet::new(&vs.root(), Activation::default(), 11);
+        let dir = std::env::temp_dir().join(format!("export-test-{}", std::process::id()));
+        let written = export(&mut vs, &net, manifest(), &dir).unwrap();
+
+        let bytes = std::fs::read(dir.join(MODEL_FILE)).unwrap();
+        let on_disk: Manifest =
+            serde_json::from_str(&std::fs::read_to_string(dir.join(MANIFEST_FILE)).unwrap()).unwrap();
+        assert_eq!(on_disk, written);
+        on_disk.verify(&bytes, &FrontEndParams::default()).unwrap();
+        assert!(dir.join(WEIGHTS_FILE).exists());
+
+        let module = CModule::load(dir.join(MODEL_FILE)).unwrap();
+        for batch in [1, 7, 32] {
+            for frames in [43, 86] {
+                let x = Tensor::randn([batch, 1, frames, 128], (Kind::Float, Device::Cpu));
+                let expected = tch::no_grad(|| net.forward_t(&x, false).sigmoid());
+                let got = tch::no_grad(|| module.forward_ts(&[&x]).unwrap());
+                assert_eq!(got.size(), vec![batch, 11]);
+                assert!(got.allclose(&expected, 1e-5, 1e-6, false), "batch {batch}, frames {frames}");
+            }
+        }
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}

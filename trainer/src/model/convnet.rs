@@ -1,0 +1,185 @@
+//! VGG-style ConvNet of Table I: four blocks of two 3×3 convolutions, max-pooling, global
+//! max-pooling, a 1024-unit hidden layer and one sigmoid per label.
+use tch::nn::{self, ModuleT};
+use tch::Tensor;
+
+use super::Activation;
+
+/// Channels of the four convolutional blocks.
+pub const BLOCK_CHANNELS: [i64; 4] = [32, 64, 128, 256];
+/// Units of the hidden fully connected layer.
+pub const FC_UNITS: i64 = 1024;
+
+/// One activation after a convolution or the hidden layer, with its PReLU slopes if any.
+#[derive(Debug)]
+struct Act {
+    kind: Activation,
+    slope: Option<Tensor>,
+}
+
+impl Act {
+    fn new(vs: nn::Path<'_>, kind: Activation, channels: i64) -> Self {
+        let slope = matches!(kind, Activation::Prelu)
+            .then(|| vs.var("prelu", &[channels], nn::Init::Const(0.25)));
+        Self { kind, slope }
+    }
+
+    fn apply(&self, x: &Tensor) -> Tensor {
+        self.kind.apply(x, self.slope.as_ref())
+    }
+}
+
+/// Glorot-uniform (Keras' default) for a layer with the given fan-in and fan-out.
+fn glorot(fan_in: i64, fan_out: i64) -> nn::Init {
+    let bound = (6.0 / (fan_in + fan_out) as f64).sqrt();
+    nn::Init::Uniform { lo: -bound, up: bound }
+}
+
+fn conv3x3(vs: nn::Path<'_>, c_in: i64, c_out: i64) -> nn::Conv2D {
+    let config = nn::ConvConfig {
+        // Padding 2: each convolution grows the map by 2 in each axis, as in Table I.
+        padding: 2,
+        ws_init: glorot(c_in * 9, c_out * 9),
+        bs_init: nn::Init::Const(0.0),
+        ..Default::default()
+    };
+    nn::conv2d(vs, c_in, c_out, 3, config)
+}
+
+fn linear(vs: nn::Path<'_>, n_in: i64, n_out: i64) -> nn::Linear {
+    let config = nn::LinearConfig {
+        ws_init: glorot(n_in, n_out),
+        bs_init: Some(nn::Init::Const(0.0)),
+        bias: true,
+    };
+    nn::linear(vs, n_in, n_out, config)
+}
+
+/// The network. `forward_t` takes `batch × 1 × frames × mels` and returns logits
+/// (`batch × labels`); the exported model appends the sigmoid.
+#[derive(Debug)]
+pub struct ConvNet {
+    convs: Vec<(nn::Conv2D, Act)>,
+    fc: nn::Linear,
+    fc_act: Act,
+    out: nn::Linear,
+}
+
+impl ConvNet {
+    pub fn new(vs: &nn::Path<'_>, activation: Activation, n_labels: i64) -> Self {
+        let mut convs = Vec::new();
+        let mut c_in = 1;
+        for (b, &c) in BLOCK_CHANNELS.iter().enumerate() {
+            for k in 0..2 {
+                let p = vs / format!("block{}", b + 1) / format!("conv{}", k + 1);
+                convs.push((conv3x3(&p / "conv", c_in, c), Act::new(&p / "act", activation, c)));
+                c_in = c;
+            }
+        }
+        let fc = linear(vs / "fc", c_in, FC_UNITS);
+        let fc_act = Act::new(vs / "fc_act", activation, FC_UNITS);
+        let out = linear(vs / "out", FC_UNITS, n_labels);
+        Self { convs, fc, fc_act, out }
+    }
+
+    /// Every intermediate map, in order: the two convolutions of each block and, after blocks
+    /// 1-3, the pooling; then the global max (batch × 256), the hidden layer (batch × 1024) and
+    /// the logits. Dropout is applied only when `train`.
+    pub fn stages(&self, x: &Tensor, train: bool) -> Vec<Tensor> {
+        let mut maps = Vec::new();
+        let mut h = x.shallow_clone();
+        for (i, (conv, act)) in self.convs.iter().enumerate() {
+            h = act.apply(&h.apply(conv));
+            maps.push(h.shallow_clone());
+            let block_end = i % 2 == 1;
+            if block_end && i < self.convs.len() - 1 {
+                h = h.max_pool2d([3, 3], [3, 3], [0, 0], [1, 1], false).dropout(0.25, train);
+                maps.push(h.shallow_clone());
+            }
+        }
+        // Global max over time and frequency: any number of frames works (no shape is read).
+        h = h.amax([-2, -1], false);
+        maps.push(h.shallow_clone());
+        h = self.fc_act.apply(&h.apply(&self.fc));
+        maps.push(h.shallow_clone());
+        h = h.dropout(0.5, train).apply(&self.out);
+        maps.push(h);
+        maps
+    }
+}
+
+impl ModuleT for ConvNet {
+    fn forward_t(&self, x: &Tensor, train: bool) -> Tensor {
+        self.stages(x, train).pop().unwrap_or_else(|| x.shallow_clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tch::{Device, Kind};
+
+    fn net(activation: Activation) -> (nn::VarStore, ConvNet) {
+        tch::manual_seed(0);
+        let vs = nn::VarStore::new(Device::Cpu);
+        let net = ConvNet::new(&vs.root(), activation, 11);
+        (vs, net)
+    }
+
+    #[test]
+    fn feature_maps_are_table_one() {
+        let (_vs, net) = net(Activation::default());
+        let x = Tensor::zeros([2, 1, 43, 128], (Kind::Float, Device::Cpu));
+        let shapes: Vec<Vec<i64>> = net.stages(&x, false).iter().map(|t| t.size()[1..].to_vec()).collect();
+        let expected: Vec<Vec<i64>> = vec![
+            vec![32, 45, 130], vec![32, 47, 132], vec![32, 15, 44],
+            vec![64, 17, 46], vec![64, 19, 48], vec![64, 6, 16],
+            vec![128, 8, 18], vec![128, 10, 20], vec![128, 3, 6],
+            vec![256, 5, 8], vec![256, 7, 10],
+            vec![256], vec![1024], vec![11],
+        ];
+        assert_eq!(shapes, expected);
+    }
+
+    #[test]
+    fn parameter_count_is_about_1_45_million() {
+        let (vs, _net) = net(Activation::default());
+        let n: i64 = vs.trainable_variables().iter().map(|t| t.numel() as i64).sum();
+        // Table I: 1,446,123 weights and biases (conv 1,171,680 + FC 263,168 + output 11,275).
+        assert_eq!(n, 1_446_123);
+        let (vs, _net) = net(Activation::Prelu);
+        let n: i64 = vs.trainable_variables().iter().map(|t| t.numel() as i64).sum();
+        assert_eq!(n, 1_446_123 + 2 * (32 + 64 + 128 + 256) + 1024);
+    }
+
+    #[test]
+    fn any_batch_and_length_at_least_one_window() {
+        let (_vs, net) = net(Activation::Relu);
+        for (b, t) in [(1, 43), (3, 86), (5, 200)] {
+            let x = Tensor::randn([b, 1, t, 128], (Kind::Float, Device::Cpu));
+            assert_eq!(net.forward_t(&x, false).size(), vec![b, 11]);
+        }
+    }
+
+    #[test]
+    fn glorot_uniform_weights_and_zero_biases() {
+        let (vs, _net) = net(Activation::default());
+        let vars = vs.variables();
+        let w = &vars["block1.conv1.conv.weight"];
+        let bound = (6.0f64 / (9.0 + 32.0 * 9.0)).sqrt();
+        let max = w.abs().max().double_value(&[]);
+        assert!(max <= bound && max > 0.8 * bound, "max {max} vs bound {bound}");
+        assert_eq!(vars["out.bias"].abs().sum(Kind::Float).double_value(&[]), 0.0);
+    }
+
+    #[test]
+    fn dropout_only_in_training() {
+        let (_vs, net) = net(Activation::default());
+        let x = Tensor::randn([4, 1, 43, 128], (Kind::Float, Device::Cpu));
+        let a = net.forward_t(&x, false);
+        let b = net.forward_t(&x, false);
+        assert!(a.allclose(&b, 0.0, 0.0, false));
+        let c = net.forward_t(&x, true);
+        assert!(!a.allclose(&c, 1e-6, 1e-6, false));
+    }
+}
