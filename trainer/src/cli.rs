@@ -1,7 +1,9 @@
 //! Command-line arguments of every `trainer` subcommand.
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use shared::aggregate::Aggregation;
+use trainer::model::Activation;
 
 #[derive(Debug, Parser)]
 #[command(name = "trainer", version, about = "Train, evaluate and export the instrument-recognition ConvNet")]
@@ -15,6 +17,10 @@ pub enum Command {
     /// Write the log-mel spectrogram of an audio file (frames × 128, float32) as .npy, so it can be
     /// compared with any other implementation.
     Features(FeaturesArgs),
+    /// Train the ConvNet on IRMAS-layout data and export it (model.pt + manifest.json).
+    Train(TrainArgs),
+    /// Evaluate an exported model on IRMAS-layout test data (wav + txt labels).
+    Evaluate(EvaluateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -27,4 +33,88 @@ pub struct FeaturesArgs {
     /// Also write the 22,050 Hz peak-normalised mono signal the spectrogram was computed from.
     #[arg(long)]
     pub signal_out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DeviceArg {
+    /// CUDA when libtorch sees a GPU, else the CPU.
+    Auto,
+    Cpu,
+    Cuda,
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Training data: `IRMAS-TrainingData/<label>/*.wav`, or the folder that contains it.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Output model directory (model.pt, weights.safetensors, manifest.json, training log).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Window length in seconds (the paper compares 0.5, 1.0, 1.5 and 3.0).
+    #[arg(long, default_value_t = 1.0)]
+    pub window: f64,
+    /// tanh, relu, prelu or lrelu:ALPHA.
+    #[arg(long, default_value = "lrelu:0.33")]
+    pub activation: Activation,
+    /// Maximum number of epochs (early stopping usually ends sooner).
+    #[arg(long, default_value_t = 100)]
+    pub epochs: usize,
+    /// Windows per batch.
+    #[arg(long, default_value_t = 128)]
+    pub batch: usize,
+    /// Adam learning rate.
+    #[arg(long, default_value_t = 0.001)]
+    pub lr: f64,
+    /// Epochs without a better validation loss before stopping.
+    #[arg(long, default_value_t = 2)]
+    pub patience: usize,
+    /// Share of recordings held out for validation (grouped by recording).
+    #[arg(long, default_value_t = 0.15)]
+    pub val_fraction: f64,
+    /// Seed of the initialisation, the split and the batch order.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
+    pub device: DeviceArg,
+    /// Where decoded log-mel features are cached between runs.
+    #[arg(long, default_value = ".cache/features")]
+    pub cache_dir: PathBuf,
+    /// Identifier of the model in its manifest (default: the output folder's name).
+    #[arg(long)]
+    pub model_id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// Model directory (model.pt + manifest.json).
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Test data: `*.wav` files each with a `.txt` of labels, searched recursively.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Aggregation of window outputs (default: the manifest's).
+    #[arg(long)]
+    pub aggregation: Option<Aggregation>,
+    /// Global threshold (default: the manifest's per-label thresholds, else its global one).
+    #[arg(long)]
+    pub threshold: Option<f32>,
+    /// Where to write evaluation.json and evaluation.md (default: the model directory).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
+    pub device: DeviceArg,
+    #[arg(long, default_value = ".cache/features")]
+    pub cache_dir: PathBuf,
+}
+
+impl DeviceArg {
+    pub fn resolve(self) -> anyhow::Result<tch::Device> {
+        match self {
+            DeviceArg::Auto => Ok(tch::Device::cuda_if_available()),
+            DeviceArg::Cpu => Ok(tch::Device::Cpu),
+            DeviceArg::Cuda if tch::Cuda::is_available() => Ok(tch::Device::Cuda(0)),
+            DeviceArg::Cuda => anyhow::bail!("--device cuda but libtorch sees no CUDA device"),
+        }
+    }
 }

@@ -43,6 +43,31 @@ pub fn trace(net: &ConvNet, window: &WindowParams, mels: i64, device: tch::Devic
         .context("tracing the network")
 }
 
+/// Loads a model directory: reads and verifies the manifest against `model.pt` and the front
+/// end this code implements, then loads the TorchScript module onto `device`.
+pub fn load(dir: &Path, device: tch::Device) -> anyhow::Result<(Manifest, CModule)> {
+    let manifest_path = dir.join(MANIFEST_FILE);
+    let manifest: Manifest = serde_json::from_str(
+        &std::fs::read_to_string(&manifest_path).with_context(|| format!("reading {}", manifest_path.display()))?,
+    )
+    .with_context(|| format!("parsing {}", manifest_path.display()))?;
+    let model_path = dir.join(MODEL_FILE);
+    let bytes = std::fs::read(&model_path).with_context(|| format!("reading {}", model_path.display()))?;
+    manifest
+        .verify(&bytes, &shared::frontend::FrontEndParams::default())
+        .with_context(|| format!("checking {}", manifest_path.display()))?;
+    let mut module = CModule::load_on_device(&model_path, device)
+        .with_context(|| format!("loading {}", model_path.display()))?;
+    module.set_eval();
+    Ok((manifest, module))
+}
+
+/// Rewrites the manifest of a model directory (after adding metrics, thresholds…).
+pub fn write_manifest(dir: &Path, manifest: &Manifest) -> anyhow::Result<()> {
+    std::fs::write(dir.join(MANIFEST_FILE), serde_json::to_string_pretty(manifest)? + "\n")?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

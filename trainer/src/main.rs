@@ -2,16 +2,19 @@
 use clap::Parser;
 
 mod cli;
-mod features;
+mod commands;
 
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,symphonia=off".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,symphonia=off".into()),
         )
         .with_writer(std::io::stderr)
         .init();
     match cli::Cli::parse().command {
-        cli::Command::Features(args) => features::run(&args),
+        cli::Command::Features(args) => commands::features::run(&args),
+        cli::Command::Train(args) => commands::train::run(&args),
+        cli::Command::Evaluate(args) => commands::evaluate::run(&args),
     }
 }

@@ -1,0 +1,39 @@
+//! `trainer evaluate`: an exported model on IRMAS-layout test data.
+use anyhow::Context;
+use shared::aggregate::Thresholds;
+use shared::frontend::FrontEndParams;
+use shared::labels::LABELS;
+use trainer::data::{list_testing, FeatureSet};
+use trainer::evaluate::{evaluate_predictions, predict_all};
+use trainer::export::load;
+
+use crate::cli::EvaluateArgs;
+
+pub fn run(args: &EvaluateArgs) -> anyhow::Result<()> {
+    let device = args.device.resolve()?;
+    let (manifest, module) = load(&args.model, device)?;
+    let fe = FrontEndParams::default();
+    let clips = list_testing(&args.data)?;
+    let paths: Vec<_> = clips.iter().map(|c| c.path.clone()).collect();
+    let features = FeatureSet::load(&paths, &fe, &args.cache_dir, "test files")?;
+    let specs: Vec<_> = features.items.iter().map(|i| &i.spec).collect();
+    let preds = predict_all(&module, &specs, &manifest.window, fe.silence(), device)?;
+    let truth: Vec<Vec<usize>> = clips.iter().map(|c| c.labels.clone()).collect();
+    let how = args.aggregation.unwrap_or(manifest.aggregation);
+    let thresholds = match (args.threshold, &manifest.label_thresholds) {
+        (Some(t), _) => Thresholds::Global(t),
+        (None, Some(per)) => Thresholds::PerLabel(
+            LABELS.iter().map(|l| per.get(*l).copied().unwrap_or(manifest.threshold)).collect(),
+        ),
+        (None, None) => Thresholds::Global(manifest.threshold),
+    };
+    let report = evaluate_predictions(&truth, &preds, how, &thresholds);
+    let out = args.out.clone().unwrap_or_else(|| args.model.clone());
+    std::fs::create_dir_all(&out)?;
+    std::fs::write(out.join("evaluation.json"), serde_json::to_string_pretty(&report)? + "\n")
+        .context("writing evaluation.json")?;
+    let md = format!("# {} on {}\n\n{}", manifest.model_id, args.data.display(), report.markdown());
+    std::fs::write(out.join("evaluation.md"), &md).context("writing evaluation.md")?;
+    println!("{md}");
+    Ok(())
+}

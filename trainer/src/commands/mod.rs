@@ -1,0 +1,4 @@
+//! One module per `trainer` subcommand.
+pub mod evaluate;
+pub mod features;
+pub mod train;

@@ -1,0 +1,105 @@
+//! `trainer train`: features → grouped split → training → export → validation metrics.
+use anyhow::Context;
+use shared::aggregate::{Aggregation, Thresholds};
+use shared::frontend::{FrontEndParams, WindowParams};
+use shared::labels::N_LABELS;
+use shared::manifest::{canonical_labels, Manifest, Training, FORMAT_VERSION};
+use trainer::data::{grouped_split, list_training, FeatureSet};
+use trainer::evaluate::{evaluate_predictions, predict_all};
+use trainer::export::{export, load, write_manifest};
+use trainer::train::{train, window_tensors, TrainConfig};
+
+use crate::cli::TrainArgs;
+
+pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
+    let fe = FrontEndParams::default();
+    let window = WindowParams::from_seconds(args.window, &fe)?;
+    let device = args.device.resolve()?;
+    tracing::info!(?device, window_frames = window.frames, activation = %args.activation, "training");
+
+    let clips = list_training(&args.data)?;
+    let paths: Vec<_> = clips.iter().map(|c| c.path.clone()).collect();
+    let features = FeatureSet::load(&paths, &fe, &args.cache_dir, "features")?;
+    let groups: Vec<String> = clips.iter().map(|c| c.song.clone()).collect();
+    let (train_idx, val_idx) = grouped_split(&groups, args.val_fraction, args.seed);
+    let target = |i: usize| {
+        let mut t = vec![0.0f32; N_LABELS];
+        t[clips[i].label] = 1.0;
+        t
+    };
+    // Training clips are cut without overlap into windows of the chosen length.
+    let no_overlap = WindowParams { frames: window.frames, hop_frames: window.frames };
+    let subset = |idx: &[usize]| {
+        let specs: Vec<_> = idx.iter().map(|&i| &features.items[i].spec).collect();
+        let targets: Vec<_> = idx.iter().map(|&i| target(i)).collect();
+        window_tensors(&specs, &targets, &no_overlap, fe.silence())
+    };
+    let (train_set, val_set) = (subset(&train_idx), subset(&val_idx));
+    tracing::info!(
+        clips = clips.len(),
+        train_clips = train_idx.len(),
+        val_clips = val_idx.len(),
+        train_windows = train_set.len(),
+        val_windows = val_set.len(),
+        songs = { let mut g = groups.clone(); g.sort(); g.dedup(); g.len() },
+        "data ready"
+    );
+
+    let config = TrainConfig {
+        activation: args.activation,
+        max_epochs: args.epochs,
+        batch_size: args.batch,
+        learning_rate: args.lr,
+        patience: args.patience,
+        seed: args.seed,
+        device,
+        log_dir: args.out.clone(),
+    };
+    let trained = train(&config, &train_set, &val_set)?;
+
+    let model_id = args.model_id.clone().unwrap_or_else(|| {
+        args.out.file_name().map_or("model".into(), |n| n.to_string_lossy().into_owned())
+    });
+    let manifest = Manifest {
+        format_version: FORMAT_VERSION,
+        model_id,
+        labels: canonical_labels(),
+        front_end: fe.clone(),
+        window,
+        activation: args.activation.to_string(),
+        aggregation: Aggregation::S2,
+        threshold: 0.5,
+        label_thresholds: None,
+        model_sha256: String::new(),
+        libtorch_version: "2.11.0".into(),
+        training: Training {
+            command: std::env::args().collect::<Vec<_>>().join(" "),
+            data: args.data.display().to_string(),
+            seed: args.seed,
+            epochs: trained.log.len(),
+            best_epoch: trained.best_epoch,
+            validation_loss: trained.best_val_loss,
+            metrics: Default::default(),
+        },
+    };
+    let mut vs = trained.vs;
+    export(&mut vs, &trained.net, manifest, &args.out)?;
+
+    // Clip-level validation metrics of the exported model, as the server will run it.
+    let (mut manifest, module) = load(&args.out, device)?;
+    if !val_idx.is_empty() {
+        let specs: Vec<_> = val_idx.iter().map(|&i| &features.items[i].spec).collect();
+        let preds = predict_all(&module, &specs, &window, fe.silence(), device)?;
+        let truth: Vec<Vec<usize>> = val_idx.iter().map(|&i| vec![clips[i].label]).collect();
+        let r = evaluate_predictions(&truth, &preds, Aggregation::S2, &Thresholds::Global(0.5));
+        let m = &mut manifest.training.metrics;
+        m.insert("validation_micro_f1".into(), r.report.micro.f1);
+        m.insert("validation_macro_f1".into(), r.report.macro_.f1);
+        m.insert("validation_lrap".into(), r.lrap);
+        std::fs::write(args.out.join("validation.md"), r.markdown()).context("writing validation.md")?;
+        println!("validation ({} clips, S2, θ 0.5):\n\n{}", val_idx.len(), r.markdown());
+    }
+    write_manifest(&args.out, &manifest)?;
+    tracing::info!(out = %args.out.display(), best_epoch = trained.best_epoch, "model exported");
+    Ok(())
+}

@@ -1,0 +1,8 @@
+//! Data in the IRMAS layout: listing, the grouped validation split, and log-mel features.
+mod features;
+mod irmas;
+mod split;
+
+pub use features::{FeatureSet, Item};
+pub use irmas::{list_testing, list_training, parse_training_name, read_test_labels, TrainingName, TrainingClip, TestClip};
+pub use split::grouped_split;

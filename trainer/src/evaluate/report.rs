@@ -1,0 +1,118 @@
+//! Metrics of a set of predictions: the operating point, the threshold sweeps and the tables.
+use serde::Serialize;
+use shared::aggregate::{aggregate, Aggregation, Thresholds};
+use shared::labels::{LABELS, N_LABELS};
+use shared::metrics::{lrap, prf_report, Report};
+
+use super::ClipPrediction;
+
+/// Metrics at one threshold.
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepPoint {
+    pub threshold: f32,
+    pub micro_f1: f64,
+    pub macro_f1: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EvalReport {
+    pub clips: usize,
+    pub aggregation: Aggregation,
+    pub threshold: Option<f32>,
+    pub per_label_thresholds: bool,
+    pub report: Report,
+    pub lrap: f64,
+    /// The paper's sweeps: S1 θ = 0.02…0.18, S2 θ = 0.20…0.60.
+    pub sweep_s1: Vec<SweepPoint>,
+    pub sweep_s2: Vec<SweepPoint>,
+}
+
+fn sweep(truth: &[Vec<bool>], preds: &[ClipPrediction], how: Aggregation, thresholds: &[f32]) -> Vec<SweepPoint> {
+    let scores: Vec<Vec<f32>> = preds.iter().map(|p| aggregate(&p.windows, N_LABELS, how)).collect();
+    thresholds
+        .iter()
+        .map(|&t| {
+            let predicted: Vec<Vec<bool>> = scores.iter().map(|s| Thresholds::Global(t).apply(s)).collect();
+            let r = prf_report(truth, &predicted, N_LABELS);
+            SweepPoint { threshold: t, micro_f1: r.micro.f1, macro_f1: r.macro_.f1 }
+        })
+        .collect()
+}
+
+/// Scores `preds` against `truth` (label indices per clip) with `how` and `thresholds`.
+pub fn evaluate_predictions(truth: &[Vec<usize>], preds: &[ClipPrediction], how: Aggregation, thresholds: &Thresholds) -> EvalReport {
+    let truth_b: Vec<Vec<bool>> = truth
+        .iter()
+        .map(|ls| (0..N_LABELS).map(|l| ls.contains(&l)).collect())
+        .collect();
+    let scores: Vec<Vec<f32>> = preds.iter().map(|p| aggregate(&p.windows, N_LABELS, how)).collect();
+    let predicted: Vec<Vec<bool>> = scores.iter().map(|s| thresholds.apply(s)).collect();
+    let s1: Vec<f32> = (1..=9).map(|i| i as f32 * 0.02).collect();
+    let s2: Vec<f32> = (4..=12).map(|i| i as f32 * 0.05).collect();
+    EvalReport {
+        clips: truth.len(),
+        aggregation: how,
+        threshold: match thresholds {
+            Thresholds::Global(t) => Some(*t),
+            Thresholds::PerLabel(_) => None,
+        },
+        per_label_thresholds: matches!(thresholds, Thresholds::PerLabel(_)),
+        report: prf_report(&truth_b, &predicted, N_LABELS),
+        lrap: lrap(&truth_b, &scores),
+        sweep_s1: sweep(&truth_b, preds, Aggregation::S1, &s1),
+        sweep_s2: sweep(&truth_b, preds, Aggregation::S2, &s2),
+    }
+}
+
+impl EvalReport {
+    /// A Markdown report in the shape of the paper's Tables IV/V plus the per-label table.
+    pub fn markdown(&self) -> String {
+        let r = &self.report;
+        let threshold = self.threshold.map_or("per-label".to_string(), |t| format!("{t:.2}"));
+        let mut md = format!(
+            "{} clips, aggregation {}, threshold {threshold}, LRAP {:.3}\n\n\
+             | | precision | recall | F1 |\n|---|---|---|---|\n\
+             | micro | {:.3} | {:.3} | {:.3} |\n| macro | {:.3} | {:.3} | {:.3} |\n\n",
+            self.clips, self.aggregation, self.lrap, r.micro.precision, r.micro.recall, r.micro.f1,
+            r.macro_.precision, r.macro_.recall, r.macro_.f1,
+        );
+        md += "| label | precision | recall | F1 | support |\n|---|---|---|---|---|\n";
+        for (code, p) in LABELS.iter().zip(&r.per_label) {
+            md += &format!("| {code} | {:.3} | {:.3} | {:.3} | {} |\n", p.precision, p.recall, p.f1, p.support);
+        }
+        for (name, points) in [("S1", &self.sweep_s1), ("S2", &self.sweep_s2)] {
+            md += &format!("\n{name} threshold sweep\n\n| θ | micro F1 | macro F1 |\n|---|---|---|\n");
+            for p in points.iter() {
+                md += &format!("| {:.2} | {:.3} | {:.3} |\n", p.threshold, p.micro_f1, p.macro_f1);
+            }
+        }
+        md
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn clip(windows: &[[f32; N_LABELS]]) -> ClipPrediction {
+        ClipPrediction { windows: windows.iter().map(|w| w.to_vec()).collect() }
+    }
+
+    #[test]
+    fn perfect_predictions_score_one() {
+        let mut a = [0.05; N_LABELS];
+        a[6] = 0.9;
+        let mut b = [0.05; N_LABELS];
+        b[4] = 0.8;
+        b[10] = 0.7;
+        let preds = vec![clip(&[a, a]), clip(&[b])];
+        let r = evaluate_predictions(&[vec![6], vec![4, 10]], &preds, Aggregation::S2, &Thresholds::Global(0.5));
+        assert_eq!(r.report.micro.f1, 1.0);
+        assert_eq!(r.lrap, 1.0);
+        assert_eq!(r.sweep_s1.len(), 9);
+        assert_eq!(r.sweep_s2.len(), 9);
+        assert!((r.sweep_s2[0].threshold - 0.2).abs() < 1e-6 && (r.sweep_s2[8].threshold - 0.6).abs() < 1e-6);
+        let md = r.markdown();
+        assert!(md.contains("| micro | 1.000 | 1.000 | 1.000 |"), "{md}");
+    }
+}

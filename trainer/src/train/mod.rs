@@ -1,0 +1,131 @@
+//! Training (paper III-C): Adam, binary cross-entropy, early stopping on validation loss.
+mod epoch_log;
+mod tensors;
+
+pub use epoch_log::EpochLog;
+pub use tensors::{window_tensors, Windowed};
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use tch::nn::{self, ModuleT, OptimizerConfig};
+use tch::{Device, Reduction, Tensor};
+
+use crate::model::{Activation, ConvNet};
+
+/// Everything a training run needs besides the data.
+#[derive(Debug, Clone)]
+pub struct TrainConfig {
+    pub activation: Activation,
+    pub max_epochs: usize,
+    pub batch_size: usize,
+    pub learning_rate: f64,
+    pub patience: usize,
+    pub seed: u64,
+    pub device: Device,
+    /// Where the per-epoch log (CSV and JSON) is written.
+    pub log_dir: PathBuf,
+}
+
+/// The trained network with its weights at the best validation loss.
+pub struct Trained {
+    pub vs: nn::VarStore,
+    pub net: ConvNet,
+    pub log: Vec<EpochLog>,
+    pub best_epoch: usize,
+    pub best_val_loss: f64,
+}
+
+fn bce(logits: &Tensor, targets: &Tensor) -> Tensor {
+    logits.binary_cross_entropy_with_logits::<Tensor>(targets, None, None, Reduction::Mean)
+}
+
+/// Mean validation loss over `data`, in batches, without gradients or dropout.
+fn evaluate_loss(net: &ConvNet, data: &Windowed, batch: usize, device: Device) -> f64 {
+    let n = data.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    let mut total = 0.0;
+    tch::no_grad(|| {
+        for start in (0..n).step_by(batch) {
+            let len = batch.min(n - start);
+            let x = data.x.narrow(0, start as i64, len as i64).to_device(device);
+            let y = data.y.narrow(0, start as i64, len as i64).to_device(device);
+            total += bce(&net.forward_t(&x, false), &y).double_value(&[]) * len as f64;
+        }
+    });
+    total / n as f64
+}
+
+/// Trains until the validation loss has not improved for `patience` epochs (or `max_epochs`),
+/// and returns the network with its best weights. Deterministic on CPU for a given seed.
+pub fn train(config: &TrainConfig, train: &Windowed, val: &Windowed) -> anyhow::Result<Trained> {
+    anyhow::ensure!(!train.is_empty(), "no training windows");
+    tch::manual_seed(config.seed as i64);
+    let vs = nn::VarStore::new(config.device);
+    let net = ConvNet::new(&vs.root(), config.activation, train.y.size()[1]);
+    let mut best_vs = nn::VarStore::new(config.device);
+    let _best_net = ConvNet::new(&best_vs.root(), config.activation, train.y.size()[1]);
+    best_vs.copy(&vs)?;
+    let mut opt = nn::Adam::default().build(&vs, config.learning_rate)?;
+    let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
+    let mut order: Vec<i64> = (0..train.len() as i64).collect();
+    let (mut best_loss, mut best_epoch, mut log) = (f64::INFINITY, 0, Vec::new());
+
+    for epoch in 1..=config.max_epochs {
+        let started = Instant::now();
+        order.shuffle(&mut rng);
+        let bar = ProgressBar::new(train.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template("epoch {prefix:>3} [{bar:30}] {pos}/{len} windows, {per_sec}, {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.set_prefix(epoch.to_string());
+        let (mut sum, mut seen) = (0.0, 0usize);
+        for chunk in order.chunks(config.batch_size) {
+            let idx = Tensor::from_slice(chunk);
+            let x = train.x.index_select(0, &idx).to_device(config.device);
+            let y = train.y.index_select(0, &idx).to_device(config.device);
+            let loss = bce(&net.forward_t(&x, true), &y);
+            opt.backward_step(&loss);
+            sum += loss.double_value(&[]) * chunk.len() as f64;
+            seen += chunk.len();
+            bar.inc(chunk.len() as u64);
+            bar.set_message(format!("loss {:.4}", sum / seen as f64));
+        }
+        bar.finish();
+        let train_loss = sum / seen.max(1) as f64;
+        let val_loss = evaluate_loss(&net, val, config.batch_size, config.device);
+        let seconds = started.elapsed().as_secs_f64();
+        let improved = val_loss < best_loss || (val.is_empty() && epoch == 1);
+        if improved {
+            best_loss = val_loss;
+            best_epoch = epoch;
+            best_vs.copy(&vs)?;
+        }
+        let entry = EpochLog {
+            epoch,
+            train_loss,
+            val_loss,
+            seconds,
+            windows_per_second: train.len() as f64 / seconds,
+            best: improved,
+        };
+        tracing::info!(epoch, train_loss = format!("{train_loss:.4}"), val_loss = format!("{val_loss:.4}"), improved, "epoch done");
+        log.push(entry);
+        EpochLog::write(&log, &config.log_dir).context("writing the training log")?;
+        if epoch - best_epoch >= config.patience && !val.is_empty() {
+            tracing::info!(best_epoch, "early stop: validation loss has not improved for {} epochs", config.patience);
+            break;
+        }
+    }
+    let mut vs = vs;
+    vs.copy(&best_vs)?;
+    Ok(Trained { vs, net, log, best_epoch, best_val_loss: best_loss })
+}

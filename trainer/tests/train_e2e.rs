@@ -1,0 +1,72 @@
+//! The whole training path on a tiny generated dataset: train → export → evaluate, with the real
+//! `trainer` binary; plus determinism for a seed on CPU.
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn trainer(args: &[&str]) -> std::process::Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_trainer")).args(args).env("RUST_BACKTRACE", "0").output().unwrap();
+    assert!(out.status.success(), "trainer {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+fn workdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("trainer-e2e-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn train(data: &Path, out: &Path, cache: &Path, epochs: &str, seed: &str) {
+    trainer(&[
+        "train", "--data", data.to_str().unwrap(), "--out", out.to_str().unwrap(),
+        "--cache-dir", cache.to_str().unwrap(), "--epochs", epochs, "--batch", "32",
+        "--seed", seed, "--device", "cpu", "--val-fraction", "0.25",
+    ]);
+}
+
+#[test]
+fn train_export_evaluate_on_a_tiny_dataset() {
+    let dir = workdir("full");
+    common::make_dataset(&dir, 6);
+    let (model, cache) = (dir.join("model"), dir.join("cache"));
+    train(&dir, &model, &cache, "6", "1");
+
+    for f in ["model.pt", "weights.safetensors", "manifest.json", "training_log.csv", "training_log.json", "validation.md"] {
+        assert!(model.join(f).exists(), "{f} missing");
+    }
+    let manifest: Value = serde_json::from_str(&std::fs::read_to_string(model.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["window"]["frames"], 43);
+    assert_eq!(manifest["activation"], "lrelu:0.33");
+    assert!(manifest["training"]["metrics"]["validation_macro_f1"].is_number());
+    let log: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(model.join("training_log.json")).unwrap()).unwrap();
+    let loss = |e: &Value| e["train_loss"].as_f64().unwrap();
+    assert!(loss(log.last().unwrap()) < loss(&log[0]), "training loss did not fall: {log:?}");
+
+    let out = trainer(&["evaluate", "--model", model.to_str().unwrap(), "--data", dir.join("test").to_str().unwrap(),
+        "--cache-dir", cache.to_str().unwrap(), "--device", "cpu"]);
+    let md = String::from_utf8_lossy(&out.stdout);
+    println!("{}\n{md}", std::fs::read_to_string(model.join("training_log.csv")).unwrap());
+    assert!(md.contains("| micro |") && md.contains("S2 threshold sweep"), "{md}");
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(model.join("evaluation.json")).unwrap()).unwrap();
+    assert_eq!(report["clips"], 6);
+    let lrap = report["lrap"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&lrap));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn training_is_deterministic_for_a_seed_on_cpu() {
+    let dir = workdir("determinism");
+    common::make_dataset(&dir, 3);
+    let cache = dir.join("cache");
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    train(&dir, &a, &cache, "1", "5");
+    train(&dir, &b, &cache, "1", "5");
+    let read = |p: &Path| std::fs::read(p.join("weights.safetensors")).unwrap();
+    assert_eq!(read(&a), read(&b), "same seed, different weights");
+    std::fs::remove_dir_all(&dir).ok();
+}
