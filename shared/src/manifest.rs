@@ -27,6 +27,9 @@ pub struct Training {
     /// The training data (a path or a description).
     pub data: String,
     pub seed: u64,
+    /// Share of recordings held out for validation (grouped by recording, drawn with `seed`).
+    #[serde(default = "default_validation_fraction")]
+    pub validation_fraction: f64,
     /// Epochs run, and the epoch whose weights were kept.
     pub epochs: usize,
     pub best_epoch: usize,
@@ -55,6 +58,10 @@ pub struct Manifest {
     pub model_sha256: String,
     pub libtorch_version: String,
     pub training: Training,
+}
+
+fn default_validation_fraction() -> f64 {
+    0.15
 }
 
 /// Hex sha256 of some bytes.

@@ -37,7 +37,11 @@ fn f1(p: f64, r: f64) -> f64 {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub micro: Prf,
+    /// Mean over all labels (scikit-learn's `average="macro"` on an indicator matrix).
     pub macro_: Prf,
+    /// Mean over the labels that occur in the truth: on a test set that lacks some labels, the
+    /// plain macro average is capped by the absent ones.
+    pub macro_present: Prf,
     pub per_label: Vec<Prf>,
 }
 
@@ -63,14 +67,18 @@ pub fn prf_report(truth: &[Vec<bool>], predicted: &[Vec<bool>], n_labels: usize)
     let (stp, sfp, sfn) = (tp.iter().sum::<usize>(), fp.iter().sum::<usize>(), fn_.iter().sum::<usize>());
     let (mp, mr) = (ratio(stp, stp + sfp), ratio(stp, stp + sfn));
     let micro = Prf { precision: mp, recall: mr, f1: f1(mp, mr), support: stp + sfn };
-    let mean = |f: fn(&Prf) -> f64| per_label.iter().map(f).sum::<f64>() / n_labels.max(1) as f64;
-    let macro_ = Prf {
-        precision: mean(|x| x.precision),
-        recall: mean(|x| x.recall),
-        f1: mean(|x| x.f1),
-        support: stp + sfn,
+    let average = |only_present: bool| {
+        let chosen: Vec<&Prf> = per_label.iter().filter(|p| !only_present || p.support > 0).collect();
+        let n = chosen.len().max(1) as f64;
+        Prf {
+            precision: chosen.iter().map(|x| x.precision).sum::<f64>() / n,
+            recall: chosen.iter().map(|x| x.recall).sum::<f64>() / n,
+            f1: chosen.iter().map(|x| x.f1).sum::<f64>() / n,
+            support: stp + sfn,
+        }
     };
-    Report { micro, macro_, per_label }
+    let (macro_, macro_present) = (average(false), average(true));
+    Report { micro, macro_, macro_present, per_label }
 }
 
 /// Label ranking average precision of `scores[i][l]` against `truth[i][l]`.
@@ -156,8 +164,11 @@ mod tests {
         let y = b(&[[1, 0, 0, 0], [0, 0, 1, 1]]);
         let r = prf_report(&y, &y, 4);
         close(r.micro.f1, 1.0);
-        // Label 1 never occurs nor is predicted: 0/0 counts as 0 (zero_division=0).
+        // Label 1 never occurs nor is predicted: 0/0 counts as 0 (zero_division=0), which caps
+        // the plain macro average; the average over present labels is not capped.
         close(r.per_label[1].f1, 0.0);
+        close(r.macro_.f1, 0.75);
+        close(r.macro_present.f1, 1.0);
         let s = vec![vec![0.9, 0.1, 0.1, 0.1], vec![0.0, 0.1, 0.8, 0.7]];
         close(lrap(&y, &s), 1.0);
         close(lrap(&b(&[[0, 0, 0, 0]]), &[vec![0.1, 0.2, 0.3, 0.4]]), 1.0);

@@ -21,6 +21,23 @@ pub enum Command {
     Train(TrainArgs),
     /// Evaluate an exported model on IRMAS-layout test data (wav + txt labels).
     Evaluate(EvaluateArgs),
+    /// Choose a global and per-label thresholds on the model's validation split and write them
+    /// into its manifest.
+    Calibrate(CalibrateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    /// Model directory (model.pt + manifest.json); its manifest is updated in place.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// The training data the model was trained on (default: the manifest's `training.data`).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
+    pub device: DeviceArg,
+    #[arg(long, default_value = ".cache/features")]
+    pub cache_dir: PathBuf,
 }
 
 #[derive(Debug, Args)]

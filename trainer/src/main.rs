@@ -16,5 +16,6 @@ fn main() -> anyhow::Result<()> {
         cli::Command::Features(args) => commands::features::run(&args),
         cli::Command::Train(args) => commands::train::run(&args),
         cli::Command::Evaluate(args) => commands::evaluate::run(&args),
+        cli::Command::Calibrate(args) => commands::calibrate::run(&args),
     }
 }

@@ -35,7 +35,7 @@ fn train_export_evaluate_on_a_tiny_dataset() {
     let (model, cache) = (dir.join("model"), dir.join("cache"));
     train(&dir, &model, &cache, "6", "1");
 
-    for f in ["model.pt", "weights.safetensors", "manifest.json", "training_log.csv", "training_log.json", "validation.md"] {
+    for f in ["model.pt", "weights.safetensors", "manifest.json", "training_log.csv", "training_log.json", "validation.md", "training_curves.png"] {
         assert!(model.join(f).exists(), "{f} missing");
     }
     let manifest: Value = serde_json::from_str(&std::fs::read_to_string(model.join("manifest.json")).unwrap()).unwrap();
@@ -46,6 +46,11 @@ fn train_export_evaluate_on_a_tiny_dataset() {
     let loss = |e: &Value| e["train_loss"].as_f64().unwrap();
     assert!(loss(log.last().unwrap()) < loss(&log[0]), "training loss did not fall: {log:?}");
 
+    let out = trainer(&["calibrate", "--model", model.to_str().unwrap(), "--cache-dir", cache.to_str().unwrap(), "--device", "cpu"]);
+    println!("{}", String::from_utf8_lossy(&out.stdout));
+    let manifest: Value = serde_json::from_str(&std::fs::read_to_string(model.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["label_thresholds"].as_object().map(|m| m.len()), Some(11), "{manifest}");
+
     let out = trainer(&["evaluate", "--model", model.to_str().unwrap(), "--data", dir.join("test").to_str().unwrap(),
         "--cache-dir", cache.to_str().unwrap(), "--device", "cpu"]);
     let md = String::from_utf8_lossy(&out.stdout);
@@ -53,6 +58,15 @@ fn train_export_evaluate_on_a_tiny_dataset() {
     assert!(md.contains("| micro |") && md.contains("S2 threshold sweep"), "{md}");
     let report: Value = serde_json::from_str(&std::fs::read_to_string(model.join("evaluation.json")).unwrap()).unwrap();
     assert_eq!(report["clips"], 6);
+    assert_eq!(report["per_label_thresholds"], true);
+    for f in ["evaluation.md", "f1_vs_threshold.png", "f1_per_label.png"] {
+        assert!(model.join(f).exists(), "{f} missing");
+    }
+    if let Ok(keep) = std::env::var("KEEP_E2E_OUTPUT") {
+        for f in ["training_curves.png", "f1_vs_threshold.png", "f1_per_label.png"] {
+            std::fs::copy(model.join(f), Path::new(&keep).join(f)).unwrap();
+        }
+    }
     let lrap = report["lrap"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&lrap));
     std::fs::remove_dir_all(&dir).ok();

@@ -34,6 +34,8 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<()> {
         .context("writing evaluation.json")?;
     let md = format!("# {} on {}\n\n{}", manifest.model_id, args.data.display(), report.markdown());
     std::fs::write(out.join("evaluation.md"), &md).context("writing evaluation.md")?;
+    trainer::plots::threshold_sweeps(&report, &out.join("f1_vs_threshold.png"))?;
+    trainer::plots::per_label_f1(&report, &out.join("f1_per_label.png"))?;
     println!("{md}");
     Ok(())
 }

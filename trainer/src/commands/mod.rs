@@ -1,4 +1,5 @@
 //! One module per `trainer` subcommand.
+pub mod calibrate;
 pub mod evaluate;
 pub mod features;
 pub mod train;

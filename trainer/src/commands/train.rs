@@ -4,7 +4,7 @@ use shared::aggregate::{Aggregation, Thresholds};
 use shared::frontend::{FrontEndParams, WindowParams};
 use shared::labels::N_LABELS;
 use shared::manifest::{canonical_labels, Manifest, Training, FORMAT_VERSION};
-use trainer::data::{grouped_split, list_training, FeatureSet};
+use trainer::data::TrainingData;
 use trainer::evaluate::{evaluate_predictions, predict_all};
 use trainer::export::{export, load, write_manifest};
 use trainer::train::{train, window_tensors, TrainConfig};
@@ -17,11 +17,9 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let device = args.device.resolve()?;
     tracing::info!(?device, window_frames = window.frames, activation = %args.activation, "training");
 
-    let clips = list_training(&args.data)?;
-    let paths: Vec<_> = clips.iter().map(|c| c.path.clone()).collect();
-    let features = FeatureSet::load(&paths, &fe, &args.cache_dir, "features")?;
-    let groups: Vec<String> = clips.iter().map(|c| c.song.clone()).collect();
-    let (train_idx, val_idx) = grouped_split(&groups, args.val_fraction, args.seed);
+    let data = TrainingData::load(&args.data, &fe, &args.cache_dir, args.val_fraction, args.seed)?;
+    let (clips, features) = (&data.clips, &data.features);
+    let (train_idx, val_idx) = (&data.train_idx, &data.val_idx);
     let target = |i: usize| {
         let mut t = vec![0.0f32; N_LABELS];
         t[clips[i].label] = 1.0;
@@ -34,14 +32,14 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         let targets: Vec<_> = idx.iter().map(|&i| target(i)).collect();
         window_tensors(&specs, &targets, &no_overlap, fe.silence())
     };
-    let (train_set, val_set) = (subset(&train_idx), subset(&val_idx));
+    let (train_set, val_set) = (subset(train_idx), subset(val_idx));
     tracing::info!(
         clips = clips.len(),
         train_clips = train_idx.len(),
         val_clips = val_idx.len(),
         train_windows = train_set.len(),
         val_windows = val_set.len(),
-        songs = { let mut g = groups.clone(); g.sort(); g.dedup(); g.len() },
+        songs = data.songs(),
         "data ready"
     );
 
@@ -76,12 +74,14 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             command: std::env::args().collect::<Vec<_>>().join(" "),
             data: args.data.display().to_string(),
             seed: args.seed,
+            validation_fraction: args.val_fraction,
             epochs: trained.log.len(),
             best_epoch: trained.best_epoch,
             validation_loss: trained.best_val_loss,
             metrics: Default::default(),
         },
     };
+    trainer::plots::training_curves(&trained.log, &args.out.join("training_curves.png"))?;
     let mut vs = trained.vs;
     export(&mut vs, &trained.net, manifest, &args.out)?;
 
@@ -90,7 +90,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     if !val_idx.is_empty() {
         let specs: Vec<_> = val_idx.iter().map(|&i| &features.items[i].spec).collect();
         let preds = predict_all(&module, &specs, &window, fe.silence(), device)?;
-        let truth: Vec<Vec<usize>> = val_idx.iter().map(|&i| vec![clips[i].label]).collect();
+        let truth = data.truth(val_idx);
         let r = evaluate_predictions(&truth, &preds, Aggregation::S2, &Thresholds::Global(0.5));
         let m = &mut manifest.training.metrics;
         m.insert("validation_micro_f1".into(), r.report.micro.f1);

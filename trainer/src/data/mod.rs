@@ -2,7 +2,9 @@
 mod features;
 mod irmas;
 mod split;
+mod training_data;
 
 pub use features::{FeatureSet, Item};
 pub use irmas::{list_testing, list_training, parse_training_name, read_test_labels, TrainingName, TrainingClip, TestClip};
 pub use split::grouped_split;
+pub use training_data::TrainingData;

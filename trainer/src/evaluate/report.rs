@@ -72,9 +72,11 @@ impl EvalReport {
         let mut md = format!(
             "{} clips, aggregation {}, threshold {threshold}, LRAP {:.3}\n\n\
              | | precision | recall | F1 |\n|---|---|---|---|\n\
-             | micro | {:.3} | {:.3} | {:.3} |\n| macro | {:.3} | {:.3} | {:.3} |\n\n",
+             | micro | {:.3} | {:.3} | {:.3} |\n| macro | {:.3} | {:.3} | {:.3} |\n\
+             | macro, labels present | {:.3} | {:.3} | {:.3} |\n\n",
             self.clips, self.aggregation, self.lrap, r.micro.precision, r.micro.recall, r.micro.f1,
             r.macro_.precision, r.macro_.recall, r.macro_.f1,
+            r.macro_present.precision, r.macro_present.recall, r.macro_present.f1,
         );
         md += "| label | precision | recall | F1 | support |\n|---|---|---|---|---|\n";
         for (code, p) in LABELS.iter().zip(&r.per_label) {

@@ -1,0 +1,91 @@
+//! Choosing thresholds on validation data (paper V-C suggests per-label thresholds): a global θ
+//! that maximises macro F1, and for each label the θ that maximises its own F1.
+use serde::Serialize;
+use shared::aggregate::{Aggregation, Thresholds};
+use shared::metrics::prf_report;
+
+/// The candidate thresholds for an aggregation: S1 scores are means of sigmoids (small), S2
+/// scores are normalised to the top label (large).
+pub fn grid(how: Aggregation) -> Vec<f32> {
+    match how {
+        Aggregation::S1 => (1..=60).map(|i| i as f32 * 0.01).collect(),
+        Aggregation::S2 => (5..=95).map(|i| i as f32 * 0.01).collect(),
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Calibration {
+    pub global: f32,
+    pub global_macro_f1: f64,
+    /// Per label: the chosen θ, or the global one where validation has no example of the label.
+    pub per_label: Vec<f32>,
+    /// Macro F1 on the validation data with the per-label thresholds.
+    pub per_label_macro_f1: f64,
+}
+
+/// `scores[clip][label]` (aggregated), `truth[clip][label]`.
+pub fn calibrate(scores: &[Vec<f32>], truth: &[Vec<bool>], n_labels: usize, how: Aggregation) -> Calibration {
+    let candidates = grid(how);
+    let evaluate = |t: &Thresholds| {
+        let predicted: Vec<Vec<bool>> = scores.iter().map(|s| t.apply(s)).collect();
+        prf_report(truth, &predicted, n_labels)
+    };
+    // Global: best macro F1; ties go to the smaller θ (the grid is ascending).
+    let (global, global_macro_f1) = candidates
+        .iter()
+        .map(|&t| (t, evaluate(&Thresholds::Global(t)).macro_.f1))
+        .fold((candidates[0], f64::MIN), |best, c| if c.1 > best.1 { c } else { best });
+    let reports: Vec<_> = candidates.iter().map(|&t| evaluate(&Thresholds::Global(t))).collect();
+    let per_label: Vec<f32> = (0..n_labels)
+        .map(|l| {
+            if !truth.iter().any(|t| t.get(l).copied().unwrap_or(false)) {
+                return global;
+            }
+            let (mut best_t, mut best_f1) = (global, f64::MIN);
+            for (&t, r) in candidates.iter().zip(&reports) {
+                let f1 = r.per_label[l].f1;
+                let closer = (t - global).abs() < (best_t - global).abs();
+                if f1 > best_f1 || (f1 == best_f1 && closer) {
+                    (best_t, best_f1) = (t, f1);
+                }
+            }
+            best_t
+        })
+        .collect();
+    let per_label_macro_f1 = evaluate(&Thresholds::PerLabel(per_label.clone())).macro_.f1;
+    Calibration { global, global_macro_f1, per_label, per_label_macro_f1 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_label_thresholds_separate_what_a_global_one_cannot() {
+        // Label 0 is present iff its score ≥ 0.8; label 1 iff its score ≥ 0.3. No single θ gets
+        // both right; per-label thresholds do.
+        let scores = vec![vec![0.9, 0.2], vec![0.7, 0.35], vec![1.0, 0.1], vec![0.6, 0.5], vec![0.85, 0.25]];
+        let truth: Vec<Vec<bool>> = scores.iter().map(|s| vec![s[0] >= 0.8, s[1] >= 0.3]).collect();
+        let c = calibrate(&scores, &truth, 2, Aggregation::S2);
+        assert!(c.per_label[0] > 0.7 && c.per_label[0] <= 0.85, "{c:?}");
+        assert!(c.per_label[1] > 0.25 && c.per_label[1] <= 0.35, "{c:?}");
+        assert_eq!(c.per_label_macro_f1, 1.0);
+        assert!(c.global_macro_f1 < 1.0);
+    }
+
+    #[test]
+    fn labels_without_validation_examples_get_the_global_threshold() {
+        let scores = vec![vec![0.9, 0.1, 0.0], vec![0.2, 0.8, 0.0]];
+        let truth = vec![vec![true, false, false], vec![false, true, false]];
+        let c = calibrate(&scores, &truth, 3, Aggregation::S2);
+        assert_eq!(c.per_label[2], c.global);
+    }
+
+    #[test]
+    fn grids_cover_the_papers_ranges() {
+        let s1 = grid(Aggregation::S1);
+        assert!(s1.contains(&0.02) && s1.iter().any(|&t| (t - 0.18).abs() < 1e-6));
+        let s2 = grid(Aggregation::S2);
+        assert!(s2.iter().any(|&t| (t - 0.2).abs() < 1e-6) && s2.iter().any(|&t| (t - 0.6).abs() < 1e-6));
+    }
+}

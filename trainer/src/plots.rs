@@ -1,0 +1,124 @@
+//! PNG figures: training curves, F1 against threshold (paper Fig. 4), per-label F1 (Fig. 5).
+use std::path::Path;
+
+use anyhow::anyhow;
+use plotters::prelude::*;
+use shared::labels::LABELS;
+
+use crate::evaluate::{EvalReport, SweepPoint};
+use crate::train::EpochLog;
+
+fn err(e: impl std::fmt::Display) -> anyhow::Error {
+    anyhow!("plotting: {e}")
+}
+
+/// Training and validation loss per epoch, the kept epoch marked.
+pub fn training_curves(log: &[EpochLog], path: &Path) -> anyhow::Result<()> {
+    let root = BitMapBackend::new(path, (800, 500)).into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let max_loss = log.iter().flat_map(|e| [e.train_loss, e.val_loss]).filter(|v| v.is_finite()).fold(0.0, f64::max);
+    let mut chart = ChartBuilder::on(&root)
+        .caption("Training curves", ("sans-serif", 24))
+        .margin(15)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0.5f64..log.len() as f64 + 0.5, 0.0..max_loss * 1.1)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc("epoch")
+        .y_desc("binary cross-entropy")
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .draw()
+        .map_err(err)?;
+    for (name, color, values) in [
+        ("training", BLUE, log.iter().map(|e| (e.epoch as f64, e.train_loss)).collect::<Vec<_>>()),
+        ("validation", RED, log.iter().map(|e| (e.epoch as f64, e.val_loss)).collect()),
+    ] {
+        chart
+            .draw_series(LineSeries::new(values.clone(), color.stroke_width(2)))
+            .map_err(err)?
+            .label(name)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+        chart.draw_series(values.iter().map(|&p| Circle::new(p, 3, color.filled()))).map_err(err)?;
+    }
+    if let Some(best) = log.iter().rev().find(|e| e.best) {
+        chart
+            .draw_series([Circle::new((best.epoch as f64, best.val_loss), 8, BLACK.stroke_width(2))])
+            .map_err(err)?
+            .label("kept weights")
+            .legend(|(x, y)| Circle::new((x + 10, y), 5, BLACK.stroke_width(2)));
+    }
+    chart.configure_series_labels().border_style(BLACK).background_style(WHITE).draw().map_err(err)?;
+    root.present().map_err(err)
+}
+
+fn sweep_panel(
+    area: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
+    title: &str,
+    points: &[SweepPoint],
+) -> anyhow::Result<()> {
+    let (lo, hi) = (points.first().map_or(0.0, |p| p.threshold), points.last().map_or(1.0, |p| p.threshold));
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(35)
+        .y_label_area_size(45)
+        .build_cartesian_2d(lo as f64..hi as f64, 0.0..1.0)
+        .map_err(err)?;
+    chart.configure_mesh().x_desc("threshold").y_desc("F1").draw().map_err(err)?;
+    for (name, color, f) in [("micro F1", BLUE, (|p: &SweepPoint| p.micro_f1) as fn(&SweepPoint) -> f64), ("macro F1", RED, |p| p.macro_f1)] {
+        let values: Vec<(f64, f64)> = points.iter().map(|p| (p.threshold as f64, f(p))).collect();
+        chart
+            .draw_series(LineSeries::new(values.clone(), color.stroke_width(2)))
+            .map_err(err)?
+            .label(name)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+        chart.draw_series(values.iter().map(|&p| Circle::new(p, 3, color.filled()))).map_err(err)?;
+    }
+    chart.configure_series_labels().border_style(BLACK).background_style(WHITE).draw().map_err(err)?;
+    Ok(())
+}
+
+/// Micro and macro F1 against the threshold, for S1 and S2 side by side (paper Fig. 4).
+pub fn threshold_sweeps(report: &EvalReport, path: &Path) -> anyhow::Result<()> {
+    let root = BitMapBackend::new(path, (1100, 450)).into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let panels = root.split_evenly((1, 2));
+    sweep_panel(&panels[0], "S1 (mean)", &report.sweep_s1)?;
+    sweep_panel(&panels[1], "S2 (sum / max)", &report.sweep_s2)?;
+    root.present().map_err(err)
+}
+
+/// F1 of each label at the report's operating point (paper Fig. 5).
+pub fn per_label_f1(report: &EvalReport, path: &Path) -> anyhow::Result<()> {
+    let root = BitMapBackend::new(path, (900, 450)).into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption("F1 per instrument", ("sans-serif", 22))
+        .margin(15)
+        .x_label_area_size(40)
+        .y_label_area_size(45)
+        .build_cartesian_2d((0..LABELS.len()).into_segmented(), 0.0..1.0)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(LABELS.len())
+        .x_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) => LABELS.get(*i).copied().unwrap_or("").to_string(),
+            _ => String::new(),
+        })
+        .y_desc("F1")
+        .draw()
+        .map_err(err)?;
+    chart
+        .draw_series(
+            Histogram::vertical(&chart)
+                .style(BLUE.mix(0.7).filled())
+                .margin(8)
+                .data(report.report.per_label.iter().enumerate().map(|(i, p)| (i, p.f1))),
+        )
+        .map_err(err)?;
+    root.present().map_err(err)
+}
