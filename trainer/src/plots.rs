@@ -12,6 +12,19 @@ fn err(e: impl std::fmt::Display) -> anyhow::Error {
     anyhow!("plotting: {e}")
 }
 
+type Chart<'a, 'b> = ChartContext<'a, BitMapBackend<'b>, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>;
+
+/// A named line with a dot at each point, added to the chart's legend.
+fn line(chart: &mut Chart<'_, '_>, name: &str, color: RGBColor, values: Vec<(f64, f64)>) -> anyhow::Result<()> {
+    chart
+        .draw_series(LineSeries::new(values.clone(), color.stroke_width(2)))
+        .map_err(err)?
+        .label(name)
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+    chart.draw_series(values.iter().map(|&p| Circle::new(p, 3, color.filled()))).map_err(err)?;
+    Ok(())
+}
+
 /// Training and validation loss per epoch, the kept epoch marked.
 pub fn training_curves(log: &[EpochLog], path: &Path) -> anyhow::Result<()> {
     let root = BitMapBackend::new(path, (800, 500)).into_drawing_area();
@@ -31,17 +44,8 @@ pub fn training_curves(log: &[EpochLog], path: &Path) -> anyhow::Result<()> {
         .x_label_formatter(&|v| format!("{v:.0}"))
         .draw()
         .map_err(err)?;
-    for (name, color, values) in [
-        ("training", BLUE, log.iter().map(|e| (e.epoch as f64, e.train_loss)).collect::<Vec<_>>()),
-        ("validation", RED, log.iter().map(|e| (e.epoch as f64, e.val_loss)).collect()),
-    ] {
-        chart
-            .draw_series(LineSeries::new(values.clone(), color.stroke_width(2)))
-            .map_err(err)?
-            .label(name)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
-        chart.draw_series(values.iter().map(|&p| Circle::new(p, 3, color.filled()))).map_err(err)?;
-    }
+    line(&mut chart, "training", BLUE, log.iter().map(|e| (e.epoch as f64, e.train_loss)).collect())?;
+    line(&mut chart, "validation", RED, log.iter().map(|e| (e.epoch as f64, e.val_loss)).collect())?;
     if let Some(best) = log.iter().rev().find(|e| e.best) {
         chart
             .draw_series([Circle::new((best.epoch as f64, best.val_loss), 8, BLACK.stroke_width(2))])
@@ -67,15 +71,8 @@ fn sweep_panel(
         .build_cartesian_2d(lo as f64..hi as f64, 0.0..1.0)
         .map_err(err)?;
     chart.configure_mesh().x_desc("threshold").y_desc("F1").draw().map_err(err)?;
-    for (name, color, f) in [("micro F1", BLUE, (|p: &SweepPoint| p.micro_f1) as fn(&SweepPoint) -> f64), ("macro F1", RED, |p| p.macro_f1)] {
-        let values: Vec<(f64, f64)> = points.iter().map(|p| (p.threshold as f64, f(p))).collect();
-        chart
-            .draw_series(LineSeries::new(values.clone(), color.stroke_width(2)))
-            .map_err(err)?
-            .label(name)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
-        chart.draw_series(values.iter().map(|&p| Circle::new(p, 3, color.filled()))).map_err(err)?;
-    }
+    line(&mut chart, "micro F1", BLUE, points.iter().map(|p| (p.threshold as f64, p.micro_f1)).collect())?;
+    line(&mut chart, "macro F1", RED, points.iter().map(|p| (p.threshold as f64, p.macro_f1)).collect())?;
     chart.configure_series_labels().border_style(BLACK).background_style(WHITE).draw().map_err(err)?;
     Ok(())
 }

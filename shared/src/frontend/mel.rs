@@ -1,13 +1,18 @@
 //! The mel filterbank, exactly as `librosa.filters.mel(htk=False, norm="slaney")` builds it.
 
+/// Slaney scale: 200/3 Hz per mel up to 1 kHz (mel 15), then logarithmic, 27 mels per 6.4×.
+const F_SP: f64 = 200.0 / 3.0;
+const MIN_LOG_HZ: f64 = 1000.0;
+const MIN_LOG_MEL: f64 = MIN_LOG_HZ / F_SP;
+
+fn logstep() -> f64 {
+    6.4f64.ln() / 27.0
+}
+
 /// Hz → mel on the Slaney scale: linear below 1 kHz, logarithmic above.
 pub fn hz_to_mel(hz: f64) -> f64 {
-    const F_SP: f64 = 200.0 / 3.0;
-    const MIN_LOG_HZ: f64 = 1000.0;
-    const MIN_LOG_MEL: f64 = MIN_LOG_HZ / F_SP;
-    let logstep = 6.4f64.ln() / 27.0;
     if hz >= MIN_LOG_HZ {
-        MIN_LOG_MEL + (hz / MIN_LOG_HZ).ln() / logstep
+        MIN_LOG_MEL + (hz / MIN_LOG_HZ).ln() / logstep()
     } else {
         hz / F_SP
     }
@@ -15,12 +20,8 @@ pub fn hz_to_mel(hz: f64) -> f64 {
 
 /// mel → Hz on the Slaney scale (inverse of [`hz_to_mel`]).
 pub fn mel_to_hz(mel: f64) -> f64 {
-    const F_SP: f64 = 200.0 / 3.0;
-    const MIN_LOG_HZ: f64 = 1000.0;
-    const MIN_LOG_MEL: f64 = MIN_LOG_HZ / F_SP;
-    let logstep = 6.4f64.ln() / 27.0;
     if mel >= MIN_LOG_MEL {
-        MIN_LOG_HZ * (logstep * (mel - MIN_LOG_MEL)).exp()
+        MIN_LOG_HZ * (logstep() * (mel - MIN_LOG_MEL)).exp()
     } else {
         F_SP * mel
     }
