@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Runs every test of the project on a fresh machine: installs libtorch (CPU) and the reference
-# Python environment on first use (both cached under .cache/), then unit, integration, librosa
-# parity and end-to-end tests of the whole workspace, and prints the totals.
+# Runs every test of the project on a fresh machine: installs on first use libtorch (CPU) and the
+# reference Python environment (both cached under .cache/) and the SoundFonts of `trainer synth`
+# (Debian packages), then runs the unit, integration, librosa-parity and end-to-end tests of the
+# whole workspace, and prints the totals.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-libtorch.sh
 bash scripts/python-env.sh > /dev/null
+bash scripts/install-soundfonts.sh
 mkdir -p target
 log=target/test-output.txt
 cargo test --workspace --all-targets 2>&1 | tee "$log"

@@ -21,9 +21,36 @@ pub enum Command {
     Train(TrainArgs),
     /// Evaluate an exported model on IRMAS-layout test data (wav + txt labels).
     Evaluate(EvaluateArgs),
+    /// Render an IRMAS-like corpus from General MIDI sample banks (training and held-out test
+    /// timbres).
+    Synth(SynthArgs),
     /// Choose a global and per-label thresholds on the model's validation split and write them
     /// into its manifest.
     Calibrate(CalibrateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// Output folder (gets IRMAS-TrainingData/, IRMAS-TestingData/ and corpus.json).
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Hours of training audio (3-s excerpts, three per song, labels taking turns).
+    #[arg(long, default_value_t = 1.0)]
+    pub hours: f64,
+    /// Test clips (5–20 s, 1–3 labels); default: one per 5 training songs, at least 22.
+    #[arg(long)]
+    pub test_clips: Option<usize>,
+    /// SoundFont (SF2) of the training split.
+    #[arg(long, default_value = "/usr/share/sounds/sf2/FluidR3_GM.sf2")]
+    pub train_bank: PathBuf,
+    /// SoundFont(s) of the test split: timbres the model never hears in training.
+    #[arg(long, default_value = "/usr/share/sounds/sf2/TimGM6mb.sf2")]
+    pub test_bank: Vec<PathBuf>,
+    /// Sample rate of the rendered files.
+    #[arg(long, default_value_t = 22_050)]
+    pub sample_rate: u32,
 }
 
 #[derive(Debug, Args)]
@@ -107,7 +134,9 @@ pub struct EvaluateArgs {
     /// Model directory (model.pt + manifest.json).
     #[arg(long)]
     pub model: PathBuf,
-    /// Test data: `*.wav` files each with a `.txt` of labels, searched recursively.
+    /// Test data: a folder of `*.wav` files each with a `.txt` of labels (searched
+    /// recursively), or a labels table `.csv` (`file,labels` with labels joined by `;`, as
+    /// `../shared/eval/real-dev/labels.csv`).
     #[arg(long)]
     pub data: PathBuf,
     /// Aggregation of window outputs (default: the manifest's).

@@ -6,4 +6,5 @@ pub mod data;
 pub mod evaluate;
 pub mod model;
 pub mod plots;
+pub mod synth;
 pub mod train;

@@ -17,5 +17,6 @@ fn main() -> anyhow::Result<()> {
         cli::Command::Train(args) => commands::train::run(&args),
         cli::Command::Evaluate(args) => commands::evaluate::run(&args),
         cli::Command::Calibrate(args) => commands::calibrate::run(&args),
+        cli::Command::Synth(args) => commands::synth::run(&args),
     }
 }

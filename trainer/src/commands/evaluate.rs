@@ -3,7 +3,7 @@ use anyhow::Context;
 use shared::aggregate::Thresholds;
 use shared::frontend::FrontEndParams;
 use shared::labels::LABELS;
-use trainer::data::{list_testing, FeatureSet};
+use trainer::data::{list_from_csv, list_testing, FeatureSet};
 use trainer::evaluate::{evaluate_predictions, predict_all};
 use trainer::export::load;
 
@@ -13,7 +13,8 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<()> {
     let device = args.device.resolve()?;
     let (manifest, module) = load(&args.model, device)?;
     let fe = FrontEndParams::default();
-    let clips = list_testing(&args.data)?;
+    let is_table = args.data.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let clips = if is_table { list_from_csv(&args.data)? } else { list_testing(&args.data)? };
     let paths: Vec<_> = clips.iter().map(|c| c.path.clone()).collect();
     let features = FeatureSet::load(&paths, &fe, &args.cache_dir, "test files")?;
     let specs: Vec<_> = features.items.iter().map(|i| &i.spec).collect();

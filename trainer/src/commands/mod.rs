@@ -2,4 +2,5 @@
 pub mod calibrate;
 pub mod evaluate;
 pub mod features;
+pub mod synth;
 pub mod train;

@@ -131,6 +131,30 @@ pub fn list_testing(root: &Path) -> anyhow::Result<Vec<TestClip>> {
     Ok(clips)
 }
 
+/// Lists the clips of a labels table (`file,labels,…` with labels separated by `;`, as
+/// `../shared/eval/real-dev/labels.csv`); files are relative to the table's folder.
+pub fn list_from_csv(table: &Path) -> anyhow::Result<Vec<TestClip>> {
+    let dir = table.parent().unwrap_or(Path::new("."));
+    let mut reader = csv::Reader::from_path(table).with_context(|| format!("reading {}", table.display()))?;
+    let headers = reader.headers()?.clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).with_context(|| format!("{}: no {name:?} column", table.display()));
+    let (file_col, labels_col) = (column("file")?, column("labels")?);
+    let mut clips = Vec::new();
+    for row in reader.records() {
+        let row = row?;
+        let codes = row.get(labels_col).unwrap_or_default();
+        let mut labels: Vec<usize> = codes
+            .split(';')
+            .filter(|c| !c.trim().is_empty())
+            .map(|c| label_index(c.trim()).with_context(|| format!("{}: unknown label {c:?}", table.display())))
+            .collect::<anyhow::Result<_>>()?;
+        labels.sort_unstable();
+        clips.push(TestClip { path: dir.join(row.get(file_col).unwrap_or_default()), labels });
+    }
+    anyhow::ensure!(!clips.is_empty(), "{} lists no clips", table.display());
+    Ok(clips)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,6 +185,16 @@ mod tests {
         let c = parse_training_name("[pia][nod][cla]0002__1.wav").unwrap();
         assert_eq!(a.song, b.song);
         assert_ne!(a.song, c.song);
+    }
+
+    #[test]
+    fn real_dev_labels_table() {
+        let table = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/eval/real-dev/labels.csv");
+        let clips = list_from_csv(&table).unwrap();
+        assert_eq!(clips.len(), 44);
+        assert!(clips.iter().all(|c| c.path.exists() && !c.labels.is_empty()));
+        let mix = clips.iter().find(|c| c.path.ends_with("irmas__02_-_And_The_Body_Will_Die-8.wav")).unwrap();
+        assert_eq!(mix.labels, vec![label_index("gel").unwrap(), label_index("voi").unwrap()]);
     }
 
     #[test]
