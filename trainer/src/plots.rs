@@ -73,7 +73,13 @@ fn sweep_panel(
     chart.configure_mesh().x_desc("threshold").y_desc("F1").draw().map_err(err)?;
     line(&mut chart, "micro F1", BLUE, points.iter().map(|p| (p.threshold as f64, p.micro_f1)).collect())?;
     line(&mut chart, "macro F1", RED, points.iter().map(|p| (p.threshold as f64, p.macro_f1)).collect())?;
-    chart.configure_series_labels().border_style(BLACK).background_style(WHITE).draw().map_err(err)?;
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .border_style(BLACK)
+        .background_style(WHITE)
+        .draw()
+        .map_err(err)?;
     Ok(())
 }
 
