@@ -1,4 +1,4 @@
-//! Build script shared by the `trainer` and `server` binaries.
+//! Build script shared by the crates that link libtorch (`trainer`, `server`, the e2e `tests`).
 //!
 //! - Adds an rpath to the libtorch library directory (from torch-sys, via `DEP_TCH_LIBTORCH_LIB`),
 //!   so the binaries run without `LD_LIBRARY_PATH`.

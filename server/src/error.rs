@@ -1,5 +1,8 @@
-//! The one error type of the server.
+//! The one error type of the server. Its HTTP status and `error_type` are decided in one place,
+//! [`ServerError::status`] and [`ServerError::error_type`] (see http/error.rs for the body).
 use std::path::PathBuf;
+
+use axum::http::StatusCode;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -9,6 +12,98 @@ pub enum ServerError {
     ModelMissing { path: PathBuf, source: std::io::Error },
     #[error("model file {path} cannot be loaded by libtorch: {source}")]
     ModelLoad { path: PathBuf, source: tch::TchError },
+    #[error("{path}: {message}")]
+    Manifest { path: PathBuf, message: String },
     #[error("inference failed: {0}")]
     Inference(tch::TchError),
+    #[error("inference failed: {0}")]
+    InferenceFailed(String),
+    #[error("the request body is empty: send the audio as the body or as multipart field `file`")]
+    EmptyBody,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    BadParameter(String),
+    #[error("the body is larger than the limit of {limit} bytes")]
+    BodyTooLarge { limit: usize },
+    #[error(transparent)]
+    Audio(#[from] shared::Error),
+    #[error("too many requests in progress; retry shortly")]
+    Overloaded,
+    #[error("the inference queue is full; retry shortly")]
+    QueueFull,
+    #[error("the server is shutting down")]
+    ShuttingDown,
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ServerError {
+    /// The HTTP status of an error answered to a client. 500 is only for faults of ours.
+    pub fn status(&self) -> StatusCode {
+        use shared::Error as A;
+        match self {
+            ServerError::EmptyBody | ServerError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ServerError::BadParameter(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ServerError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ServerError::Audio(a) => match a {
+                A::TooLong { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+                A::UnknownFormat(_) | A::UnsupportedCodec(_) | A::NoAudioTrack => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                A::Empty
+                | A::ZeroSampleRate
+                | A::UnsupportedSampleRate { .. }
+                | A::NoChannels
+                | A::Corrupt(_)
+                | A::Truncated(_)
+                | A::NoSamples => StatusCode::BAD_REQUEST,
+                A::Io(_) | A::InvalidParameters(_) | A::Resample(_) | A::Manifest(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            },
+            ServerError::Overloaded => StatusCode::TOO_MANY_REQUESTS,
+            ServerError::QueueFull | ServerError::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A stable machine-readable name.
+    pub fn error_type(&self) -> &'static str {
+        match self {
+            ServerError::EmptyBody => "empty_body",
+            ServerError::BadRequest(_) => "bad_request",
+            ServerError::BadParameter(_) => "invalid_parameter",
+            ServerError::BodyTooLarge { .. } => "body_too_large",
+            ServerError::Audio(a) => a.kind(),
+            ServerError::Overloaded => "overloaded",
+            ServerError::QueueFull => "queue_full",
+            ServerError::ShuttingDown => "shutting_down",
+            _ => "internal",
+        }
+    }
+
+    /// Seconds after which a refused request may be retried.
+    pub fn retry_after(&self) -> Option<u32> {
+        matches!(self, ServerError::Overloaded | ServerError::QueueFull | ServerError::ShuttingDown).then_some(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_faults_are_never_500() {
+        let cases = [
+            (ServerError::EmptyBody, 400),
+            (ServerError::BadParameter("threshold".into()), 422),
+            (ServerError::BodyTooLarge { limit: 1 }, 413),
+            (ServerError::Audio(shared::Error::TooLong { limit_seconds: 1.0 }), 413),
+            (ServerError::Audio(shared::Error::UnknownFormat("x".into())), 415),
+            (ServerError::Audio(shared::Error::Truncated("x".into())), 400),
+            (ServerError::Overloaded, 429),
+            (ServerError::QueueFull, 503),
+        ];
+        for (e, status) in cases {
+            assert_eq!(e.status().as_u16(), status, "{e}");
+        }
+        assert_eq!(ServerError::Audio(shared::Error::Corrupt("x".into())).error_type(), "corrupt");
+    }
 }

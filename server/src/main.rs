@@ -1,22 +1,56 @@
-//! `server`: the instrument-recognition HTTP service (HTTP API: issue 5).
+//! `server`: the instrument-recognition HTTP service.
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use clap::Parser;
 
 mod config;
 mod device;
 mod error;
+mod http;
+mod infer;
 mod model;
+mod shutdown;
 
 fn main() -> anyhow::Result<()> {
     let config = config::Config::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,symphonia=off".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,symphonia=off".into()),
         )
         .init();
+    // The model is loaded and warmed up before the runtime starts, so the port opens only
+    // when the server can answer.
+    let manifest = model::load_manifest(&config.model_dir)?;
     let device = device::select(config.device)?;
     let model = model::Model::load(&config.model_dir, device)?;
-    let out = model.warm_up(43, 128)?;
-    tracing::info!(model = %config.model_dir.display(), device = ?model.device(), output = ?out, "model loaded and warmed up");
-    anyhow::bail!("the HTTP API is not built yet (issue 5); the model loaded and was released")
+    let (frames, mels) = (manifest.window.frames, manifest.front_end.n_mels);
+    model.warm_up(frames as i64, mels as i64)?;
+    tracing::info!(model = %manifest.model_id, device = ?model.device(), "model loaded and warmed up");
+    let worker = infer::spawn_worker(model, config.max_batch_size);
+
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(async move {
+        let batcher = infer::Batcher::spawn(worker, config.queue_length, config.max_batch_size, config.max_batch_wait(), frames, mels);
+        let state = Arc::new(http::AppState {
+            manifest,
+            batcher,
+            permits: Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_requests)),
+            max_body_bytes: config.max_body_bytes,
+            max_audio_seconds: config.max_audio_seconds,
+            ready: AtomicBool::new(true),
+        });
+        let listener = tokio::net::TcpListener::bind((config.host.as_str(), config.port)).await?;
+        let addr = listener.local_addr()?;
+        tracing::info!(%addr, "listening");
+        println!("listening on http://{addr}");
+        let shutdown_state = state.clone();
+        axum::serve(listener, http::app(state))
+            .with_graceful_shutdown(async move {
+                shutdown::signal().await;
+                shutdown_state.ready.store(false, Ordering::Relaxed);
+            })
+            .await?;
+        tracing::info!("stopped");
+        Ok(())
+    })
 }

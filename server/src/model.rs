@@ -1,6 +1,8 @@
-//! The TorchScript model on its device.
+//! The TorchScript model on its device, with its verified manifest.
 use std::path::Path;
 
+use shared::frontend::FrontEndParams;
+use shared::manifest::Manifest;
 use tch::{CModule, Device};
 
 use crate::error::ServerError;
@@ -8,6 +10,19 @@ use crate::error::ServerError;
 pub struct Model {
     module: CModule,
     device: Device,
+}
+
+/// Reads `manifest.json` and checks it against `model.pt` (sha256, labels, front end): a model
+/// this server would feed wrongly is refused at startup, with the reason.
+pub fn load_manifest(dir: &Path) -> Result<Manifest, ServerError> {
+    let manifest_path = dir.join("manifest.json");
+    let bad = |message: String| ServerError::Manifest { path: manifest_path.clone(), message };
+    let text = std::fs::read_to_string(&manifest_path).map_err(|e| bad(e.to_string()))?;
+    let manifest: Manifest = serde_json::from_str(&text).map_err(|e| bad(format!("not a valid manifest: {e}")))?;
+    let model_path = dir.join("model.pt");
+    let bytes = std::fs::read(&model_path).map_err(|source| ServerError::ModelMissing { path: model_path, source })?;
+    manifest.verify(&bytes, &FrontEndParams::default()).map_err(|e| bad(e.to_string()))?;
+    Ok(manifest)
 }
 
 impl Model {

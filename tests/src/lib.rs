@@ -35,3 +35,74 @@ pub fn binary(name: &str) -> PathBuf {
     });
     profile_dir.join(name)
 }
+
+/// A model directory with an untrained (randomly initialised) network, exported by the trainer's
+/// own code: enough to exercise the server end to end without a training run.
+pub fn export_untrained_model(dir: &Path) {
+    use shared::aggregate::Aggregation;
+    use shared::frontend::{FrontEndParams, WindowParams};
+    use shared::manifest::{canonical_labels, Manifest, Training, FORMAT_VERSION};
+    tch::manual_seed(1);
+    let mut vs = tch::nn::VarStore::new(tch::Device::Cpu);
+    let activation = trainer::model::Activation::default();
+    let net = trainer::model::ConvNet::new(&vs.root(), activation, 11);
+    let manifest = Manifest {
+        format_version: FORMAT_VERSION,
+        model_id: "untrained-test".into(),
+        labels: canonical_labels(),
+        front_end: FrontEndParams::default(),
+        window: WindowParams::default(),
+        activation: activation.to_string(),
+        aggregation: Aggregation::S2,
+        threshold: 0.5,
+        label_thresholds: None,
+        model_sha256: String::new(),
+        libtorch_version: "2.11.0".into(),
+        training: Training::default(),
+    };
+    trainer::export::export(&mut vs, &net, manifest, dir).expect("export the test model");
+}
+
+/// A running `server` process on a free loopback port; killed when dropped.
+pub struct Server {
+    pub child: std::process::Child,
+    pub base: String,
+}
+
+impl Server {
+    /// Starts the real binary and waits for its "listening on" line.
+    pub fn start(model_dir: &Path, extra: &[&str]) -> Server {
+        use std::io::{BufRead, BufReader};
+        let mut child = Command::new(binary("server"))
+            .args(["--model-dir", model_dir.to_str().unwrap(), "--host", "127.0.0.1", "--port", "0"])
+            .args(extra)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start server");
+        let stdout = child.stdout.take().expect("server stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let base = loop {
+            match lines.next() {
+                Some(Ok(line)) => {
+                    if let Some(url) = line.strip_prefix("listening on ") {
+                        break url.trim().to_string();
+                    }
+                }
+                _ => panic!("server exited before listening"),
+            }
+        };
+        Server { child, base }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,7 @@
+//! Inference: one OS thread owns the model; one task owns the batching queue. Handlers talk to
+//! them through channels whose messages carry a `oneshot` reply and the caller's span.
+mod batcher;
+mod worker;
+
+pub use batcher::{Batcher, Job};
+pub use worker::spawn_worker;
