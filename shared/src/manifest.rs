@@ -79,6 +79,25 @@ pub fn canonical_labels() -> Vec<Label> {
 }
 
 impl Manifest {
+    /// A manifest for a freshly exported model with this code's front end, the canonical labels,
+    /// S2 at θ 0.5 and no training record yet; `model_sha256` is filled in by the export.
+    pub fn new(model_id: &str, window: WindowParams, activation: &str) -> Self {
+        Self {
+            format_version: FORMAT_VERSION,
+            model_id: model_id.to_string(),
+            labels: canonical_labels(),
+            front_end: FrontEndParams::default(),
+            window,
+            activation: activation.to_string(),
+            aggregation: Aggregation::S2,
+            threshold: 0.5,
+            label_thresholds: None,
+            model_sha256: String::new(),
+            libtorch_version: "2.11.0".into(),
+            training: Training::default(),
+        }
+    }
+
     /// Checks that this manifest describes `model_bytes` and a model this code can feed:
     /// the sha256, the label set and order, and the front-end parameters. The error says which.
     pub fn verify(&self, model_bytes: &[u8], front_end: &FrontEndParams) -> Result<()> {
@@ -133,20 +152,7 @@ mod tests {
     use super::*;
 
     fn manifest(bytes: &[u8]) -> Manifest {
-        Manifest {
-            format_version: FORMAT_VERSION,
-            model_id: "test".into(),
-            labels: canonical_labels(),
-            front_end: FrontEndParams::default(),
-            window: WindowParams::default(),
-            activation: "lrelu:0.33".into(),
-            aggregation: Aggregation::S2,
-            threshold: 0.5,
-            label_thresholds: None,
-            model_sha256: sha256_hex(bytes),
-            libtorch_version: "2.11.0".into(),
-            training: Training::default(),
-        }
+        Manifest { model_sha256: sha256_hex(bytes), ..Manifest::new("test", WindowParams::default(), "lrelu:0.33") }
     }
 
     #[test]

@@ -39,27 +39,13 @@ pub fn binary(name: &str) -> PathBuf {
 /// A model directory with an untrained (randomly initialised) network, exported by the trainer's
 /// own code: enough to exercise the server end to end without a training run.
 pub fn export_untrained_model(dir: &Path) {
-    use shared::aggregate::Aggregation;
-    use shared::frontend::{FrontEndParams, WindowParams};
-    use shared::manifest::{canonical_labels, Manifest, Training, FORMAT_VERSION};
+    use shared::frontend::WindowParams;
+    use shared::manifest::Manifest;
     tch::manual_seed(1);
     let mut vs = tch::nn::VarStore::new(tch::Device::Cpu);
     let activation = trainer::model::Activation::default();
     let net = trainer::model::ConvNet::new(&vs.root(), activation, 11);
-    let manifest = Manifest {
-        format_version: FORMAT_VERSION,
-        model_id: "untrained-test".into(),
-        labels: canonical_labels(),
-        front_end: FrontEndParams::default(),
-        window: WindowParams::default(),
-        activation: activation.to_string(),
-        aggregation: Aggregation::S2,
-        threshold: 0.5,
-        label_thresholds: None,
-        model_sha256: String::new(),
-        libtorch_version: "2.11.0".into(),
-        training: Training::default(),
-    };
+    let manifest = Manifest::new("untrained-test", WindowParams::default(), &activation.to_string());
     trainer::export::export(&mut vs, &net, manifest, dir).expect("export the test model");
 }
 

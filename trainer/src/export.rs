@@ -72,26 +72,11 @@ pub fn write_manifest(dir: &Path, manifest: &Manifest) -> anyhow::Result<()> {
 mod tests {
     use super::*;
     use crate::model::Activation;
-    use shared::aggregate::Aggregation;
     use shared::frontend::FrontEndParams;
-    use shared::manifest::{canonical_labels, Training, FORMAT_VERSION};
     use tch::Device;
 
     fn manifest() -> Manifest {
-        Manifest {
-            format_version: FORMAT_VERSION,
-            model_id: "export-test".into(),
-            labels: canonical_labels(),
-            front_end: FrontEndParams::default(),
-            window: WindowParams::default(),
-            activation: Activation::default().to_string(),
-            aggregation: Aggregation::S2,
-            threshold: 0.5,
-            label_thresholds: None,
-            model_sha256: String::new(),
-            libtorch_version: "2.11.0".into(),
-            training: Training::default(),
-        }
+        Manifest::new("export-test", WindowParams::default(), &Activation::default().to_string())
     }
 
     #[test]

@@ -3,7 +3,7 @@ use anyhow::Context;
 use shared::aggregate::{Aggregation, Thresholds};
 use shared::frontend::{FrontEndParams, WindowParams};
 use shared::labels::N_LABELS;
-use shared::manifest::{canonical_labels, Manifest, Training, FORMAT_VERSION};
+use shared::manifest::{Manifest, Training};
 use trainer::data::TrainingData;
 use trainer::evaluate::{evaluate_predictions, predict_all};
 use trainer::export::{export, load, write_manifest};
@@ -59,17 +59,6 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         args.out.file_name().map_or("model".into(), |n| n.to_string_lossy().into_owned())
     });
     let manifest = Manifest {
-        format_version: FORMAT_VERSION,
-        model_id,
-        labels: canonical_labels(),
-        front_end: fe.clone(),
-        window,
-        activation: args.activation.to_string(),
-        aggregation: Aggregation::S2,
-        threshold: 0.5,
-        label_thresholds: None,
-        model_sha256: String::new(),
-        libtorch_version: "2.11.0".into(),
         training: Training {
             command: std::env::args().collect::<Vec<_>>().join(" "),
             data: args.data.display().to_string(),
@@ -80,6 +69,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             validation_loss: trained.best_val_loss,
             metrics: Default::default(),
         },
+        ..Manifest::new(&model_id, window, &args.activation.to_string())
     };
     trainer::plots::training_curves(&trained.log, &args.out.join("training_curves.png"))?;
     let mut vs = trained.vs;
