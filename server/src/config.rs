@@ -52,6 +52,11 @@ pub struct Config {
     /// Longest audio accepted, in seconds, checked while decoding. Default 600.
     #[arg(long, env = "MAX_AUDIO_SECONDS", default_value_t = 600.0)]
     pub max_audio_seconds: f64,
+    /// Browser origins allowed to call the API (comma-separated, e.g.
+    /// `https://app.example.com`). Default none: no CORS headers, browsers on other origins are
+    /// refused; same-origin pages and non-browser clients are unaffected.
+    #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
 }
 
 impl Config {

@@ -27,6 +27,16 @@ fn main() -> anyhow::Result<()> {
     let (frames, mels) = (manifest.window.frames, manifest.front_end.n_mels);
     model.warm_up(frames as i64, mels as i64)?;
     tracing::info!(model = %manifest.model_id, device = ?model.device(), "model loaded and warmed up");
+    let device_name = match model.device() {
+        tch::Device::Cuda(i) => format!("cuda:{i}"),
+        _ => "cpu".to_string(),
+    };
+    let cors_origins = config
+        .cors_origins
+        .iter()
+        .filter(|o| !o.is_empty())
+        .map(|o| axum::http::HeaderValue::from_str(o).map_err(|_| anyhow::anyhow!("--cors-origins: {o:?} is not a valid origin")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let worker = infer::spawn_worker(model, config.max_batch_size);
 
     tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(async move {
@@ -38,6 +48,8 @@ fn main() -> anyhow::Result<()> {
             max_body_bytes: config.max_body_bytes,
             max_audio_seconds: config.max_audio_seconds,
             ready: AtomicBool::new(true),
+            device: device_name,
+            cors_origins,
         });
         let listener = tokio::net::TcpListener::bind((config.host.as_str(), config.port)).await?;
         let addr = listener.local_addr()?;
