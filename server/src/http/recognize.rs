@@ -87,7 +87,7 @@ fn analyse(bytes: Bytes, mime: Option<String>, fe: &FrontEndParams, window: &Win
 /// The audio: the raw body, or the multipart field `file`.
 async fn read_body(req: Request, state: &Arc<AppState>) -> Result<(Bytes, Option<String>), ServerError> {
     let content_type = req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let too_large = |status: axum::http::StatusCode, text: String| {
+    let rejection = |status: axum::http::StatusCode, text: String| {
         if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
             ServerError::BodyTooLarge { limit: state.max_body_bytes }
         } else {
@@ -95,17 +95,17 @@ async fn read_body(req: Request, state: &Arc<AppState>) -> Result<(Bytes, Option
         }
     };
     if content_type.as_deref().is_some_and(|c| c.starts_with("multipart/form-data")) {
-        let mut form = Multipart::from_request(req, state).await.map_err(|e| too_large(e.status(), e.body_text()))?;
-        while let Some(field) = form.next_field().await.map_err(|e| too_large(e.status(), e.body_text()))? {
+        let mut form = Multipart::from_request(req, state).await.map_err(|e| rejection(e.status(), e.body_text()))?;
+        while let Some(field) = form.next_field().await.map_err(|e| rejection(e.status(), e.body_text()))? {
             if field.name() == Some("file") {
                 let mime = field.content_type().map(str::to_owned);
-                let bytes = field.bytes().await.map_err(|e| too_large(e.status(), e.body_text()))?;
+                let bytes = field.bytes().await.map_err(|e| rejection(e.status(), e.body_text()))?;
                 return Ok((bytes, mime));
             }
         }
         return Err(ServerError::BadRequest("multipart body has no field named `file`".into()));
     }
-    let bytes = Bytes::from_request(req, state).await.map_err(|e| too_large(e.status(), e.body_text()))?;
+    let bytes = Bytes::from_request(req, state).await.map_err(|e| rejection(e.status(), e.body_text()))?;
     let mime = content_type.filter(|c| !c.starts_with("application/octet-stream"));
     Ok((bytes, mime))
 }

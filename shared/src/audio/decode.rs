@@ -299,9 +299,9 @@ impl<'a> Decoding<'a> {
                 return Err(self.truncated("the stream ends early"));
             }
         }
-        let truncated_error = self.truncated("no sample rate");
+        // Both are set before the first frame is counted, so with frames > 0 they exist.
         let (Some(rate), Some(resampler)) = (self.rate, self.resampler) else {
-            return Err(truncated_error);
+            return Err(Error::NoSamples);
         };
         Ok(Decoded {
             samples: resampler.finish()?,

@@ -20,7 +20,7 @@ pub fn predict_windows(
 ) -> anyhow::Result<ClipPrediction> {
     let w = Windows::cut(spec.view(), window, pad);
     let (n, frames, mels) = w.data.dim();
-    let flat: Vec<f32> = w.data.iter().copied().collect();
+    let flat = w.data.into_raw_vec_and_offset().0;
     let x = Tensor::from_slice(&flat).view([n as i64, 1, frames as i64, mels as i64]);
     let mut windows = Vec::with_capacity(n);
     for start in (0..n).step_by(batch.max(1)) {

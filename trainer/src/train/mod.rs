@@ -70,6 +70,8 @@ pub fn train(config: &TrainConfig, train: &Windowed, val: &Windowed) -> anyhow::
     tch::manual_seed(config.seed as i64);
     let vs = nn::VarStore::new(config.device);
     let net = ConvNet::new(&vs.root(), config.activation, train.y.size()[1]);
+    // The best weights so far live in a second store; building the same network on it creates
+    // variables of the same names, which `VarStore::copy` needs.
     let mut best_vs = nn::VarStore::new(config.device);
     let _best_net = ConvNet::new(&best_vs.root(), config.activation, train.y.size()[1]);
     best_vs.copy(&vs)?;
