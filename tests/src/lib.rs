@@ -92,3 +92,21 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
+
+/// A model directory for server tests, exported once per test process (`name` keeps test files
+/// that run in parallel apart).
+pub fn test_model_dir(name: &str) -> PathBuf {
+    // Tests of one file run in parallel threads: one exports, the others wait for it.
+    static EXPORT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = EXPORT.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = std::env::temp_dir().join(format!("{name}-model-{}", std::process::id()));
+    if !dir.join("model.pt").exists() {
+        export_untrained_model(&dir);
+    }
+    dir
+}
+
+/// An HTTP client that returns 4xx/5xx responses instead of turning them into errors.
+pub fn http_agent() -> ureq::Agent {
+    ureq::Agent::config_builder().http_status_as_error(false).build().into()
+}

@@ -1,27 +1,13 @@
 //! The real `server` binary over HTTP: the answer's shape, S1/S2, the timeline, every error
 //! status, and a graceful SIGTERM. The model is an untrained network exported by the trainer.
-use std::path::PathBuf;
-use std::sync::OnceLock;
-
-use e2e::{export_untrained_model, real_dev_dir, Server};
+use e2e::{http_agent, real_dev_dir, test_model_dir, Server};
 use serde_json::Value;
 
-fn model_dir() -> &'static PathBuf {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("server-api-model-{}", std::process::id()));
-        export_untrained_model(&dir);
-        dir
-    })
-}
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder().http_status_as_error(false).build().into()
-}
 
 /// POSTs `body` and returns (status, JSON, Retry-After).
 fn post(url: &str, content_type: &str, body: &[u8]) -> (u16, Value) {
-    let mut r = agent().post(url).header("content-type", content_type).send(body).expect("request");
+    let mut r = http_agent().post(url).header("content-type", content_type).send(body).expect("request");
     let status = r.status().as_u16();
     let text = r.body_mut().read_to_string().expect("body");
     (status, serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}")))
@@ -59,7 +45,7 @@ fn check_shape(v: &Value) {
 
 #[test]
 fn recognizes_raw_and_multipart_uploads() {
-    let server = Server::start(model_dir(), &[]);
+    let server = Server::start(&test_model_dir("server-api"), &[]);
     let wav = clip("irmas__cla_cla_0189__2.wav");
     let (status, v) = post(&server.url("/v1/recognize"), "audio/wav", &wav);
     assert_eq!(status, 200, "{v}");
@@ -89,7 +75,7 @@ fn recognizes_raw_and_multipart_uploads() {
 
 #[test]
 fn bad_inputs_get_their_status_and_a_json_error() {
-    let server = Server::start(model_dir(), &["--max-body-bytes", "400000", "--max-audio-seconds", "4"]);
+    let server = Server::start(&test_model_dir("server-api"), &["--max-body-bytes", "400000", "--max-audio-seconds", "4"]);
     let url = server.url("/v1/recognize");
     let wav = clip("irmas__cla_cla_0189__2.wav"); // 529 kB
     let small = clip("phenicx_anechoic__cello.wav"); // 88 kB, 1 s
@@ -121,14 +107,14 @@ fn bad_inputs_get_their_status_and_a_json_error() {
     }
     let (got, v) = post(&url, "audio/wav", &five_s);
     assert_eq!((got, v["error_type"].as_str()), (413, Some("too_long")), "{v}");
-    let mut r = agent().get(server.url("/healthz")).call().unwrap();
+    let mut r = http_agent().get(server.url("/healthz")).call().unwrap();
     assert_eq!(r.status().as_u16(), 200, "still alive: {}", r.body_mut().read_to_string().unwrap());
 }
 
 #[test]
 fn readiness_and_graceful_sigterm() {
-    let mut server = Server::start(model_dir(), &[]);
-    let r = agent().get(server.url("/readyz")).call().unwrap();
+    let mut server = Server::start(&test_model_dir("server-api"), &[]);
+    let r = http_agent().get(server.url("/readyz")).call().unwrap();
     assert_eq!(r.status().as_u16(), 200);
     let pid = server.child.id().to_string();
     let status = std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();

@@ -1,39 +1,27 @@
 //! Cross-cutting HTTP behaviour of the real server: request ids, the model endpoint, CORS.
-use std::path::PathBuf;
-
-use e2e::{export_untrained_model, Server};
+use e2e::{http_agent, test_model_dir, Server};
 use serde_json::Value;
 
-fn model_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("server-http-model-{}", std::process::id()));
-    if !dir.join("model.pt").exists() {
-        export_untrained_model(&dir);
-    }
-    dir
-}
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder().http_status_as_error(false).build().into()
-}
 
 #[test]
 fn request_ids_are_kept_or_made() {
-    let server = Server::start(&model_dir(), &[]);
-    let r = agent().get(server.url("/healthz")).header("x-request-id", "client-id-42").call().unwrap();
+    let server = Server::start(&test_model_dir("server-http"), &[]);
+    let r = http_agent().get(server.url("/healthz")).header("x-request-id", "client-id-42").call().unwrap();
     assert_eq!(r.headers().get("x-request-id").unwrap(), "client-id-42");
-    let r = agent().get(server.url("/healthz")).call().unwrap();
+    let r = http_agent().get(server.url("/healthz")).call().unwrap();
     let made = r.headers().get("x-request-id").expect("a request id is made").to_str().unwrap().to_string();
     assert_eq!(made.len(), 36, "a UUID: {made}");
     // Errors carry it too.
-    let r = agent().post(server.url("/v1/recognize")).header("x-request-id", "err-7").send(&b""[..]).unwrap();
+    let r = http_agent().post(server.url("/v1/recognize")).header("x-request-id", "err-7").send(&b""[..]).unwrap();
     assert_eq!(r.status().as_u16(), 400);
     assert_eq!(r.headers().get("x-request-id").unwrap(), "err-7");
 }
 
 #[test]
 fn model_endpoint_shows_the_manifest_and_device() {
-    let server = Server::start(&model_dir(), &[]);
-    let mut r = agent().get(server.url("/v1/model")).call().unwrap();
+    let server = Server::start(&test_model_dir("server-http"), &[]);
+    let mut r = http_agent().get(server.url("/v1/model")).call().unwrap();
     assert_eq!(r.status().as_u16(), 200);
     let v: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
     assert_eq!(v["model_id"], "untrained-test");
@@ -44,9 +32,9 @@ fn model_endpoint_shows_the_manifest_and_device() {
 
 #[test]
 fn cors_allows_only_the_listed_origins() {
-    let server = Server::start(&model_dir(), &["--cors-origins", "https://app.example.com,https://other.example.com"]);
+    let server = Server::start(&test_model_dir("server-http"), &["--cors-origins", "https://app.example.com,https://other.example.com"]);
     let preflight = |origin: &str| {
-        let r = agent()
+        let r = http_agent()
             .options(server.url("/v1/recognize"))
             .header("origin", origin)
             .header("access-control-request-method", "POST")
@@ -57,6 +45,6 @@ fn cors_allows_only_the_listed_origins() {
     };
     assert_eq!(preflight("https://app.example.com").as_deref(), Some("https://app.example.com"));
     assert_eq!(preflight("https://evil.example.net"), None, "a disallowed origin gets no CORS headers");
-    let r = agent().get(server.url("/healthz")).header("origin", "https://evil.example.net").call().unwrap();
+    let r = http_agent().get(server.url("/healthz")).header("origin", "https://evil.example.net").call().unwrap();
     assert!(r.headers().get("access-control-allow-origin").is_none());
 }

@@ -1,17 +1,8 @@
 //! Concurrency and admission on the real server: concurrent requests are batched and all
 //! answered; past the admission bound requests get 429 with Retry-After at once, and the
 //! accepted ones still succeed.
-use std::path::PathBuf;
+use e2e::{http_agent, real_dev_dir, test_model_dir, Server};
 
-use e2e::{export_untrained_model, real_dev_dir, Server};
-
-fn model_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("server-load-model-{}", std::process::id()));
-    if !dir.join("model.pt").exists() {
-        export_untrained_model(&dir);
-    }
-    dir
-}
 
 /// Fires `n` requests at once; returns (status, Retry-After present) of each.
 fn flood(url: &str, body: &[u8], n: usize) -> Vec<(u16, bool)> {
@@ -19,7 +10,7 @@ fn flood(url: &str, body: &[u8], n: usize) -> Vec<(u16, bool)> {
         let handles: Vec<_> = (0..n)
             .map(|_| {
                 s.spawn(|| {
-                    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+                    let agent = http_agent();
                     let mut r = agent.post(url).header("content-type", "audio/wav").send(body).expect("request");
                     let retry = r.headers().contains_key("retry-after");
                     let _ = r.body_mut().read_to_string();
@@ -33,7 +24,7 @@ fn flood(url: &str, body: &[u8], n: usize) -> Vec<(u16, bool)> {
 
 #[test]
 fn fifty_concurrent_requests_all_succeed() {
-    let server = Server::start(&model_dir(), &["--max-concurrent-requests", "64", "--max-batch-wait-ms", "20"]);
+    let server = Server::start(&test_model_dir("server-load"), &["--max-concurrent-requests", "64", "--max-batch-wait-ms", "20"]);
     let body = std::fs::read(real_dev_dir().join("phenicx_anechoic__cello.wav")).unwrap();
     let results = flood(&server.url("/v1/recognize"), &body, 50);
     assert!(results.iter().all(|&(s, _)| s == 200), "{results:?}");
@@ -41,7 +32,7 @@ fn fifty_concurrent_requests_all_succeed() {
 
 #[test]
 fn flooding_past_the_bound_gets_429_and_accepted_requests_succeed() {
-    let server = Server::start(&model_dir(), &["--max-concurrent-requests", "2"]);
+    let server = Server::start(&test_model_dir("server-load"), &["--max-concurrent-requests", "2"]);
     let body = std::fs::read(real_dev_dir().join("vocadito__vocadito_1.wav")).unwrap(); // 33 s
     let results = flood(&server.url("/v1/recognize"), &body, 24);
     let ok = results.iter().filter(|&&(s, _)| s == 200).count();
