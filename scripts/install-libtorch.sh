@@ -9,8 +9,8 @@
 # left out, so nothing links CUDA) plus libcudart/libcupti, which libtorch_cpu.so needs even on
 # CPU, at the versions the wheel's METADATA pins through cuda-toolkit.
 #
-# Build afterwards with the environment `scripts/libtorch-env.sh` prints (the repo's
-# .cargo/config.toml already points LIBTORCH at the CPU install).
+# The repo's .cargo/config.toml points LIBTORCH at the CPU install; for CUDA build with
+# `source .cache/torch-venv/bin/activate && LIBTORCH_USE_PYTORCH=1 cargo build --release`.
 set -euo pipefail
 
 TORCH_VERSION=2.11.0

@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 bash scripts/install-libtorch.sh
 bash scripts/python-env.sh > /dev/null
 bash scripts/install-soundfonts.sh
+bash scripts/install-deploy-tools.sh
 mkdir -p target
 log=target/test-output.txt
 cargo test --workspace --all-targets 2>&1 | tee "$log"

@@ -2,7 +2,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Parser, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DeviceChoice {
@@ -14,8 +14,36 @@ pub enum DeviceChoice {
     Cuda,
 }
 
-#[derive(Debug, Clone, Parser)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// The command line: serve (the default), or write the OpenAPI document.
+#[derive(Debug, Parser)]
 #[command(name = "server", version, about = "Recognise the predominant instruments in uploaded audio")]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub config: Config,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write the OpenAPI 3.1 document of the API (what `GET /openapi.json` serves) and exit.
+    Openapi {
+        /// Where to write it; `-` for standard output.
+        #[arg(long, default_value = "openapi/openapi.json")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Clone, Args)]
 pub struct Config {
     /// Address to listen on. Default 0.0.0.0 (all interfaces, as a container needs); use
     /// 127.0.0.1 to accept local clients only.
@@ -57,10 +85,70 @@ pub struct Config {
     /// refused; same-origin pages and non-browser clients are unaffected.
     #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
+    /// Longest time, in seconds, from a request's arrival to its answer, upload included; slower
+    /// requests get 408. Default 60: long enough for a 50 MB upload on a slow link and a 10-min
+    /// clip on the CPU, short enough that a stalled (slow-loris) upload cannot hold a slot.
+    #[arg(long, env = "REQUEST_TIMEOUT_S", default_value_t = 60.0)]
+    pub request_timeout_s: f64,
+    /// API keys accepted as `Authorization: Bearer KEY` on `/v1/*` (comma-separated). Default
+    /// none: the API is open. Health, readiness, metrics and the API document stay open always.
+    #[arg(long, env = "API_KEYS", value_delimiter = ',', hide_env_values = true)]
+    pub api_keys: Vec<String>,
+    /// Log format: `text` (default) for people, `json` for log collectors.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// Seconds between SIGTERM and closing the listener, while `/readyz` already answers 503 and
+    /// requests are still served. Default 0; behind a load balancer or in Kubernetes set it to the
+    /// time the balancer needs to see the pod unready (e.g. 5), so no request meets a closed port.
+    #[arg(long, env = "SHUTDOWN_DRAIN_S", default_value_t = 0.0)]
+    pub shutdown_drain_s: f64,
+}
+
+/// Never prints the API keys.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("model_dir", &self.model_dir)
+            .field("device", &self.device)
+            .field("max_batch_size", &self.max_batch_size)
+            .field("max_batch_wait_ms", &self.max_batch_wait_ms)
+            .field("max_concurrent_requests", &self.max_concurrent_requests)
+            .field("queue_length", &self.queue_length)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("max_audio_seconds", &self.max_audio_seconds)
+            .field("cors_origins", &self.cors_origins)
+            .field("request_timeout_s", &self.request_timeout_s)
+            .field("api_keys", &format_args!("[{} hidden]", self.api_keys.len()))
+            .field("log_format", &self.log_format)
+            .field("shutdown_drain_s", &self.shutdown_drain_s)
+            .finish()
+    }
 }
 
 impl Config {
     pub fn max_batch_wait(&self) -> Duration {
         Duration::from_millis(self.max_batch_wait_ms)
+    }
+
+    /// Settings that cannot work, found before anything is loaded.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(self.max_batch_size > 0, "--max-batch-size must be at least 1");
+        anyhow::ensure!(self.max_concurrent_requests > 0, "--max-concurrent-requests must be at least 1");
+        anyhow::ensure!(self.queue_length > 0, "--queue-length must be at least 1");
+        anyhow::ensure!(
+            self.max_audio_seconds.is_finite() && self.max_audio_seconds > 0.0,
+            "--max-audio-seconds must be positive"
+        );
+        anyhow::ensure!(
+            self.request_timeout_s.is_finite() && self.request_timeout_s > 0.0,
+            "--request-timeout-s must be positive"
+        );
+        anyhow::ensure!(
+            self.shutdown_drain_s.is_finite() && self.shutdown_drain_s >= 0.0,
+            "--shutdown-drain-s must be zero or positive"
+        );
+        Ok(())
     }
 }

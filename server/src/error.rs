@@ -24,6 +24,14 @@ pub enum ServerError {
     BadRequest(String),
     #[error("{0}")]
     BadParameter(String),
+    #[error("missing or unknown API key: send `Authorization: Bearer <key>`")]
+    Unauthorized,
+    #[error("no route for {0}")]
+    NotFound(String),
+    #[error("method {0} is not allowed here")]
+    MethodNotAllowed(String),
+    #[error("the request took longer than the limit of {seconds} s")]
+    Timeout { seconds: f64 },
     #[error("the body is larger than the limit of {limit} bytes")]
     BodyTooLarge { limit: usize },
     #[error(transparent)]
@@ -45,6 +53,10 @@ impl ServerError {
         match self {
             ServerError::EmptyBody | ServerError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ServerError::BadParameter(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ServerError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ServerError::NotFound(_) => StatusCode::NOT_FOUND,
+            ServerError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ServerError::Timeout { .. } => StatusCode::REQUEST_TIMEOUT,
             ServerError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ServerError::Audio(a) => match a {
                 A::TooLong { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -70,6 +82,10 @@ impl ServerError {
             ServerError::EmptyBody => "empty_body",
             ServerError::BadRequest(_) => "bad_request",
             ServerError::BadParameter(_) => "invalid_parameter",
+            ServerError::Unauthorized => "unauthorized",
+            ServerError::NotFound(_) => "not_found",
+            ServerError::MethodNotAllowed(_) => "method_not_allowed",
+            ServerError::Timeout { .. } => "timeout",
             ServerError::BodyTooLarge { .. } => "body_too_large",
             ServerError::Audio(a) => a.kind(),
             ServerError::Overloaded => "overloaded",
@@ -99,6 +115,8 @@ mod tests {
             (ServerError::Audio(shared::Error::UnknownFormat("x".into())), 415),
             (ServerError::Audio(shared::Error::Truncated("x".into())), 400),
             (ServerError::Overloaded, 429),
+            (ServerError::Unauthorized, 401),
+            (ServerError::Timeout { seconds: 1.0 }, 408),
             (ServerError::QueueFull, 503),
         ];
         for (e, status) in cases {

@@ -1,6 +1,21 @@
-//! Graceful shutdown: resolves on SIGINT or SIGTERM; axum then stops accepting and finishes
-//! what is in flight.
-pub async fn signal() {
+//! Graceful shutdown: on SIGINT or SIGTERM, `/readyz` turns 503 at once; after the drain delay
+//! axum stops accepting and finishes what is in flight, and the process exits 0.
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::http::AppState;
+
+/// Resolves when the listener should close: a signal, then `drain` of still serving while
+/// readiness reports 503 so load balancers stop sending new requests.
+pub async fn drain(state: Arc<AppState>, drain: Duration) {
+    signal().await;
+    state.ready.store(false, Ordering::Relaxed);
+    tracing::info!(drain_s = drain.as_secs_f64(), "shutdown requested: not ready; finishing requests in flight");
+    tokio::time::sleep(drain).await;
+}
+
+async fn signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -19,5 +34,4 @@ pub async fn signal() {
         _ = ctrl_c => {},
         _ = term => {},
     }
-    tracing::info!("shutdown requested: finishing requests in flight");
 }

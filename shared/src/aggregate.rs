@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// How window outputs are aggregated over a clip.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Aggregation {

@@ -13,6 +13,7 @@ use crate::{Error, Result};
 /// Version of the manifest format written by this code.
 pub const FORMAT_VERSION: u32 = 1;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Label {
     pub code: String,
@@ -20,6 +21,7 @@ pub struct Label {
 }
 
 /// How the model was trained and how it scored.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Training {
     /// The command that produced the model.
@@ -39,6 +41,7 @@ pub struct Training {
     pub metrics: BTreeMap<String, f64>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
     pub format_version: u32,

@@ -110,3 +110,21 @@ pub fn test_model_dir(name: &str) -> PathBuf {
 pub fn http_agent() -> ureq::Agent {
     ureq::Agent::config_builder().http_status_as_error(false).build().into()
 }
+
+/// Every PromQL query of the Grafana dashboard (`deploy/grafana/dashboards/`).
+pub fn dashboard_queries() -> Vec<String> {
+    let path = repo_root().join("deploy/grafana/dashboards/instrument-server.json");
+    let dash: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).expect("the dashboard")).expect("dashboard JSON");
+    let mut exprs = Vec::new();
+    for panel in dash["panels"].as_array().into_iter().flatten() {
+        for t in panel["targets"].as_array().into_iter().flatten() {
+            exprs.extend(t["expr"].as_str().map(str::to_string));
+        }
+    }
+    exprs
+}
+
+/// A free TCP port on loopback (bound, read, released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
+}

@@ -110,15 +110,3 @@ fn bad_inputs_get_their_status_and_a_json_error() {
     let mut r = http_agent().get(server.url("/healthz")).call().unwrap();
     assert_eq!(r.status().as_u16(), 200, "still alive: {}", r.body_mut().read_to_string().unwrap());
 }
-
-#[test]
-fn readiness_and_graceful_sigterm() {
-    let mut server = Server::start(&test_model_dir("server-api"), &[]);
-    let r = http_agent().get(server.url("/readyz")).call().unwrap();
-    assert_eq!(r.status().as_u16(), 200);
-    let pid = server.child.id().to_string();
-    let status = std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    assert!(status.success());
-    let exit = server.child.wait().unwrap();
-    assert!(exit.success(), "exit status {exit:?}");
-}

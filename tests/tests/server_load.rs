@@ -28,6 +28,22 @@ fn fifty_concurrent_requests_all_succeed() {
     let body = std::fs::read(real_dev_dir().join("phenicx_anechoic__cello.wav")).unwrap();
     let results = flood(&server.url("/v1/recognize"), &body, 50);
     assert!(results.iter().all(|&(s, _)| s == 200), "{results:?}");
+
+    // Windows of different requests shared batches: fewer batches than requests, and more
+    // windows per batch than one request has.
+    let mut r = http_agent().post(server.url("/v1/recognize")).send(&body[..]).unwrap();
+    let per_request = serde_json::from_str::<serde_json::Value>(&r.body_mut().read_to_string().unwrap()).unwrap()["windows"]
+        .as_f64()
+        .unwrap();
+    let metrics = http_agent().get(server.url("/metrics")).call().unwrap().body_mut().read_to_string().unwrap();
+    let value = |name: &str| -> f64 {
+        let line = metrics.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{name} missing"));
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    let (batches, windows) = (value("instrument_server_batch_size_windows_count"), value("instrument_server_batch_size_windows_sum"));
+    assert_eq!(windows, 51.0 * per_request);
+    assert!(batches < 51.0, "{batches} batches for 51 requests");
+    assert!(windows / batches > per_request, "no batch held more than one request");
 }
 
 #[test]

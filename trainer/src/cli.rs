@@ -42,9 +42,10 @@ pub struct SynthArgs {
     /// Test clips (5–20 s, 1–3 labels); default: one per 5 training songs, at least 22.
     #[arg(long)]
     pub test_clips: Option<usize>,
-    /// SoundFont (SF2) of the training split.
+    /// SoundFont(s) (SF2) of the training split, repeatable; songs take turns through them.
+    /// More banks mean more timbres per instrument and better generalisation to unseen ones.
     #[arg(long, default_value = "/usr/share/sounds/sf2/FluidR3_GM.sf2")]
-    pub train_bank: PathBuf,
+    pub train_bank: Vec<PathBuf>,
     /// SoundFont(s) of the test split: timbres the model never hears in training.
     #[arg(long, default_value = "/usr/share/sounds/sf2/TimGM6mb.sf2")]
     pub test_bank: Vec<PathBuf>,
@@ -119,6 +120,11 @@ pub struct TrainArgs {
     /// Seed of the initialisation, the split and the batch order.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Mixing augmentation: the share (0–1) of training windows summed with another window of
+    /// their batch and given both labels. 0 is the paper's recipe; mixing teaches the
+    /// multi-instrument sound of real test excerpts at no extra cost per epoch.
+    #[arg(long, default_value_t = 0.0)]
+    pub mix: f64,
     #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
     pub device: DeviceArg,
     /// Where decoded log-mel features are cached between runs.
@@ -148,6 +154,11 @@ pub struct EvaluateArgs {
     /// Where to write evaluation.json and evaluation.md (default: the model directory).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Also record micro/macro F1 and LRAP in the model's manifest as `NAME_micro_f1`,
+    /// `NAME_macro_f1` and `NAME_lrap` (training.metrics), so the manifest carries the numbers
+    /// a fresh run of this command reproduces.
+    #[arg(long, value_name = "NAME")]
+    pub record: Option<String>,
     #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
     pub device: DeviceArg,
     #[arg(long, default_value = ".cache/features")]

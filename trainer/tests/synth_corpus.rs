@@ -57,6 +57,6 @@ fn same_seed_same_corpus_in_the_irmas_layout() {
     assert!(d.samples.iter().any(|&v| v.abs() > 0.01), "an excerpt is silent");
 
     let corpus: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(a.join("corpus.json")).unwrap()).unwrap();
-    assert_ne!(corpus["config"]["train_bank"], corpus["config"]["test_banks"][0]);
+    assert_ne!(corpus["config"]["train_banks"][0], corpus["config"]["test_banks"][0]);
     std::fs::remove_dir_all(&root).ok();
 }

@@ -1,27 +1,36 @@
-//! The HTTP API: routes, handlers and the JSON error body.
+//! The HTTP API: routes, middleware and the JSON error body.
+mod auth;
+mod demo;
 mod error;
 mod health;
 mod model_info;
+mod observe;
+pub mod openapi;
 mod recognize;
+
+pub use auth::ApiKeys;
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
-use axum::http::{HeaderValue, Method};
+use axum::http::{HeaderName, HeaderValue, Method};
+use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use shared::manifest::Manifest;
+use tokio::sync::Semaphore;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
-use shared::manifest::Manifest;
-use tokio::sync::Semaphore;
 
 use crate::error::ServerError;
 use crate::infer::Batcher;
+use crate::metrics::Metrics;
 
 /// What every handler shares.
 pub struct AppState {
@@ -30,11 +39,15 @@ pub struct AppState {
     pub permits: Arc<Semaphore>,
     pub max_body_bytes: usize,
     pub max_audio_seconds: f64,
+    pub request_timeout: Duration,
+    /// False once shutdown has begun (`/readyz` answers 503).
     pub ready: AtomicBool,
     /// Where the model runs (`cpu`, `cuda:0`).
     pub device: String,
     /// Browser origins allowed by CORS; empty: none.
     pub cors_origins: Vec<HeaderValue>,
+    pub api_keys: ApiKeys,
+    pub metrics: Metrics,
 }
 
 /// A panic in a handler becomes a JSON 500; the process and the other requests carry on.
@@ -44,19 +57,35 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 
 /// The router, testable without a socket.
 pub fn app(state: Arc<AppState>) -> Router {
-    let limit = state.max_body_bytes;
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::list(state.cors_origins.clone()))
         .allow_methods([Method::GET, Method::POST])
-        .allow_headers([CONTENT_TYPE, AUTHORIZATION]);
-    // Layers run outermost last: panics are caught around everything; the request id is set
-    // (or kept) before the trace span opens, so every log line of the request carries it.
-    Router::new()
+        .allow_headers([CONTENT_TYPE, AUTHORIZATION])
+        .expose_headers(
+            ["x-request-id", "x-decode-time", "x-queue-time", "x-inference-time", "x-total-time", "retry-after"]
+                .map(HeaderName::from_static),
+        );
+    // The API proper, behind the keys when some are configured.
+    let api = Router::new()
         .route("/v1/recognize", post(recognize::recognize))
         .route("/v1/model", get(model_info::model_info))
+        .route_layer(from_fn_with_state(state.clone(), auth::require_api_key));
+    // Layers run outermost last. Panics are caught innermost so the metrics count the 500; the
+    // request id is set (or kept) before the trace span opens, so every log line of the request
+    // carries it.
+    Router::new()
+        .merge(api)
+        .route("/", get(demo::demo))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .layer(DefaultBodyLimit::max(limit))
+        .route("/metrics", get(health::metrics))
+        .route("/openapi.json", get(openapi::openapi_json))
+        .fallback(observe::not_found)
+        .method_not_allowed_fallback(observe::method_not_allowed)
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(from_fn_with_state(state.clone(), observe::timeout))
+        .layer(DefaultBodyLimit::max(state.max_body_bytes))
+        .layer(from_fn_with_state(state.clone(), observe::track))
         .layer(cors)
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
@@ -64,6 +93,5 @@ pub fn app(state: Arc<AppState>) -> Router {
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
         }))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .layer(CatchPanicLayer::custom(panic_response))
         .with_state(state)
 }

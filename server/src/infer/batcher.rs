@@ -8,89 +8,134 @@ use tokio::time::Instant;
 
 use super::worker::Batch;
 use crate::error::ServerError;
+use crate::metrics::Metrics;
 
 /// One request's windows, flattened (`n × frames × mels`), and where its sigmoids go.
 pub struct Job {
     pub windows: Vec<f32>,
     pub n: usize,
-    pub reply: oneshot::Sender<Result<Vec<f32>, ServerError>>,
+    pub reply: oneshot::Sender<Result<Scored, ServerError>>,
     pub span: tracing::Span,
+}
+
+/// A request's sigmoids (`n × labels`) and where its time went.
+#[derive(Debug)]
+pub struct Scored {
+    pub sigmoids: Vec<f32>,
+    /// From entering the queue to its batch starting on the model.
+    pub queue_time: Duration,
+    /// The model time of the batch (or batches) its windows ran in.
+    pub inference_time: Duration,
+}
+
+/// A job with the moment it was queued.
+struct Queued {
+    job: Job,
+    at: Instant,
+}
+
+/// Shape of the windows and the batching policy.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchPolicy {
+    pub capacity: usize,
+    pub max_batch: usize,
+    pub max_wait: Duration,
+    pub frames: usize,
+    pub mels: usize,
 }
 
 /// Handle to the batching task.
 #[derive(Clone)]
 pub struct Batcher {
-    tx: mpsc::Sender<Job>,
+    tx: mpsc::Sender<Queued>,
+    metrics: Metrics,
 }
 
 impl Batcher {
-    /// Starts the task that owns the queue (`capacity` jobs) and feeds `worker`.
-    pub fn spawn(worker: std_mpsc::Sender<Batch>, capacity: usize, max_batch: usize, max_wait: Duration, frames: usize, mels: usize) -> Self {
-        let (tx, rx) = mpsc::channel(capacity.max(1));
-        tokio::spawn(run(rx, worker, max_batch.max(1), max_wait, frames, mels));
-        Self { tx }
+    /// Starts the task that owns the queue (`policy.capacity` jobs) and feeds `worker`.
+    pub fn spawn(worker: std_mpsc::Sender<Batch>, policy: BatchPolicy, metrics: Metrics) -> Self {
+        let (tx, rx) = mpsc::channel(policy.capacity.max(1));
+        tokio::spawn(run(rx, worker, policy, metrics.clone()));
+        Self { tx, metrics }
     }
 
     /// Queues a job, or refuses it at once when the queue is full.
     pub fn submit(&self, job: Job) -> Result<(), ServerError> {
-        self.tx.try_send(job).map_err(|e| match e {
+        self.tx.try_send(Queued { job, at: Instant::now() }).map_err(|e| match e {
             mpsc::error::TrySendError::Full(_) => ServerError::QueueFull,
             mpsc::error::TrySendError::Closed(_) => ServerError::ShuttingDown,
-        })
+        })?;
+        self.metrics.queue_depth.inc();
+        Ok(())
     }
 }
 
-async fn run(mut rx: mpsc::Receiver<Job>, worker: std_mpsc::Sender<Batch>, max_batch: usize, max_wait: Duration, frames: usize, mels: usize) {
+async fn run(mut rx: mpsc::Receiver<Queued>, worker: std_mpsc::Sender<Batch>, policy: BatchPolicy, metrics: Metrics) {
+    let BatchPolicy { max_batch, max_wait, frames, mels, .. } = policy;
+    let max_batch = max_batch.max(1);
     while let Some(first) = rx.recv().await {
+        metrics.queue_depth.dec();
         let mut jobs = vec![first];
-        let mut total = jobs[0].n;
+        let mut total = jobs[0].job.n;
         let deadline = Instant::now() + max_wait;
         while total < max_batch {
             tokio::select! {
                 job = rx.recv() => match job {
-                    Some(job) => { total += job.n; jobs.push(job); }
+                    Some(q) => { metrics.queue_depth.dec(); total += q.job.n; jobs.push(q); }
                     None => break,
                 },
                 _ = tokio::time::sleep_until(deadline) => break,
             }
         }
         // A request whose client has gone is dropped here, before it costs model time.
-        jobs.retain(|j| !j.reply.is_closed());
+        jobs.retain(|q| !q.job.reply.is_closed());
         if jobs.is_empty() {
             continue;
         }
-        let n: usize = jobs.iter().map(|j| j.n).sum();
+        let n: usize = jobs.iter().map(|q| q.job.n).sum();
         let mut input = Vec::with_capacity(n * frames * mels);
-        for j in &jobs {
-            input.extend_from_slice(&j.windows);
+        for q in &jobs {
+            input.extend_from_slice(&q.job.windows);
         }
-        let span = tracing::info_span!(parent: &jobs[0].span, "batch", windows = n, requests = jobs.len());
+        let started = Instant::now();
+        for q in &jobs {
+            metrics.queue_time.observe((started - q.at).as_secs_f64());
+        }
+        let span = tracing::info_span!(parent: &jobs[0].job.span, "batch", windows = n, requests = jobs.len());
         let (reply, result) = oneshot::channel();
         if worker.send(Batch { input, n, frames, mels, reply, span }).is_err() {
-            for j in jobs {
-                let _ = j.reply.send(Err(ServerError::ShuttingDown));
+            for q in jobs {
+                let _ = q.job.reply.send(Err(ServerError::ShuttingDown));
             }
             continue;
         }
         match result.await {
             Ok(Ok(out)) => {
-                let labels = out.len() / n.max(1);
+                for chunk in &out.chunks {
+                    metrics.batch_size.observe(chunk.windows as f64);
+                    metrics.inference_time.observe(chunk.seconds);
+                }
+                let inference_time = Duration::from_secs_f64(out.chunks.iter().map(|c| c.seconds).sum());
+                let labels = out.sigmoids.len() / n.max(1);
                 let mut offset = 0;
-                for j in jobs {
-                    let part = out[offset * labels..(offset + j.n) * labels].to_vec();
-                    offset += j.n;
-                    let _ = j.reply.send(Ok(part));
+                for q in jobs {
+                    let part = out.sigmoids.get(offset * labels..(offset + q.job.n) * labels).map(<[f32]>::to_vec);
+                    offset += q.job.n;
+                    let answer = part
+                        .map(|sigmoids| Scored { sigmoids, queue_time: started - q.at, inference_time })
+                        .ok_or_else(|| ServerError::InferenceFailed("the model returned too few outputs".into()));
+                    let _ = q.job.reply.send(answer);
                 }
             }
             Ok(Err(e)) => {
                 let msg = e.to_string();
-                for j in jobs {
-                    let _ = j.reply.send(Err(ServerError::InferenceFailed(msg.clone())));
+                for q in jobs {
+                    let _ = q.job.reply.send(Err(ServerError::InferenceFailed(msg.clone())));
                 }
             }
             Err(_) => {
-                for j in jobs {
-                    let _ = j.reply.send(Err(ServerError::ShuttingDown));
+                for q in jobs {
+                    let _ = q.job.reply.send(Err(ServerError::ShuttingDown));
                 }
             }
         }

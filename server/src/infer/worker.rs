@@ -1,5 +1,6 @@
 //! The thread that owns the TorchScript model and runs batches.
 use std::sync::mpsc;
+use std::time::Instant;
 
 use tokio::sync::oneshot;
 
@@ -12,13 +13,27 @@ pub struct Batch {
     pub n: usize,
     pub frames: usize,
     pub mels: usize,
-    pub reply: oneshot::Sender<Result<Vec<f32>, ServerError>>,
+    pub reply: oneshot::Sender<Result<BatchOutput, ServerError>>,
     pub span: tracing::Span,
+}
+
+/// One forward pass of the model.
+#[derive(Debug, Clone, Copy)]
+pub struct ChunkRun {
+    pub windows: usize,
+    pub seconds: f64,
+}
+
+/// The sigmoids of a batch (`n × labels`) and the forward passes it took.
+#[derive(Debug)]
+pub struct BatchOutput {
+    pub sigmoids: Vec<f32>,
+    pub chunks: Vec<ChunkRun>,
 }
 
 /// Starts the model thread; it runs until every sender is dropped. Each batch is run in chunks
 /// of at most `max_batch` windows and answered with `n × labels` sigmoids.
-pub fn spawn_worker(model: Model, max_batch: usize) -> mpsc::Sender<Batch> {
+pub fn spawn_worker(model: Model, max_batch: usize) -> std::io::Result<mpsc::Sender<Batch>> {
     let (tx, rx) = mpsc::channel::<Batch>();
     std::thread::Builder::new()
         .name("model".into())
@@ -29,18 +44,22 @@ pub fn spawn_worker(model: Model, max_batch: usize) -> mpsc::Sender<Batch> {
                 let _ = batch.reply.send(result);
             }
         })
-        .expect("spawn the model thread");
-    tx
+        ?;
+    Ok(tx)
 }
 
-fn run(model: &Model, b: &Batch, max_batch: usize) -> Result<Vec<f32>, ServerError> {
+fn run(model: &Model, b: &Batch, max_batch: usize) -> Result<BatchOutput, ServerError> {
     let window = b.frames * b.mels;
-    let mut out = Vec::with_capacity(b.n * 11);
+    let mut out = BatchOutput { sigmoids: Vec::with_capacity(b.n * 11), chunks: Vec::new() };
     for chunk in b.input.chunks(max_batch * window) {
-        let n = (chunk.len() / window) as i64;
-        let x = tch::Tensor::from_slice(chunk).view([n, b.frames as i64, b.mels as i64]);
+        let started = Instant::now();
+        let n = chunk.len() / window;
+        let x = tch::Tensor::from_slice(chunk).view([n as i64, b.frames as i64, b.mels as i64]);
         let y = model.forward(&x)?.to_device(tch::Device::Cpu).contiguous().view([-1]);
-        out.extend(Vec::<f32>::try_from(y).map_err(ServerError::Inference)?);
+        out.sigmoids.extend(Vec::<f32>::try_from(y).map_err(ServerError::Inference)?);
+        let seconds = started.elapsed().as_secs_f64();
+        tracing::debug!(windows = n, ms = seconds * 1e3, "forward pass");
+        out.chunks.push(ChunkRun { windows: n, seconds });
     }
     Ok(out)
 }

@@ -6,6 +6,7 @@ use crate::{Error, Result};
 
 /// How audio becomes a log-mel spectrogram. The defaults are the paper's (III-A) with librosa's
 /// conventions (Slaney mel scale and area normalisation, centred frames, zero padding).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FrontEndParams {
     /// Analysis sample rate in Hz.
@@ -81,6 +82,7 @@ impl FrontEndParams {
 }
 
 /// How the spectrogram is cut into model inputs.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WindowParams {
     /// Frames per window (43 ≈ 1 s at 22,050 Hz / hop 512).

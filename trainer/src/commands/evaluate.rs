@@ -5,13 +5,13 @@ use shared::frontend::FrontEndParams;
 use shared::labels::LABELS;
 use trainer::data::{list_from_csv, list_testing, FeatureSet};
 use trainer::evaluate::{evaluate_predictions, predict_all};
-use trainer::export::load;
+use trainer::export::{load, write_manifest};
 
 use crate::cli::EvaluateArgs;
 
 pub fn run(args: &EvaluateArgs) -> anyhow::Result<()> {
     let device = args.device.resolve()?;
-    let (manifest, module) = load(&args.model, device)?;
+    let (mut manifest, module) = load(&args.model, device)?;
     let fe = FrontEndParams::default();
     let is_table = args.data.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
     let clips = if is_table { list_from_csv(&args.data)? } else { list_testing(&args.data)? };
@@ -38,5 +38,12 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<()> {
     trainer::plots::threshold_sweeps(&report, &out.join("f1_vs_threshold.png"))?;
     trainer::plots::per_label_f1(&report, &out.join("f1_per_label.png"))?;
     println!("{md}");
+    if let Some(name) = &args.record {
+        let m = &mut manifest.training.metrics;
+        m.insert(format!("{name}_micro_f1"), report.report.micro.f1);
+        m.insert(format!("{name}_macro_f1"), report.report.macro_.f1);
+        m.insert(format!("{name}_lrap"), report.lrap);
+        write_manifest(&args.model, &manifest)?;
+    }
     Ok(())
 }

@@ -11,7 +11,7 @@ pub fn run(args: &SynthArgs) -> anyhow::Result<()> {
         seed: args.seed,
         train_songs,
         test_clips: args.test_clips.unwrap_or((train_songs / 5).max(22)),
-        train_bank: args.train_bank.clone(),
+        train_banks: args.train_bank.clone(),
         test_banks: args.test_bank.clone(),
         sample_rate: args.sample_rate,
     };

@@ -15,6 +15,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let fe = FrontEndParams::default();
     let window = WindowParams::from_seconds(args.window, &fe)?;
     let device = args.device.resolve()?;
+    anyhow::ensure!((0.0..=1.0).contains(&args.mix), "--mix must be between 0 and 1, got {}", args.mix);
     tracing::info!(?device, window_frames = window.frames, activation = %args.activation, "training");
 
     let data = TrainingData::load(&args.data, &fe, &args.cache_dir, args.val_fraction, args.seed)?;
@@ -50,6 +51,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         learning_rate: args.lr,
         patience: args.patience,
         seed: args.seed,
+        mix: args.mix,
         device,
         log_dir: args.out.clone(),
     };

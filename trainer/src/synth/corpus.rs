@@ -1,4 +1,4 @@
-//! An IRMAS-like corpus: 3-s single-label training excerpts from one sample bank, 5–20-s test
+//! An IRMAS-like corpus: 3-s single-label training excerpts from the training sample banks, 5–20-s test
 //! excerpts with 1–3 predominant instruments from other banks (held-out timbres).
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,8 +28,8 @@ pub struct CorpusConfig {
     /// Training songs (each gives three 3-s excerpts); labels take turns.
     pub train_songs: usize,
     pub test_clips: usize,
-    /// The bank of the training split.
-    pub train_bank: PathBuf,
+    /// The banks of the training split; songs take turns through them.
+    pub train_banks: Vec<PathBuf>,
     /// The banks of the test split (never the training bank).
     pub test_banks: Vec<PathBuf>,
     pub sample_rate: u32,
@@ -65,11 +65,13 @@ fn load_font(path: &Path) -> anyhow::Result<Arc<SoundFont>> {
 }
 
 /// One training song: three excerpts of one label.
-fn train_song(c: &CorpusConfig, font: &Arc<SoundFont>, j: usize) -> anyhow::Result<f64> {
+fn train_song(c: &CorpusConfig, fonts: &[Arc<SoundFont>], j: usize) -> anyhow::Result<f64> {
     let label = LABELS[j % LABELS.len()];
     let mut rng = job_rng(c.seed, 1, j);
     let accompanied = rng.random_bool(0.85);
     let piece = compose(&mut rng, &[label], SONG_SECONDS, accompanied);
+    // Banks take turns per round of labels, so every label is heard from every bank.
+    let font = &fonts[(j / LABELS.len()) % fonts.len()];
     let audio = render(font, &piece, c.sample_rate)?;
     let dir = c.out.join("IRMAS-TrainingData").join(label);
     let n = (EXCERPT_SECONDS * c.sample_rate as f64) as usize;
@@ -109,12 +111,16 @@ fn test_clip(c: &CorpusConfig, fonts: &[Arc<SoundFont>], j: usize) -> anyhow::Re
 /// Renders the whole corpus on all cores and writes `corpus.json` beside it.
 pub fn render_corpus(c: &CorpusConfig) -> anyhow::Result<CorpusSummary> {
     anyhow::ensure!(!c.test_banks.is_empty(), "no test sample bank");
-    anyhow::ensure!(!c.test_banks.contains(&c.train_bank), "the test banks must not include the training bank");
+    anyhow::ensure!(!c.train_banks.is_empty(), "no training sample bank");
+    anyhow::ensure!(
+        c.test_banks.iter().all(|t| !c.train_banks.contains(t)),
+        "the test banks must not include a training bank"
+    );
     for label in LABELS {
         std::fs::create_dir_all(c.out.join("IRMAS-TrainingData").join(label))?;
     }
     std::fs::create_dir_all(c.out.join("IRMAS-TestingData"))?;
-    let train_font = load_font(&c.train_bank)?;
+    let train_fonts = c.train_banks.iter().map(|p| load_font(p)).collect::<anyhow::Result<Vec<_>>>()?;
     let test_fonts = c.test_banks.iter().map(|p| load_font(p)).collect::<anyhow::Result<Vec<_>>>()?;
     let jobs = c.train_songs + c.test_clips;
     let bar = ProgressBar::new(jobs as u64).with_message("rendering");
@@ -136,7 +142,7 @@ pub fn render_corpus(c: &CorpusConfig) -> anyhow::Result<CorpusSummary> {
                             break Ok(seconds);
                         }
                         seconds += if j < c.train_songs {
-                            train_song(c, &train_font, j)?
+                            train_song(c, &train_fonts, j)?
                         } else {
                             test_clip(c, &test_fonts, j - c.train_songs)?
                         };

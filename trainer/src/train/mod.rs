@@ -1,8 +1,10 @@
 //! Training (paper III-C): Adam, binary cross-entropy, early stopping on validation loss.
 mod epoch_log;
+mod mix;
 mod tensors;
 
 pub use epoch_log::EpochLog;
+pub use mix::mix_batch;
 pub use tensors::{window_tensors, Windowed};
 
 use std::path::PathBuf;
@@ -27,6 +29,8 @@ pub struct TrainConfig {
     pub learning_rate: f64,
     pub patience: usize,
     pub seed: u64,
+    /// Share of training windows mixed with another window of their batch (0: the paper).
+    pub mix: f64,
     pub device: Device,
     /// Where the per-epoch log (CSV and JSON) is written.
     pub log_dir: PathBuf,
@@ -94,6 +98,7 @@ pub fn train(config: &TrainConfig, train: &Windowed, val: &Windowed) -> anyhow::
             let idx = Tensor::from_slice(chunk);
             let x = train.x.index_select(0, &idx).to_device(config.device);
             let y = train.y.index_select(0, &idx).to_device(config.device);
+            let (x, y) = mix_batch(&x, &y, config.mix, &mut rng);
             let loss = bce(&net.forward_t(&x, true), &y);
             opt.backward_step(&loss);
             sum += loss.double_value(&[]) * chunk.len() as f64;

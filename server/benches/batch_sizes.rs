@@ -1,0 +1,57 @@
+//! Model throughput by batch size: windows per second of the served TorchScript model at batch
+//! sizes 1 … 256, side by side in one run, as the ratio to batch 1. This is what dynamic batching
+//! buys; it picks `--max-batch-size`.
+//!
+//!     cargo bench -p server --bench batch_sizes            # models/default, GPU if present
+//!     MODEL_DIR=path/to/model cargo bench -p server --bench batch_sizes
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use shared::manifest::Manifest;
+use tch::{CModule, Device, Kind, Tensor};
+
+const SIZES: [i64; 9] = [1, 2, 4, 8, 16, 32, 64, 128, 256];
+const MIN_TIME: Duration = Duration::from_millis(1500);
+
+fn sync(device: Device) {
+    if let Device::Cuda(i) = device {
+        tch::Cuda::synchronize(i as i64);
+    }
+}
+
+fn main() {
+    // `cargo bench` passes --bench; `cargo test --benches` runs this with no flag: do nothing then.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let dir = std::env::var_os("MODEL_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/default"));
+    let manifest: Manifest = serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).expect("manifest.json")).expect("a manifest");
+    let device = Device::cuda_if_available();
+    let mut model = CModule::load_on_device(dir.join("model.pt"), device).expect("model.pt");
+    model.set_eval();
+    let (frames, mels) = (manifest.window.frames as i64, manifest.front_end.n_mels as i64);
+    println!("model {} on {device:?}, {} CPU threads", manifest.model_id, tch::get_num_threads());
+    println!("| batch | windows/s | × batch 1 |\n|---|---|---|");
+    let mut base = None;
+    tch::no_grad(|| {
+        for &bs in &SIZES {
+            let x = Tensor::randn([bs, frames, mels], (Kind::Float, device));
+            for _ in 0..2 {
+                let _ = model.forward_ts(&[&x]).expect("forward");
+            }
+            sync(device);
+            let (started, mut windows) = (Instant::now(), 0i64);
+            while started.elapsed() < MIN_TIME {
+                let y = model.forward_ts(&[&x]).expect("forward");
+                let _ = y.to_device(Device::Cpu);
+                windows += bs;
+            }
+            sync(device);
+            let rate = windows as f64 / started.elapsed().as_secs_f64();
+            let b = *base.get_or_insert(rate);
+            println!("| {bs} | {rate:.0} | {:.2} |", rate / b);
+        }
+    });
+}

@@ -1,0 +1,90 @@
+//! The OpenAPI 3.1 document, generated from the handlers and types. `server openapi` writes it
+//! to `openapi/openapi.json`; a test fails when the committed file differs from this.
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::error::ErrorBody;
+use super::{health, model_info, recognize};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Instrument recognition",
+        description = "Names the predominant instruments (11 classes, as IRMAS) in a recording of any length: \
+a ConvNet over 1-s log-mel windows with a 0.5-s hop (Han, Kim & Lee, 2017), aggregated per instrument.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0")
+    ),
+    paths(recognize::recognize, model_info::model_info, health::healthz, health::readyz, health::metrics),
+    components(schemas(ErrorBody)),
+    modifiers(&ApiKeyScheme),
+    tags(
+        (name = "recognition", description = "Instruments in audio"),
+        (name = "operations", description = "Health, readiness and metrics; never behind API keys"),
+    )
+)]
+pub struct ApiDoc;
+
+/// `Authorization: Bearer KEY` on `/v1/*` when the server has keys configured.
+struct ApiKeyScheme;
+
+impl Modify for ApiKeyScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("An API key configured with --api-keys")).build()),
+        );
+    }
+}
+
+/// The document as pretty JSON with a trailing newline, as committed.
+pub fn document() -> String {
+    let mut doc = ApiDoc::openapi();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_string();
+    doc.to_pretty_json().map(|s| s + "\n").unwrap_or_default()
+}
+
+/// The OpenAPI document of this API.
+pub async fn openapi_json() -> Json<serde_json::Value> {
+    Json(serde_json::from_str(&document()).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `openapi/openapi.json` is what the code generates: run `cargo run -p server -- openapi`
+    /// after changing the API.
+    #[test]
+    fn committed_document_matches_the_code() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/openapi.json");
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(committed == document(), "{path} is stale: run `cargo run -p server -- openapi`");
+    }
+
+    #[test]
+    fn every_status_of_every_operation_has_an_example() {
+        let doc: serde_json::Value = serde_json::from_str(&document()).unwrap();
+        assert_eq!(doc["openapi"], "3.1.0");
+        let mut checked = 0;
+        for (path, ops) in doc["paths"].as_object().unwrap() {
+            for (method, op) in ops.as_object().unwrap() {
+                for (status, response) in op["responses"].as_object().unwrap() {
+                    for (media, content) in response["content"].as_object().unwrap() {
+                        let schema_example = content["schema"]["$ref"].as_str().and_then(|r| {
+                            let name = r.rsplit('/').next()?;
+                            doc["components"]["schemas"][name].get("example")
+                        });
+                        assert!(
+                            content.get("example").is_some() || schema_example.is_some(),
+                            "{method} {path} {status} {media} has no example"
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked >= 15, "only {checked} responses");
+    }
+}

@@ -1,0 +1,73 @@
+//! Startup: load, verify and warm the model, then open the port and serve until shutdown.
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::HeaderValue;
+
+use crate::config::Config;
+use crate::http::{self, ApiKeys, AppState};
+use crate::infer::{self, BatchPolicy};
+use crate::metrics::Metrics;
+use crate::{device, model, shutdown};
+
+pub fn run(config: Config) -> anyhow::Result<()> {
+    // The model is loaded and warmed up before the runtime starts, so the port opens only
+    // when the server can answer.
+    let manifest = model::load_manifest(&config.model_dir)?;
+    let device = device::select(config.device)?;
+    let model = model::Model::load(&config.model_dir, device)?;
+    let (frames, mels) = (manifest.window.frames, manifest.front_end.n_mels);
+    model.warm_up(frames as i64, mels as i64)?;
+    let device_name = match model.device() {
+        tch::Device::Cuda(i) => format!("cuda:{i}"),
+        _ => "cpu".to_string(),
+    };
+    tracing::info!(model = %manifest.model_id, device = %device_name, "model loaded and warmed up");
+    let cors_origins = config
+        .cors_origins
+        .iter()
+        .filter(|o| !o.is_empty())
+        .map(|o| HeaderValue::from_str(o).map_err(|_| anyhow::anyhow!("--cors-origins: {o:?} is not a valid origin")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let metrics = Metrics::new()?;
+    metrics.model_info.with_label_values(&[manifest.model_id.as_str(), device_name.as_str()]).set(1);
+    let worker = infer::spawn_worker(model, config.max_batch_size)?;
+    let policy = BatchPolicy {
+        capacity: config.queue_length,
+        max_batch: config.max_batch_size,
+        max_wait: config.max_batch_wait(),
+        frames,
+        mels,
+    };
+
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(async move {
+        let batcher = infer::Batcher::spawn(worker, policy, metrics.clone());
+        let state = Arc::new(AppState {
+            manifest,
+            batcher,
+            permits: Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_requests)),
+            max_body_bytes: config.max_body_bytes,
+            max_audio_seconds: config.max_audio_seconds,
+            request_timeout: Duration::from_secs_f64(config.request_timeout_s),
+            ready: AtomicBool::new(true),
+            device: device_name,
+            cors_origins,
+            api_keys: ApiKeys::new(&config.api_keys),
+            metrics,
+        });
+        if !state.api_keys.is_open() {
+            tracing::info!("API keys required on /v1/*");
+        }
+        let listener = tokio::net::TcpListener::bind((config.host.as_str(), config.port)).await?;
+        let addr = listener.local_addr()?;
+        tracing::info!(%addr, "listening");
+        println!("listening on http://{addr}");
+        let drain = Duration::from_secs_f64(config.shutdown_drain_s);
+        axum::serve(listener, http::app(state.clone()))
+            .with_graceful_shutdown(shutdown::drain(state, drain))
+            .await?;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}

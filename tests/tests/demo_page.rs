@@ -1,0 +1,45 @@
+//! The demo page in a real browser: headless Debian Chromium driven by playwright-core uploads a
+//! real clip, and the page shows the 11 instruments in the order of the API's answer, a timeline
+//! heat map, and for a text file an error a person can act on. The screenshot is left in
+//! `target/screenshots/demo-page.png`.
+use std::process::Command;
+
+use e2e::{http_agent, real_dev_dir, repo_root, test_model_dir, Server};
+use serde_json::Value;
+
+#[test]
+fn demo_page_shows_the_instruments_of_an_uploaded_clip() {
+    let server = Server::start(&test_model_dir("demo-page"), &[]);
+    let clip = real_dev_dir().join("vocadito__vocadito_1.wav"); // 33 s of singing
+    // What the API says about the clip, to compare with what the page shows.
+    let mut r = http_agent().post(server.url("/v1/recognize")).send(&std::fs::read(&clip).unwrap()[..]).unwrap();
+    let api: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+    let api_order: Vec<&str> = api["instruments"].as_array().unwrap().iter().map(|i| i["label"].as_str().unwrap()).collect();
+
+    let shots = repo_root().join("target/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let shot = shots.join("demo-page.png");
+    let out = Command::new("node")
+        .arg(repo_root().join("tests/browser/demo.cjs"))
+        .args([server.base.as_str(), clip.to_str().unwrap(), shot.to_str().unwrap()])
+        .env("NODE_PATH", repo_root().join(".cache/tools/browser/node_modules"))
+        .output()
+        .expect("run node (scripts/install-deploy-tools.sh installs playwright-core and chromium)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "browser run failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let seen: Value = serde_json::from_str(stdout.trim()).unwrap();
+
+    let rows = seen["rows"].as_array().unwrap();
+    let page_order: Vec<&str> = rows.iter().map(|r| r["label"].as_str().unwrap()).collect();
+    assert_eq!(page_order, api_order, "the chart's order differs from the API's");
+    assert_eq!(rows[0]["width"].as_f64(), Some(100.0), "S2: the top bar is full");
+    let present: Vec<bool> = api["instruments"].as_array().unwrap().iter().map(|i| i["present"].as_bool().unwrap()).collect();
+    assert_eq!(rows.iter().map(|r| r["present"].as_bool().unwrap()).collect::<Vec<_>>(), present);
+    assert!(seen["inked"].as_u64().unwrap() > 5_000, "the heat map is blank: {seen}");
+    assert!(seen["status"].as_str().unwrap().contains("windows"), "{seen}");
+    let error = seen["error"].as_str().unwrap();
+    assert!(error.contains("does not look like an audio file"), "{error}");
+    let console = seen["consoleErrors"].as_array().unwrap();
+    assert!(console.len() == 1 && console[0].as_str().unwrap().contains("415"), "only the 415 is logged: {seen}");
+    assert!(std::fs::metadata(&shot).unwrap().len() > 10_000, "no screenshot");
+}
