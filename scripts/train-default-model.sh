@@ -8,12 +8,12 @@
 #   scripts/train-default-model.sh            # ~1 h on 2 CPU cores
 #
 # Settings (environment): SEED (1), HOURS of training audio (1.5), MIX share of mixed training
-# windows (0.5), DEVICE auto|cpu|cuda (auto), WORK folder for the corpus and the run
+# windows (0.5), EPOCHS at most (20; early stopping with patience 2 usually ends sooner), DEVICE auto|cpu|cuda (auto), WORK folder for the corpus and the run
 # (.cache/default-model), OUT model folder (models/default), RESULTS folder for the tables and
 # figures (docs/results/default-model), MODEL_ID (irmas-synth-v1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SEED=${SEED:-1} HOURS=${HOURS:-1.5} MIX=${MIX:-0.5} DEVICE=${DEVICE:-auto}
+SEED=${SEED:-1} HOURS=${HOURS:-1.5} MIX=${MIX:-0.5} EPOCHS=${EPOCHS:-20} DEVICE=${DEVICE:-auto}
 WORK=${WORK:-.cache/default-model} OUT=${OUT:-models/default}
 RESULTS=${RESULTS:-docs/results/default-model} MODEL_ID=${MODEL_ID:-irmas-synth-v1}
 sf=/usr/share/sounds/sf2
@@ -25,7 +25,7 @@ rm -rf "$WORK" && mkdir -p "$WORK" "$RESULTS" "$OUT"
 $T synth --out "$WORK/corpus" --seed "$SEED" --hours "$HOURS" \
   --train-bank $sf/FluidR3_GM.sf2 --train-bank $sf/MuseScore_General_Full.sf2 \
   --test-bank $sf/TimGM6mb.sf2 --test-bank $sf/sf_GMbank.sf2 | tee "$WORK/synth.log"
-$T train --data "$WORK/corpus" --out "$WORK/model" --seed "$SEED" --mix "$MIX" --device "$DEVICE" \
+$T train --data "$WORK/corpus" --out "$WORK/model" --seed "$SEED" --mix "$MIX" --epochs "$EPOCHS" --device "$DEVICE" \
   --model-id "$MODEL_ID" --cache-dir "$WORK/features" 2>&1 | tee "$WORK/train.log"
 $T calibrate --model "$WORK/model" --device "$DEVICE" --cache-dir "$WORK/features" | tee "$WORK/calibrate.log"
 $T evaluate --model "$WORK/model" --data "$WORK/corpus/IRMAS-TestingData" --device "$DEVICE" \

@@ -39,6 +39,11 @@ pub struct Training {
     /// Free-form metrics (validation and test F1, LRAP…), by name.
     #[serde(default)]
     pub metrics: BTreeMap<String, f64>,
+    /// What the training data was, when it says so itself: the `corpus.json` that `trainer synth`
+    /// writes (its settings, banks, file counts and hours of audio).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub corpus: Option<serde_json::Value>,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -27,6 +27,66 @@ pub enum Command {
     /// Choose a global and per-label thresholds on the model's validation split and write them
     /// into its manifest.
     Calibrate(CalibrateArgs),
+    /// What each layer learned (paper Fig. 6): per-unit maxima of the activations of six layers
+    /// for a balanced sample of training and of validation windows, embedded with t-SNE.
+    Tsne(TsneArgs),
+    /// Where the strongest units of each block listen (paper Fig. 7): their deconvolution onto
+    /// the log-mel of a 3-s excerpt.
+    Deconv(DeconvArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TsneArgs {
+    /// Model directory (manifest.json + weights.safetensors).
+    #[arg(long)]
+    pub model: PathBuf,
+    /// The training data the model was trained on (default: the manifest's `training.data`);
+    /// the manifest's seed and validation fraction give back its training/validation split.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Output folder (tsne-train.png, tsne-validation.png, tsne.json).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Windows per label and split: more show the structure better; t-SNE time grows as n log n.
+    #[arg(long, default_value_t = 40)]
+    pub per_label: usize,
+    /// t-SNE perplexity (lowered to what the number of points allows).
+    #[arg(long, default_value_t = 30.0)]
+    pub perplexity: f32,
+    /// t-SNE iterations.
+    #[arg(long, default_value_t = 1000)]
+    pub iterations: usize,
+    /// Seed of the sample and of the t-SNE start: one seed, one picture.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
+    pub device: DeviceArg,
+    #[arg(long, default_value = ".cache/features")]
+    pub cache_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct DeconvArgs {
+    /// Model directory (manifest.json + weights.safetensors).
+    #[arg(long)]
+    pub model: PathBuf,
+    /// The audio file (any format the server reads).
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Output folder (deconv.png, deconv.json).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Start of the excerpt in seconds.
+    #[arg(long, default_value_t = 0.0)]
+    pub start: f64,
+    /// Length of the excerpt in seconds (the paper shows 3 s).
+    #[arg(long, default_value_t = 3.0)]
+    pub seconds: f64,
+    /// Units shown per block (the most activated first).
+    #[arg(long, default_value_t = 2)]
+    pub units: usize,
+    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
+    pub device: DeviceArg,
 }
 
 #[derive(Debug, Args)]

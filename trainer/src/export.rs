@@ -107,3 +107,21 @@ mod tests {
         std::fs::remove_dir_all(&dir).ok();
     }
 }
+
+/// The trainable network of a model directory, rebuilt from its manifest's activation and its
+/// `weights.safetensors` (for analyses that need more than the TorchScript outputs).
+pub fn load_network(dir: &Path, device: tch::Device) -> anyhow::Result<(Manifest, nn::VarStore, ConvNet)> {
+    let manifest_path = dir.join(MANIFEST_FILE);
+    let manifest: Manifest = serde_json::from_str(
+        &std::fs::read_to_string(&manifest_path).with_context(|| format!("reading {}", manifest_path.display()))?,
+    )
+    .with_context(|| format!("parsing {}", manifest_path.display()))?;
+    let activation: crate::model::Activation =
+        manifest.activation.parse().map_err(|e| anyhow::anyhow!("{}: activation: {e}", manifest_path.display()))?;
+    let mut vs = nn::VarStore::new(device);
+    let net = ConvNet::new(&vs.root(), activation, manifest.labels.len() as i64);
+    let weights = dir.join(WEIGHTS_FILE);
+    vs.load(&weights).with_context(|| format!("loading {} (the trainer writes it beside model.pt)", weights.display()))?;
+    vs.freeze();
+    Ok((manifest, vs, net))
+}

@@ -1,6 +1,7 @@
 //! Training side of the instrument recognizer: the paper's ConvNet, data, training, evaluation
 //! and export. The `trainer` binary is a thin command line over this library.
 pub mod export;
+pub mod introspect;
 pub mod calibrate;
 pub mod data;
 pub mod evaluate;

@@ -18,5 +18,7 @@ fn main() -> anyhow::Result<()> {
         cli::Command::Evaluate(args) => commands::evaluate::run(&args),
         cli::Command::Calibrate(args) => commands::calibrate::run(&args),
         cli::Command::Synth(args) => commands::synth::run(&args),
+        cli::Command::Tsne(args) => commands::tsne::run(&args),
+        cli::Command::Deconv(args) => commands::deconv::run(&args),
     }
 }

@@ -69,6 +69,23 @@ fn train_export_evaluate_on_a_tiny_dataset() {
     }
     let lrap = report["lrap"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&lrap));
+
+    // The paper's analyses of the trained network (Fig. 6 and 7).
+    let figs = dir.join("figures");
+    trainer(&["tsne", "--model", model.to_str().unwrap(), "--out", figs.to_str().unwrap(), "--per-label", "4",
+        "--iterations", "250", "--cache-dir", cache.to_str().unwrap(), "--device", "cpu"]);
+    let tsne: Value = serde_json::from_str(&std::fs::read_to_string(figs.join("tsne.json")).unwrap()).unwrap();
+    for split in ["train", "validation"] {
+        assert!(figs.join(format!("tsne-{split}.png")).exists());
+        let layers = tsne[split]["embeddings"].as_array().unwrap();
+        assert_eq!(layers.len(), 6);
+        assert_eq!(layers[0].as_array().unwrap().len(), tsne[split]["labels"].as_array().unwrap().len());
+    }
+    let clip = std::fs::read_dir(dir.join("test")).unwrap().map(|e| e.unwrap().path()).find(|p| p.extension().is_some_and(|e| e == "wav")).unwrap();
+    trainer(&["deconv", "--model", model.to_str().unwrap(), "--input", clip.to_str().unwrap(), "--out", figs.to_str().unwrap(), "--device", "cpu"]);
+    let units: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(figs.join("deconv.json")).unwrap()).unwrap();
+    assert_eq!(units.len(), 8, "two units for each of the four blocks");
+    assert!(figs.join("deconv.png").exists());
     std::fs::remove_dir_all(&dir).ok();
 }
 

@@ -70,6 +70,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             best_epoch: trained.best_epoch,
             validation_loss: trained.best_val_loss,
             metrics: Default::default(),
+            corpus: corpus_record(&args.data),
         },
         ..Manifest::new(&model_id, window, &args.activation.to_string())
     };
@@ -94,4 +95,12 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     write_manifest(&args.out, &manifest)?;
     tracing::info!(out = %args.out.display(), best_epoch = trained.best_epoch, "model exported");
     Ok(())
+}
+
+/// The `corpus.json` of a `trainer synth` corpus (in the data folder or the one above an
+/// `IRMAS-TrainingData` folder), to be kept in the manifest.
+fn corpus_record(data: &std::path::Path) -> Option<serde_json::Value> {
+    let candidates = [data.join("corpus.json"), data.parent()?.join("corpus.json")];
+    let text = candidates.iter().find_map(|p| std::fs::read_to_string(p).ok())?;
+    serde_json::from_str(&text).ok()
 }

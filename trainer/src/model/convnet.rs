@@ -108,6 +108,39 @@ impl ConvNet {
     }
 }
 
+/// The convolutional path up to the end of a block, with what deconvolution needs to go back.
+pub struct ConvPath {
+    /// The output of each convolution after its activation (two per block).
+    pub maps: Vec<Tensor>,
+    /// For each pooling passed: the switches (indices of the maxima) and the map size before it.
+    pub switches: Vec<(Tensor, Vec<i64>)>,
+}
+
+impl ConvNet {
+    /// The weights of the convolutions in order (`c_out × c_in × 3 × 3`).
+    pub fn conv_weights(&self) -> Vec<&Tensor> {
+        self.convs.iter().map(|(conv, _)| &conv.ws).collect()
+    }
+
+    /// Runs the convolutions of blocks `1..=blocks` (evaluation mode), recording the pooling
+    /// switches between blocks.
+    pub fn conv_path(&self, x: &Tensor, blocks: usize) -> ConvPath {
+        let mut path = ConvPath { maps: Vec::new(), switches: Vec::new() };
+        let mut h = x.shallow_clone();
+        for (i, (conv, act)) in self.convs.iter().take(2 * blocks.min(BLOCK_CHANNELS.len())).enumerate() {
+            if i > 0 && i % 2 == 0 {
+                let size = h.size();
+                let (pooled, idx) = h.max_pool2d_with_indices([3, 3], [3, 3], [0, 0], [1, 1], false);
+                path.switches.push((idx, size));
+                h = pooled;
+            }
+            h = act.apply(&h.apply(conv));
+            path.maps.push(h.shallow_clone());
+        }
+        path
+    }
+}
+
 impl ModuleT for ConvNet {
     fn forward_t(&self, x: &Tensor, train: bool) -> Tensor {
         self.stages(x, train).pop().unwrap_or_else(|| x.shallow_clone())

@@ -1,0 +1,106 @@
+//! The committed default model (`models/default`): it loads in the real server, answers a real
+//! clip, and the metrics its manifest records are the ones a fresh `trainer evaluate` measures on
+//! the held-out-timbre test split (re-rendered here from the seed) and on `real-dev`.
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use e2e::{binary, http_agent, real_dev_dir, repo_root, Server};
+use serde_json::Value;
+
+fn default_model() -> PathBuf {
+    repo_root().join("models/default")
+}
+
+fn manifest() -> Value {
+    let text = std::fs::read_to_string(default_model().join("manifest.json")).expect("models/default/manifest.json is committed");
+    serde_json::from_str(&text).expect("manifest JSON")
+}
+
+fn metric(manifest: &Value, name: &str) -> f64 {
+    manifest["training"]["metrics"][name].as_f64().unwrap_or_else(|| panic!("manifest records {name}"))
+}
+
+/// Runs `trainer evaluate` on a copy of the model (so the committed manifest is never touched)
+/// and returns its evaluation.json.
+fn evaluate(data: &Path, work: &Path) -> Value {
+    let model = work.join("model");
+    std::fs::create_dir_all(&model).unwrap();
+    for f in ["model.pt", "manifest.json"] {
+        std::fs::copy(default_model().join(f), model.join(f)).unwrap();
+    }
+    let out = work.join("eval");
+    let status = Command::new(binary("trainer"))
+        .args(["evaluate", "--device", "cpu", "--model"])
+        .arg(&model)
+        .arg("--data")
+        .arg(data)
+        .arg("--out")
+        .arg(&out)
+        .arg("--cache-dir")
+        .arg(work.join("features"))
+        .status()
+        .expect("run trainer evaluate");
+    assert!(status.success(), "trainer evaluate failed");
+    serde_json::from_str(&std::fs::read_to_string(out.join("evaluation.json")).unwrap()).unwrap()
+}
+
+fn assert_matches(recorded: &Value, fresh: &Value, prefix: &str) {
+    for (name, got) in [
+        ("micro_f1", &fresh["report"]["micro"]["f1"]),
+        ("macro_f1", &fresh["report"]["macro_"]["f1"]),
+        ("lrap", &fresh["lrap"]),
+    ] {
+        let want = metric(recorded, &format!("{prefix}_{name}"));
+        let got = got.as_f64().unwrap_or_else(|| panic!("evaluation.json has {name}: {fresh}"));
+        assert!((want - got).abs() < 1e-6, "{prefix}_{name}: manifest says {want}, a fresh evaluation gives {got}");
+    }
+}
+
+#[test]
+fn loads_in_the_server_and_names_the_instrument_of_a_real_clip() {
+    let m = manifest();
+    let server = Server::start(&default_model(), &[]);
+    let mut r = http_agent().get(server.url("/v1/model")).call().unwrap();
+    let info: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+    assert_eq!(info["model_id"], m["model_id"]);
+    let clip = std::fs::read(real_dev_dir().join("rd-piano-solo-01.wav")).expect("real-dev clip");
+    let mut r = http_agent().post(server.url("/v1/recognize")).header("content-type", "audio/wav").send(&clip[..]).unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let v: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+    assert_eq!(v["model_id"], m["model_id"]);
+    assert_eq!(v["instruments"][0]["label"], "pia", "a solo piano clip: {v}");
+}
+
+#[test]
+fn manifest_metrics_match_a_fresh_evaluation_on_the_held_out_timbres() {
+    let m = manifest();
+    let corpus = &m["training"]["corpus"]["config"];
+    let work = tempdir("default-model-test");
+    // The test clips depend only on the seed, their index and the test banks: a corpus with
+    // almost no training audio has the same test split.
+    let mut synth = Command::new(binary("trainer"));
+    synth.args(["synth", "--hours", "0.001", "--out"]).arg(work.join("corpus"));
+    synth.args(["--seed", &corpus["seed"].to_string(), "--test-clips", &corpus["test_clips"].to_string()]);
+    for bank in corpus["test_banks"].as_array().expect("manifest lists the test banks") {
+        synth.args(["--test-bank", bank.as_str().unwrap()]);
+    }
+    synth.args(["--train-bank", "/usr/share/sounds/sf2/FluidR3_GM.sf2"]);
+    assert!(synth.status().expect("run trainer synth").success(), "trainer synth failed");
+    let fresh = evaluate(&work.join("corpus/IRMAS-TestingData"), &work);
+    assert_eq!(fresh["clips"].as_u64(), corpus["test_clips"].as_u64());
+    assert_matches(&m, &fresh, "test");
+}
+
+#[test]
+fn manifest_metrics_match_a_fresh_evaluation_on_real_dev() {
+    let work = tempdir("default-model-real-dev");
+    let fresh = evaluate(&real_dev_dir().join("labels.csv"), &work);
+    assert_matches(&manifest(), &fresh, "real_dev");
+}
+
+fn tempdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
