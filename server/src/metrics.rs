@@ -1,7 +1,7 @@
 //! Prometheus metrics of the server, in one registry served at `GET /metrics`. Every name starts
 //! with `instrument_server_`; the Grafana dashboard and alert rules in `deploy/` read these.
 use prometheus::{
-    exponential_buckets, Counter, Encoder, Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGauge,
+    exponential_buckets, Counter, Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
     IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
@@ -25,6 +25,8 @@ pub struct Metrics {
     pub batch_size: Histogram,
     /// Requests waiting in the batching queue.
     pub queue_depth: IntGauge,
+    /// Requests whose client left before their batch ran: their windows were never run.
+    pub cancelled: IntCounter,
     /// Seconds of audio recognised.
     pub audio_seconds: Counter,
     /// Uploads that could not be decoded, by error kind (`truncated`, `unknown_format`…).
@@ -63,6 +65,7 @@ impl Metrics {
                     .buckets(exponential_buckets(1.0, 2.0, 10)?),
             )?,
             queue_depth: IntGauge::new(name("queue_depth"), "Requests waiting in the batching queue")?,
+            cancelled: IntCounter::new(name("cancelled_requests_total"), "Requests dropped from the queue because their client left")?,
             audio_seconds: Counter::new(name("audio_seconds_total"), "Seconds of audio recognised")?,
             decode_failures: IntCounterVec::new(
                 Opts::new(name("decode_failures_total"), "Uploads that could not be decoded, by kind"),
@@ -81,6 +84,7 @@ impl Metrics {
         m.registry.register(Box::new(m.inference_time.clone()))?;
         m.registry.register(Box::new(m.batch_size.clone()))?;
         m.registry.register(Box::new(m.queue_depth.clone()))?;
+        m.registry.register(Box::new(m.cancelled.clone()))?;
         m.registry.register(Box::new(m.audio_seconds.clone()))?;
         m.registry.register(Box::new(m.decode_failures.clone()))?;
         m.registry.register(Box::new(m.model_info.clone()))?;

@@ -88,7 +88,9 @@ async fn run(mut rx: mpsc::Receiver<Queued>, worker: std_mpsc::Sender<Batch>, po
             }
         }
         // A request whose client has gone is dropped here, before it costs model time.
+        let before = jobs.len();
         jobs.retain(|q| !q.job.reply.is_closed());
+        metrics.cancelled.inc_by((before - jobs.len()) as u64);
         if jobs.is_empty() {
             continue;
         }
