@@ -1,4 +1,7 @@
 //! `server`: the instrument-recognition HTTP service.
+// Nothing a client sends may panic the process: no unwrap, expect, panic or unchecked indexing
+// outside tests.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 use clap::Parser;
 
 mod config;

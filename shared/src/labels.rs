@@ -31,7 +31,9 @@ pub fn multi_hot<'a>(codes: impl IntoIterator<Item = &'a str>) -> Result<[f32; N
     let mut v = [0.0; N_LABELS];
     for c in codes {
         let i = label_index(c.trim()).ok_or_else(|| c.to_string())?;
-        v[i] = 1.0;
+        if let Some(slot) = v.get_mut(i) {
+            *slot = 1.0;
+        }
     }
     Ok(v)
 }

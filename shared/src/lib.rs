@@ -6,6 +6,9 @@
 //!   precision/recall/F1 and LRAP, shared by the trainer's evaluation and the server.
 //!
 //! No HTTP, no training, no I/O beyond reading the audio being decoded.
+// Nothing a client sends may panic the process: no unwrap, expect, panic or unchecked indexing
+// outside tests.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 pub mod aggregate;
 pub mod audio;
 mod error;

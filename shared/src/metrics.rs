@@ -47,24 +47,26 @@ pub struct Report {
 
 /// `truth[i][l]` and `predicted[i][l]`: does clip i carry / get label l.
 pub fn prf_report(truth: &[Vec<bool>], predicted: &[Vec<bool>], n_labels: usize) -> Report {
-    let (mut tp, mut fp, mut fn_) = (vec![0usize; n_labels], vec![0usize; n_labels], vec![0usize; n_labels]);
+    // (true positives, false positives, false negatives) per label.
+    let mut counts = vec![(0usize, 0usize, 0usize); n_labels];
     for (t, p) in truth.iter().zip(predicted) {
-        for l in 0..n_labels {
+        for (l, c) in counts.iter_mut().enumerate() {
             match (t.get(l).copied().unwrap_or(false), p.get(l).copied().unwrap_or(false)) {
-                (true, true) => tp[l] += 1,
-                (false, true) => fp[l] += 1,
-                (true, false) => fn_[l] += 1,
+                (true, true) => c.0 += 1,
+                (false, true) => c.1 += 1,
+                (true, false) => c.2 += 1,
                 (false, false) => {}
             }
         }
     }
-    let per_label: Vec<Prf> = (0..n_labels)
-        .map(|l| {
-            let (p, r) = (ratio(tp[l], tp[l] + fp[l]), ratio(tp[l], tp[l] + fn_[l]));
-            Prf { precision: p, recall: r, f1: f1(p, r), support: tp[l] + fn_[l] }
+    let per_label: Vec<Prf> = counts
+        .iter()
+        .map(|&(tp, fp, fn_)| {
+            let (p, r) = (ratio(tp, tp + fp), ratio(tp, tp + fn_));
+            Prf { precision: p, recall: r, f1: f1(p, r), support: tp + fn_ }
         })
         .collect();
-    let (stp, sfp, sfn) = (tp.iter().sum::<usize>(), fp.iter().sum::<usize>(), fn_.iter().sum::<usize>());
+    let (stp, sfp, sfn) = counts.iter().fold((0, 0, 0), |a, c| (a.0 + c.0, a.1 + c.1, a.2 + c.2));
     let (mp, mr) = (ratio(stp, stp + sfp), ratio(stp, stp + sfn));
     let micro = Prf { precision: mp, recall: mr, f1: f1(mp, mr), support: stp + sfn };
     let average = |only_present: bool| {
@@ -90,15 +92,16 @@ pub fn lrap(truth: &[Vec<bool>], scores: &[Vec<f32>]) -> f64 {
         .iter()
         .zip(scores)
         .map(|(t, s)| {
-            let relevant: Vec<usize> = (0..t.len()).filter(|&l| t[l]).collect();
+            // The scores of the relevant labels.
+            let relevant: Vec<f32> = t.iter().zip(s).filter(|(&r, _)| r).map(|(_, &x)| x).collect();
             if relevant.is_empty() || relevant.len() == t.len() {
                 return 1.0;
             }
             relevant
                 .iter()
-                .map(|&j| {
-                    let rank = s.iter().filter(|&&x| x >= s[j]).count();
-                    let hits = relevant.iter().filter(|&&k| s[k] >= s[j]).count();
+                .map(|&sj| {
+                    let rank = s.iter().filter(|&&x| x >= sj).count();
+                    let hits = relevant.iter().filter(|&&x| x >= sj).count();
                     hits as f64 / rank as f64
                 })
                 .sum::<f64>()

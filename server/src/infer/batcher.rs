@@ -75,8 +75,8 @@ async fn run(mut rx: mpsc::Receiver<Queued>, worker: std_mpsc::Sender<Batch>, po
     let max_batch = max_batch.max(1);
     while let Some(first) = rx.recv().await {
         metrics.queue_depth.dec();
+        let mut total = first.job.n;
         let mut jobs = vec![first];
-        let mut total = jobs[0].job.n;
         let deadline = Instant::now() + max_wait;
         while total < max_batch {
             tokio::select! {
@@ -103,7 +103,8 @@ async fn run(mut rx: mpsc::Receiver<Queued>, worker: std_mpsc::Sender<Batch>, po
         for q in &jobs {
             metrics.queue_time.observe((started - q.at).as_secs_f64());
         }
-        let span = tracing::info_span!(parent: &jobs[0].job.span, "batch", windows = n, requests = jobs.len());
+        let parent = jobs.first().and_then(|q| q.job.span.id());
+        let span = tracing::info_span!(parent: parent, "batch", windows = n, requests = jobs.len());
         let (reply, result) = oneshot::channel();
         if worker.send(Batch { input, n, frames, mels, reply, span }).is_err() {
             for q in jobs {

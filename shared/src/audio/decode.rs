@@ -94,7 +94,7 @@ fn sniff(mss: &mut MediaSourceStream<'_>) -> Result<Option<&'static str>> {
     let mut head = [0u8; 16];
     let mut n = 0;
     while n < head.len() {
-        match mss.read_buf(&mut head[n..]) {
+        match mss.read_buf(head.get_mut(n..).unwrap_or_default()) {
             Ok(0) => break,
             Ok(got) => n += got,
             Err(e) if e.kind() == ErrorKind::UnexpectedEof => break,
@@ -105,7 +105,7 @@ fn sniff(mss: &mut MediaSourceStream<'_>) -> Result<Option<&'static str>> {
         return Err(Error::Empty);
     }
     mss.seek_buffered_rel(-(n as isize));
-    Ok(container_of(&head[..n]))
+    Ok(container_of(head.get(..n).unwrap_or_default()))
 }
 
 /// Maps a probe failure. Data that starts like a known container but cannot be opened is

@@ -16,7 +16,7 @@ where
 {
     let start = out.len();
     out.resize(start + frames, 0.0);
-    let acc = &mut out[start..];
+    let acc = out.get_mut(start..).unwrap_or_default();
     let mut channels = 0;
     for plane in planes {
         channels += 1;

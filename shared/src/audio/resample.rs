@@ -92,10 +92,10 @@ impl StreamResampler {
         let mut consumed = 0;
         let result = loop {
             let need = self.inner.as_ref().map_or(usize::MAX, |r| r.input_frames_next());
-            if pending.len() - consumed < need {
+            let Some(chunk) = pending.get(consumed..consumed + need) else {
                 break Ok(());
-            }
-            match self.process(&pending[consumed..consumed + need], None) {
+            };
+            match self.process(chunk, None) {
                 Ok(used) => consumed += used,
                 Err(e) => break Err(e),
             }
@@ -119,7 +119,7 @@ impl StreamResampler {
             .map_err(resample_error)?;
         let trim = self.to_trim.min(produced);
         self.to_trim -= trim;
-        self.out.extend_from_slice(&self.scratch[trim..produced]);
+        self.out.extend_from_slice(self.scratch.get(trim..produced).unwrap_or_default());
         Ok(used)
     }
 

@@ -17,11 +17,11 @@ pub fn container_of(head: &[u8]) -> Option<&'static str> {
         Some("caf")
     } else if starts(&[0x1A, 0x45, 0xDF, 0xA3]) {
         Some("mkv")
-    } else if head.len() >= 8 && &head[4..8] == b"ftyp" {
+    } else if head.get(4..8) == Some(b"ftyp".as_slice()) {
         Some("mp4")
-    } else if head.len() >= 2 && head[0] == 0xFF && head[1] & 0xF6 == 0xF0 {
+    } else if matches!(head, [0xFF, b, ..] if b & 0xF6 == 0xF0) {
         Some("aac")
-    } else if head.len() >= 2 && head[0] == 0xFF && head[1] & 0xE0 == 0xE0 {
+    } else if matches!(head, [0xFF, b, ..] if b & 0xE0 == 0xE0) {
         Some("mp3")
     } else {
         None

@@ -59,16 +59,15 @@ impl LogMel {
             // Frame t covers padded samples [t*hop, t*hop + n_fft), i.e. signal samples shifted
             // left by `pad`; samples outside the signal are the zero padding.
             let start = (t * hop) as isize - pad as isize;
-            if start >= 0 && start as usize + n_fft <= signal.len() {
-                let frame = &signal[start as usize..start as usize + n_fft];
+            let whole = usize::try_from(start).ok().and_then(|s| signal.get(s..s + n_fft));
+            if let Some(frame) = whole {
                 for ((slot, &x), &w) in input.iter_mut().zip(frame).zip(&self.window) {
                     *slot = x as f64 * w;
                 }
             } else {
-                for (i, slot) in input.iter_mut().enumerate() {
-                    let j = start + i as isize;
-                    let x = if j >= 0 && (j as usize) < signal.len() { signal[j as usize] as f64 } else { 0.0 };
-                    *slot = x * self.window[i];
+                for (i, (slot, &w)) in input.iter_mut().zip(&self.window).enumerate() {
+                    let x = usize::try_from(start + i as isize).ok().and_then(|j| signal.get(j)).map_or(0.0, |&x| x as f64);
+                    *slot = x * w;
                 }
             }
             // Input and output lengths come from the plan, so this cannot fail.
@@ -85,7 +84,7 @@ impl LogMel {
                 magnitude.iter_mut().for_each(|m| *m = m.powf(p.power));
             }
             for (v, f) in row.iter_mut().zip(&self.filters) {
-                let bins = &magnitude[f.first_bin..f.first_bin + f.weights.len()];
+                let bins = magnitude.get(f.first_bin..f.first_bin + f.weights.len()).unwrap_or_default();
                 let mel: f64 = bins.iter().zip(&f.weights).map(|(a, w)| a * w).sum();
                 // The sum needs f64 (see the parity test); the log does not: f32 ln of the
                 // rounded sum adds ≤ 1e-7 absolute error and costs half as much.

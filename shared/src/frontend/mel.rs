@@ -44,9 +44,10 @@ pub fn mel_filterbank(sample_rate: u32, n_fft: usize, n_mels: usize, fmin: f64, 
     let edges: Vec<f64> = (0..n_mels + 2)
         .map(|i| mel_to_hz(mel_lo + (mel_hi - mel_lo) * i as f64 / (n_mels + 1) as f64))
         .collect();
-    (0..n_mels)
-        .map(|m| {
-            let (lo, mid, hi) = (edges[m], edges[m + 1], edges[m + 2]);
+    edges
+        .windows(3)
+        .filter_map(|e| if let &[lo, mid, hi] = e { Some((lo, mid, hi)) } else { None })
+        .map(|(lo, mid, hi)| {
             let enorm = 2.0 / (hi - lo);
             let dense: Vec<f64> = fft_freqs
                 .iter()
@@ -58,7 +59,7 @@ pub fn mel_filterbank(sample_rate: u32, n_fft: usize, n_mels: usize, fmin: f64, 
                 .collect();
             let first = dense.iter().position(|&w| w > 0.0).unwrap_or(0);
             let last = dense.iter().rposition(|&w| w > 0.0).map_or(first, |l| l + 1);
-            MelFilter { first_bin: first, weights: dense[first..last].to_vec() }
+            MelFilter { first_bin: first, weights: dense.get(first..last).map_or_else(Vec::new, <[f64]>::to_vec) }
         })
         .collect()
 }

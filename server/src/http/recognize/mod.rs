@@ -137,8 +137,12 @@ pub async fn recognize(
 
     let scores = aggregate(&per_window, N_LABELS, aggregation);
     let present = thresholds.apply(&scores);
-    let mut instruments: Vec<Instrument> = (0..N_LABELS)
-        .map(|i| Instrument { label: LABELS[i], name: LABEL_NAMES[i], score: scores[i], threshold: thresholds.for_label(i), present: present[i] })
+    let mut instruments: Vec<Instrument> = LABELS
+        .iter()
+        .zip(LABEL_NAMES)
+        .zip(scores.iter().zip(&present))
+        .enumerate()
+        .map(|(i, ((&label, name), (&score, &present)))| Instrument { label, name, score, threshold: thresholds.for_label(i), present })
         .collect();
     instruments.sort_by(|x, y| y.score.total_cmp(&x.score).then(x.label.cmp(y.label)));
     let labels = instruments.iter().filter(|i| i.present).map(|i| i.label).collect();
