@@ -27,12 +27,14 @@ $T synth --out "$WORK/corpus" --seed "$SEED" --hours "$HOURS" \
   --test-bank $sf/TimGM6mb.sf2 --test-bank $sf/sf_GMbank.sf2 | tee "$WORK/synth.log"
 $T train --data "$WORK/corpus" --out "$WORK/model" --seed "$SEED" --mix "$MIX" --epochs "$EPOCHS" --device "$DEVICE" \
   --model-id "$MODEL_ID" --cache-dir "$WORK/features" 2>&1 | tee "$WORK/train.log"
-$T calibrate --model "$WORK/model" --device "$DEVICE" --cache-dir "$WORK/features" | tee "$WORK/calibrate.log"
+# Thresholds calibrated on the validation split (training timbres) are recorded, not served:
+# on held-out timbres they cost 0.07 macro F1 against the paper's S2 θ 0.5 (README, default model).
+$T calibrate --model "$WORK/model" --device "$DEVICE" --cache-dir "$WORK/features" --record-only | tee "$WORK/calibrate.log"
 $T evaluate --model "$WORK/model" --data "$WORK/corpus/IRMAS-TestingData" --device "$DEVICE" \
   --cache-dir "$WORK/features" --record test --out "$RESULTS/test-heldout-timbres"
 $T evaluate --model "$WORK/model" --data ../shared/eval/real-dev/labels.csv --device "$DEVICE" \
   --cache-dir "$WORK/features" --record real_dev --out "$RESULTS/real-dev"
-cp "$WORK/model/model.pt" "$WORK/model/manifest.json" "$OUT/"
+cp "$WORK/model/model.pt" "$WORK/model/weights.safetensors" "$WORK/model/manifest.json" "$OUT/"
 cp "$WORK/corpus/corpus.json" "$WORK/model/training_log.csv" "$WORK/model/training_curves.png" \
   "$WORK/model/validation.md" "$RESULTS/"
 echo "model in $OUT; tables and figures in $RESULTS"

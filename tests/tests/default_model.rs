@@ -63,12 +63,12 @@ fn loads_in_the_server_and_names_the_instrument_of_a_real_clip() {
     let mut r = http_agent().get(server.url("/v1/model")).call().unwrap();
     let info: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
     assert_eq!(info["model_id"], m["model_id"]);
-    let clip = std::fs::read(real_dev_dir().join("rd-piano-solo-01.wav")).expect("real-dev clip");
+    let clip = std::fs::read(real_dev_dir().join("phenicx_anechoic__cello.wav")).expect("real-dev clip");
     let mut r = http_agent().post(server.url("/v1/recognize")).header("content-type", "audio/wav").send(&clip[..]).unwrap();
     assert_eq!(r.status().as_u16(), 200);
     let v: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
     assert_eq!(v["model_id"], m["model_id"]);
-    assert_eq!(v["instruments"][0]["label"], "pia", "a solo piano clip: {v}");
+    assert_eq!(v["instruments"][0]["label"], "cel", "a solo cello clip: {v}");
 }
 
 #[test]

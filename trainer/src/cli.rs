@@ -122,6 +122,12 @@ pub struct CalibrateArgs {
     /// The training data the model was trained on (default: the manifest's `training.data`).
     #[arg(long)]
     pub data: Option<PathBuf>,
+    /// Only record the calibrated thresholds and their validation F1 in the manifest's metrics
+    /// (`calibrated_threshold_*`) and keep serving the manifest's own (S2: the paper's 0.5).
+    /// Thresholds fitted on a validation split of the training timbres can be too confident for
+    /// unseen ones; this keeps them as information.
+    #[arg(long)]
+    pub record_only: bool,
     #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
     pub device: DeviceArg,
     #[arg(long, default_value = ".cache/features")]

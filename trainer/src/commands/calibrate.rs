@@ -29,14 +29,24 @@ pub fn run(args: &CalibrateArgs) -> anyhow::Result<()> {
         .map(|ls| (0..N_LABELS).map(|l| ls.contains(&l)).collect())
         .collect();
     let c = calibrate(&scores, &truth, N_LABELS, manifest.aggregation);
-    manifest.threshold = c.global;
-    manifest.label_thresholds = Some(LABELS.iter().map(|l| l.to_string()).zip(c.per_label.iter().copied()).collect::<BTreeMap<_, _>>());
     let m = &mut manifest.training.metrics;
+    if args.record_only {
+        m.insert("calibrated_threshold_global".into(), c.global as f64);
+        for (l, t) in LABELS.iter().zip(&c.per_label) {
+            m.insert(format!("calibrated_threshold_{l}"), *t as f64);
+        }
+    } else {
+        manifest.threshold = c.global;
+        manifest.label_thresholds = Some(LABELS.iter().map(|l| l.to_string()).zip(c.per_label.iter().copied()).collect::<BTreeMap<_, _>>());
+    }
     m.insert("calibration_global_macro_f1".into(), c.global_macro_f1);
     m.insert("calibration_per_label_macro_f1".into(), c.per_label_macro_f1);
     write_manifest(&args.model, &manifest)?;
     println!("validation clips: {}, aggregation {}", data.val_idx.len(), manifest.aggregation);
     println!("global θ {:.2} (macro F1 {:.3}); per-label macro F1 {:.3}", c.global, c.global_macro_f1, c.per_label_macro_f1);
+    if args.record_only {
+        println!("recorded only: the manifest keeps θ {:.2} and no per-label thresholds", manifest.threshold);
+    }
     println!("| label | θ |\n|---|---|");
     for (l, t) in LABELS.iter().zip(&c.per_label) {
         println!("| {l} | {t:.2} |");

@@ -31,7 +31,7 @@ pub fn run(args: &DeconvArgs) -> anyhow::Result<()> {
     }
     std::fs::create_dir_all(&args.out)?;
     let name = args.input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let title = format!("{}: deconvolution of the {} strongest units per block, {name} from {:.1} s", manifest.model_id, args.units, args.start);
+    let title = format!("{}: {name} from {:.1} s, {} strongest units per block", manifest.model_id, args.start, args.units);
     let png = args.out.join("deconv.png");
     deconv_figure(&title, &spec, &projections, &png)?;
     let record: Vec<_> = projections

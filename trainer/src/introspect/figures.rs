@@ -71,8 +71,12 @@ pub fn deconv_figure(title: &str, spec: &Array2<f32>, projections: &[Projection]
     root.fill(&WHITE).map_err(err)?;
     let root = root.titled(title, ("sans-serif", 22)).map_err(err)?;
     let cells = root.split_evenly((rows as usize, 2));
-    let (lo, hi) = spec.iter().fold((f32::MAX, f32::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-    let grey = |v: f32| 1.0 - (v - lo) / (hi - lo).max(1e-6);
+    // Grey levels from the 5th to the 100th percentile: the silence floor would wash out the rest.
+    let mut sorted: Vec<f32> = spec.iter().copied().collect();
+    sorted.sort_by(f32::total_cmp);
+    let lo = sorted.get(sorted.len() / 20).copied().unwrap_or(0.0);
+    let hi = sorted.last().copied().unwrap_or(1.0);
+    let grey = |v: f32| 1.0 - ((v - lo) / (hi - lo).max(1e-6)).clamp(0.0, 1.0);
     spectrogram_panel(&cells[0], "input log-mel (time →, mel ↑)", spec, |t, m| {
         let g = (grey(spec[[t, m]]) * 255.0) as u8;
         RGBColor(g, g, g)
@@ -108,7 +112,11 @@ fn spectrogram_panel(
             let c = color(t, m);
             let x = 10 + (t as u32 * SCALE.0) as i32;
             let y = 30 + ((mels - 1 - m) as u32 * SCALE.1) as i32;
-            cell.draw(&Rectangle::new([(x, y), (x + SCALE.0 as i32 - 1, y + SCALE.1 as i32 - 1)], c.filled())).map_err(err)?;
+            for dx in 0..SCALE.0 as i32 {
+                for dy in 0..SCALE.1 as i32 {
+                    cell.draw_pixel((x + dx, y + dy), &c).map_err(err)?;
+                }
+            }
         }
     }
     Ok(())
