@@ -1,15 +1,15 @@
 //! The demo page in a real browser: headless Debian Chromium driven by playwright-core uploads a
-//! real clip, and the page shows the 11 instruments in the order of the API's answer, a timeline
-//! heat map, and for a text file an error a person can act on. The screenshot is left in
+//! real clip to the default model, and the page shows the 11 instruments in the order of the
+//! API's answer, a timeline heat map, and for a text file an error a person can act on. The screenshot is left in
 //! `target/screenshots/demo-page.png`.
 use std::process::Command;
 
-use e2e::{http_agent, real_dev_dir, repo_root, test_model_dir, Server};
+use e2e::{http_agent, real_dev_dir, repo_root, Server};
 use serde_json::Value;
 
 #[test]
 fn demo_page_shows_the_instruments_of_an_uploaded_clip() {
-    let server = Server::start(&test_model_dir("demo-page"), &[]);
+    let server = Server::start(&repo_root().join("models/default"), &[]);
     let clip = real_dev_dir().join("vocadito__vocadito_1.wav"); // 33 s of singing
     // What the API says about the clip, to compare with what the page shows.
     let mut r = http_agent().post(server.url("/v1/recognize")).send(&std::fs::read(&clip).unwrap()[..]).unwrap();
