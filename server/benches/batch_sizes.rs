@@ -37,7 +37,7 @@ fn main() {
     let mut base = None;
     tch::no_grad(|| {
         for &bs in &SIZES {
-            let x = Tensor::randn([bs, frames, mels], (Kind::Float, device));
+            let x = Tensor::randn([bs, 1, frames, mels], (Kind::Float, device));
             for _ in 0..2 {
                 let _ = model.forward_ts(&[&x]).expect("forward");
             }
