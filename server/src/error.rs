@@ -95,6 +95,22 @@ impl ServerError {
         }
     }
 
+    /// Refusals decided before the request body is read. The connection cannot carry another
+    /// request after them (the unread body is still on it), so their answers say
+    /// `Connection: close` and a keep-alive client does not reuse it and fail.
+    pub fn leaves_body_unread(&self) -> bool {
+        matches!(
+            self,
+            ServerError::Unauthorized
+                | ServerError::Overloaded
+                | ServerError::BodyTooLarge { .. }
+                | ServerError::Timeout { .. }
+                | ServerError::NotFound(_)
+                | ServerError::MethodNotAllowed(_)
+                | ServerError::BadParameter(_)
+        )
+    }
+
     /// Seconds after which a refused request may be retried.
     pub fn retry_after(&self) -> Option<u32> {
         matches!(self, ServerError::Overloaded | ServerError::QueueFull | ServerError::ShuttingDown).then_some(1)

@@ -57,6 +57,9 @@ fn api_keys_guard_v1_only() {
     let mut r = agent.post(server.url("/v1/recognize")).send(&wav[..]).unwrap();
     assert_eq!(r.status().as_u16(), 401);
     assert_eq!(r.headers().get("www-authenticate").unwrap(), "Bearer");
+    // Refused before its body was read: the connection closes, and the keep-alive agent below
+    // must not reuse it.
+    assert_eq!(r.headers().get("connection").unwrap(), "close");
     let v: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
     assert_eq!(v["error_type"], "unauthorized");
     let r = agent.get(server.url("/v1/model")).header("authorization", "Bearer wrong").call().unwrap();

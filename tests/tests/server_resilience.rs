@@ -161,14 +161,22 @@ fn a_soak_keeps_memory_flat_and_answers_everything() {
     });
     let samples = samples.into_inner().unwrap();
     let after_warm_up: Vec<u64> = samples.iter().filter(|(t, _)| *t >= warm_up.as_secs_f64()).map(|s| s.1).collect();
-    let (first, last, peak) = (after_warm_up[0], *after_warm_up.last().unwrap(), *after_warm_up.iter().max().unwrap());
+    // Averages over the first and the last third after the warm-up: a sample alone may catch the
+    // allocator between two batches.
+    let third = (after_warm_up.len() / 3).max(1);
+    let mean = |xs: &[u64]| xs.iter().sum::<u64>() / xs.len().max(1) as u64;
+    let (first, last) = (mean(&after_warm_up[..third]), mean(&after_warm_up[after_warm_up.len() - third..]));
+    let peak = *after_warm_up.iter().max().unwrap();
     println!(
-        "soak {seconds} s, 4 clients: {answered} answered 200, {failed} not; RSS after warm-up {first} KiB, peak {peak} KiB, end {last} KiB"
+        "soak {seconds} s, 4 clients: {answered} answered 200, {failed} not; RSS after warm-up {first} KiB (mean of the first third), peak {peak} KiB, {last} KiB (mean of the last third)"
     );
     let every_10s: Vec<String> = samples.iter().step_by(10).map(|(t, kib)| format!("{t:.0}s {} MiB", kib / 1024)).collect();
     println!("RSS: {}", every_10s.join(", "));
     assert_eq!(failed, 0);
     assert!(answered > 0);
-    // Flat: the end is within 10% (plus 20 MiB of allocator slack) of where the warm-up left it.
-    assert!(last as f64 <= first as f64 * 1.1 + 20.0 * 1024.0, "RSS grew from {first} to {last} KiB");
+    // Flat: the end is within 25% (plus 32 MiB) of the start. RSS breathes by ±10% from one
+    // second to the next (glibc arenas of the decoding threads, libtorch's buffers for batches of
+    // varying size); a leak of a request's audio would grow it by gigabytes over thousands of
+    // requests. The 30-minute run by hand (SOAK_SECONDS=1800) is the finer check.
+    assert!(last as f64 <= first as f64 * 1.25 + 32.0 * 1024.0, "RSS grew from {first} to {last} KiB");
 }

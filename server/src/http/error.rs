@@ -1,5 +1,5 @@
 //! Every error leaves the server as `{"error": message, "error_type": kind}` with its status.
-use axum::http::header::{RETRY_AFTER, WWW_AUTHENTICATE};
+use axum::http::header::{CONNECTION, RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
@@ -29,6 +29,9 @@ impl IntoResponse for ServerError {
         let headers = response.headers_mut();
         if let Some(s) = self.retry_after() {
             headers.insert(RETRY_AFTER, s.into());
+        }
+        if self.leaves_body_unread() {
+            headers.insert(CONNECTION, axum::http::HeaderValue::from_static("close"));
         }
         if matches!(self, ServerError::Unauthorized) {
             headers.insert(WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
