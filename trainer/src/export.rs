@@ -47,10 +47,7 @@ pub fn trace(net: &ConvNet, window: &WindowParams, mels: i64, device: tch::Devic
 /// end this code implements, then loads the TorchScript module onto `device`.
 pub fn load(dir: &Path, device: tch::Device) -> anyhow::Result<(Manifest, CModule)> {
     let manifest_path = dir.join(MANIFEST_FILE);
-    let manifest: Manifest = serde_json::from_str(
-        &std::fs::read_to_string(&manifest_path).with_context(|| format!("reading {}", manifest_path.display()))?,
-    )
-    .with_context(|| format!("parsing {}", manifest_path.display()))?;
+    let manifest = read_manifest(dir)?;
     let model_path = dir.join(MODEL_FILE);
     let bytes = std::fs::read(&model_path).with_context(|| format!("reading {}", model_path.display()))?;
     manifest
@@ -60,6 +57,13 @@ pub fn load(dir: &Path, device: tch::Device) -> anyhow::Result<(Manifest, CModul
         .with_context(|| format!("loading {}", model_path.display()))?;
     module.set_eval();
     Ok((manifest, module))
+}
+
+/// Reads and parses the manifest of a model directory (not yet checked against `model.pt`).
+fn read_manifest(dir: &Path) -> anyhow::Result<Manifest> {
+    let path = dir.join(MANIFEST_FILE);
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
 }
 
 /// Rewrites the manifest of a model directory (after adding metrics, thresholds…).
@@ -111,13 +115,11 @@ mod tests {
 /// The trainable network of a model directory, rebuilt from its manifest's activation and its
 /// `weights.safetensors` (for analyses that need more than the TorchScript outputs).
 pub fn load_network(dir: &Path, device: tch::Device) -> anyhow::Result<(Manifest, nn::VarStore, ConvNet)> {
-    let manifest_path = dir.join(MANIFEST_FILE);
-    let manifest: Manifest = serde_json::from_str(
-        &std::fs::read_to_string(&manifest_path).with_context(|| format!("reading {}", manifest_path.display()))?,
-    )
-    .with_context(|| format!("parsing {}", manifest_path.display()))?;
-    let activation: crate::model::Activation =
-        manifest.activation.parse().map_err(|e| anyhow::anyhow!("{}: activation: {e}", manifest_path.display()))?;
+    let manifest = read_manifest(dir)?;
+    let activation: crate::model::Activation = manifest
+        .activation
+        .parse()
+        .map_err(|e| anyhow::anyhow!("{}: activation: {e}", dir.join(MANIFEST_FILE).display()))?;
     let mut vs = nn::VarStore::new(device);
     let net = ConvNet::new(&vs.root(), activation, manifest.labels.len() as i64);
     let weights = dir.join(WEIGHTS_FILE);

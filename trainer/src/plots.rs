@@ -8,7 +8,7 @@ use shared::labels::LABELS;
 use crate::evaluate::{EvalReport, SweepPoint};
 use crate::train::EpochLog;
 
-fn err(e: impl std::fmt::Display) -> anyhow::Error {
+pub(crate) fn err(e: impl std::fmt::Display) -> anyhow::Error {
     anyhow!("plotting: {e}")
 }
 

@@ -1,8 +1,8 @@
 //! `trainer deconv`: the paper's Fig. 7 for a model and an excerpt of an audio file.
 use anyhow::Context;
 use ndarray::{s, Array2};
-use shared::audio::{decode_file, DecodeOptions};
-use shared::frontend::{peak_normalize, FrontEndParams, LogMel};
+use shared::audio::DecodeOptions;
+use shared::frontend::{logmel_of, FrontEndParams};
 use tch::Tensor;
 use trainer::export::load_network;
 use trainer::introspect::{deconv_figure, project, top_units};
@@ -14,10 +14,9 @@ pub fn run(args: &DeconvArgs) -> anyhow::Result<()> {
     let device = args.device.resolve()?;
     let (manifest, _vs, net) = load_network(&args.model, device)?;
     let fe = FrontEndParams::default();
-    let mut decoded = decode_file(&args.input, fe.sample_rate, &DecodeOptions::default())
-        .with_context(|| format!("decoding {}", args.input.display()))?;
-    peak_normalize(&mut decoded.samples);
-    let full = LogMel::new(&fe)?.compute(&decoded.samples);
+    let file = std::fs::File::open(&args.input).with_context(|| format!("opening {}", args.input.display()))?;
+    let opts = DecodeOptions { extension: args.input.extension().map(|e| e.to_string_lossy().into_owned()), ..Default::default() };
+    let (_, full) = logmel_of(Box::new(file), &fe, &opts).with_context(|| format!("decoding {}", args.input.display()))?;
     let spec = excerpt(&full, args.start, args.seconds, &fe, manifest.window.frames);
     let (frames, mels) = spec.dim();
     let x = Tensor::from_slice(spec.as_slice().context("contiguous spectrogram")?)

@@ -35,14 +35,14 @@ pub fn project(net: &ConvNet, x: &Tensor, block: usize, unit: i64) -> Projection
     tch::no_grad(|| {
         let path = net.conv_path(x, block);
         let weights = net.conv_weights();
-        let last = path.maps.last().expect("block ≥ 1").get(0).get(unit);
-        let (h, w) = (last.size()[0], last.size()[1]);
-        let flat = last.flatten(0, -1).argmax(0, false).int64_value(&[]);
+        let block_out = path.maps.last().expect("block ≥ 1");
+        let map = block_out.get(0).get(unit);
+        let w = map.size()[1];
+        let flat = map.flatten(0, -1).argmax(0, false).int64_value(&[]);
         let at = (flat / w, flat % w);
-        let activation = last.double_value(&[at.0, at.1]) as f32;
-        let mut r = path.maps.last().expect("block ≥ 1").zeros_like();
+        let activation = map.double_value(&[at.0, at.1]) as f32;
+        let mut r = block_out.zeros_like();
         let _ = r.get(0).get(unit).get(at.0).get(at.1).fill_(activation as f64);
-        debug_assert!(at.0 < h);
         for i in (0..path.maps.len()).rev() {
             // Back through the activation (rectified), then the convolution (padding 2 grew
             // the map by 2; the transposed convolution with padding 2 shrinks it back).

@@ -1,7 +1,6 @@
 //! The two figures: t-SNE panels (paper Fig. 6) and deconvolutions over the log-mel (Fig. 7).
 use std::path::Path;
 
-use anyhow::anyhow;
 use ndarray::Array2;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -9,10 +8,7 @@ use shared::labels::LABELS;
 
 use super::activations::LAYERS;
 use super::deconv::Projection;
-
-fn err(e: impl std::fmt::Display) -> anyhow::Error {
-    anyhow!("plotting: {e}")
-}
+use crate::plots::err;
 
 fn label_color(label: usize) -> PaletteColor<Palette99> {
     Palette99::pick(label)

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::header::CONTENT_TYPE;
-use shared::audio::{decode, DecodeOptions};
-use shared::frontend::{peak_normalize, FrontEndParams, LogMel, WindowParams, Windows};
+use shared::audio::DecodeOptions;
+use shared::frontend::{logmel_of, FrontEndParams, WindowParams, Windows};
 
 use super::super::AppState;
 use crate::error::ServerError;
@@ -22,9 +22,7 @@ pub struct Analysed {
 
 pub fn analyse(bytes: Bytes, mime: Option<String>, fe: &FrontEndParams, window: &WindowParams, max_seconds: f64) -> Result<Analysed, ServerError> {
     let opts = DecodeOptions { mime_type: mime, max_seconds: Some(max_seconds), ..Default::default() };
-    let mut d = decode(Box::new(Cursor::new(bytes)), fe.sample_rate, &opts)?;
-    peak_normalize(&mut d.samples);
-    let spec = LogMel::new(fe)?.compute(&d.samples);
+    let (d, spec) = logmel_of(Box::new(Cursor::new(bytes)), fe, &opts)?;
     let w = Windows::cut(spec.view(), window, fe.silence());
     Ok(Analysed {
         n: w.len(),
