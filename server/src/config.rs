@@ -67,6 +67,11 @@ pub struct Config {
     /// fill batches under load at the cost of latency when idle.
     #[arg(long, env = "MAX_BATCH_WAIT_MS", default_value_t = 5)]
     pub max_batch_wait_ms: u64,
+    /// Threads libtorch uses inside one forward pass (intra-op). Default 0: libtorch's choice,
+    /// one per core. Fewer leave cores to the decoding of concurrent uploads, which runs beside
+    /// the model; `docs/perf.md` measures both on the benchmark machine.
+    #[arg(long, env = "MODEL_THREADS", default_value_t = 0)]
+    pub model_threads: usize,
     /// Requests handled at once; more get 429 at once. Default 32: bounds memory (each holds its
     /// decoded audio) and queueing delay.
     #[arg(long, env = "MAX_CONCURRENT_REQUESTS", default_value_t = 32)]
@@ -114,6 +119,7 @@ impl std::fmt::Debug for Config {
             .field("device", &self.device)
             .field("max_batch_size", &self.max_batch_size)
             .field("max_batch_wait_ms", &self.max_batch_wait_ms)
+            .field("model_threads", &self.model_threads)
             .field("max_concurrent_requests", &self.max_concurrent_requests)
             .field("queue_length", &self.queue_length)
             .field("max_body_bytes", &self.max_body_bytes)

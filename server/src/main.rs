@@ -1,20 +1,8 @@
-//! `server`: the instrument-recognition HTTP service.
-// Nothing a client sends may panic the process: no unwrap, expect, panic or unchecked indexing
-// outside tests.
+//! `server`: the instrument-recognition HTTP service (the library does the work).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 use clap::Parser;
-
-mod config;
-mod device;
-mod error;
-mod http;
-mod infer;
-mod metrics;
-mod model;
-mod serve;
-mod shutdown;
-
-use config::{Cli, Command, LogFormat};
+use server::config::{Cli, Command, LogFormat};
+use server::{http, serve};
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();

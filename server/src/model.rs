@@ -25,6 +25,14 @@ pub fn load_manifest(dir: &Path) -> Result<Manifest, ServerError> {
     Ok(manifest)
 }
 
+/// Sets libtorch's intra-op threads for the calling thread's forward passes (OpenMP keeps the
+/// setting per thread); 0 keeps libtorch's default of one per core.
+pub fn set_threads(threads: usize) {
+    if threads > 0 {
+        tch::set_num_threads(threads as i32);
+    }
+}
+
 impl Model {
     pub fn load(dir: &Path, device: Device) -> Result<Self, ServerError> {
         let path = dir.join("model.pt");

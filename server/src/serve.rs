@@ -16,6 +16,7 @@ pub fn run(config: Config) -> anyhow::Result<()> {
     // when the server can answer.
     let manifest = model::load_manifest(&config.model_dir)?;
     let device = device::select(config.device)?;
+    model::set_threads(config.model_threads);
     let model = model::Model::load(&config.model_dir, device)?;
     let (frames, mels) = (manifest.window.frames, manifest.front_end.n_mels);
     model.warm_up(frames as i64, mels as i64)?;
@@ -32,7 +33,7 @@ pub fn run(config: Config) -> anyhow::Result<()> {
         .collect::<anyhow::Result<Vec<_>>>()?;
     let metrics = Metrics::new()?;
     metrics.model_info.with_label_values(&[manifest.model_id.as_str(), device_name.as_str()]).set(1);
-    let worker = infer::spawn_worker(model, config.max_batch_size)?;
+    let worker = infer::spawn_worker(model, config.max_batch_size, config.model_threads)?;
     let policy = BatchPolicy {
         capacity: config.queue_length,
         max_batch: config.max_batch_size,

@@ -150,6 +150,7 @@ pub fn corpus(fixtures: &Path) -> Vec<Case> {
     let mut rng = ChaCha8Rng::seed_from_u64(99);
     let random: Vec<u8> = (0..65_536).map(|_| rng.random::<u8>()).collect();
     let square: Vec<f32> = (0..22_050 * 2).map(|i| if (i / 50) % 2 == 0 { 1.0 } else { -1.0 }).collect();
+    let huge: Vec<f32> = tone(48_000, 2, 1.0, 15).iter().map(|v| v * f32::MAX).collect();
     let nan_inf: Vec<f32> = tone(22_050, 1, 2.0, 2)
         .iter()
         .enumerate()
@@ -186,6 +187,9 @@ pub fn corpus(fixtures: &Path) -> Vec<Case> {
         ok("wav-24-bit", w, wav(44_100, 2, Fmt::I24, &tone(44_100, 2, 2.0, 10), None)),
         ok("wav-float", w, wav(48_000, 1, Fmt::F32, &tone(48_000, 1, 2.0, 11), None)),
         ok("wav-float-nan-inf", w, wav(22_050, 1, Fmt::F32, &nan_inf, None)),
+        // Found by fuzzing: near-f32::MAX samples that must be resampled overflowed the
+        // resampler's FFT (a panic); they are clamped now.
+        ok("wav-float-huge-48khz", w, wav(48_000, 2, Fmt::F32, &huge, None)),
         ok("wav-dc", w, wav(22_050, 1, Fmt::I16, &vec![0.7; 22_050 * 2], None)),
         ok("wav-full-scale-square", w, wav(22_050, 1, Fmt::I16, &square, None)),
         ok("wav-silence", w, wav(22_050, 1, Fmt::I16, &vec![0.0; 22_050 * 2], None)),

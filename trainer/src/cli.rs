@@ -33,6 +33,57 @@ pub enum Command {
     /// Where the strongest units of each block listen (paper Fig. 7): their deconvolution onto
     /// the log-mel of a 3-s excerpt.
     Deconv(DeconvArgs),
+    /// Compare evaluated runs side by side (the paper's Tables IV/V and Figs. 4/5): a Markdown
+    /// table of F1 at S2 θ 0.5 and at each aggregation's best threshold, F1 against the S2
+    /// threshold per run, and F1 per label per run.
+    Compare(CompareArgs),
+    /// Export a trained model again at another precision (`bf16`: about twice the matrix
+    /// throughput on CPUs with AMX / AVX-512 BF16 and on GPUs), into a new model directory.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Model directory to read (manifest.json + weights.safetensors).
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Where to write the new model directory.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Arithmetic of the exported network: fp32 or bf16. Input and output stay float32.
+    #[arg(long, value_enum, default_value_t = PrecisionArg::Bf16)]
+    pub precision: PrecisionArg,
+    #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
+    pub device: DeviceArg,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PrecisionArg {
+    Fp32,
+    Bf16,
+}
+
+impl From<PrecisionArg> for shared::manifest::Precision {
+    fn from(p: PrecisionArg) -> Self {
+        match p {
+            PrecisionArg::Fp32 => Self::Fp32,
+            PrecisionArg::Bf16 => Self::Bf16,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// A run as NAME=DIR, repeatable, in table order: DIR holds `model/manifest.json` and
+    /// `test/evaluation.json` (what `scripts/paper-experiments.sh` writes).
+    #[arg(long = "run", value_name = "NAME=DIR", required = true)]
+    pub runs: Vec<String>,
+    /// Caption of the table and the figures.
+    #[arg(long)]
+    pub title: String,
+    /// Output prefix: writes PREFIX.md, PREFIX-threshold.png and PREFIX-per-label.png.
+    #[arg(long)]
+    pub out: std::path::PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -3,7 +3,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use shared::frontend::WindowParams;
-use shared::manifest::{sha256_hex, Manifest};
+use shared::manifest::{sha256_hex, Manifest, Precision};
 use tch::nn::{self, ModuleT};
 use tch::{CModule, Kind, Tensor};
 
@@ -23,7 +23,7 @@ pub const MANIFEST_FILE: &str = "manifest.json";
 pub fn export(vs: &mut nn::VarStore, net: &ConvNet, mut manifest: Manifest, dir: &Path) -> anyhow::Result<Manifest> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     vs.freeze();
-    let module = trace(net, &manifest.window, manifest.front_end.n_mels as i64, vs.device())?;
+    let module = trace(net, &manifest.window, manifest.front_end.n_mels as i64, vs.device(), manifest.precision)?;
     let model_path = dir.join(MODEL_FILE);
     module.save(&model_path).with_context(|| format!("saving {}", model_path.display()))?;
     vs.save(dir.join(WEIGHTS_FILE)).context("saving the weights")?;
@@ -35,12 +35,33 @@ pub fn export(vs: &mut nn::VarStore, net: &ConvNet, mut manifest: Manifest, dir:
     Ok(manifest)
 }
 
-/// The traced TorchScript module of `net` (sigmoid outputs).
-pub fn trace(net: &ConvNet, window: &WindowParams, mels: i64, device: tch::Device) -> anyhow::Result<CModule> {
+/// The traced TorchScript module of `net` (sigmoid outputs). Input and output are float32 at
+/// every precision: a `bf16` module (whose VarStore must already hold bf16 weights) casts its
+/// input to bf16 and its sigmoids back inside the graph, so callers feed it as any other.
+pub fn trace(net: &ConvNet, window: &WindowParams, mels: i64, device: tch::Device, precision: Precision) -> anyhow::Result<CModule> {
     let example = Tensor::zeros([1, 1, window.frames as i64, mels], (Kind::Float, device));
-    let mut forward = |inputs: &[Tensor]| vec![net.forward_t(&inputs[0], false).sigmoid()];
+    let mut forward = |inputs: &[Tensor]| match precision {
+        Precision::Fp32 => vec![net.forward_t(&inputs[0], false).sigmoid()],
+        Precision::Bf16 => {
+            vec![net.forward_t(&inputs[0].to_kind(Kind::BFloat16), false).sigmoid().to_kind(Kind::Float)]
+        }
+    };
     CModule::create_by_tracing("InstrumentConvNet", "forward", &[example], &mut forward)
         .context("tracing the network")
+}
+
+/// Re-exports the model of `from` at `precision` into `to`: the weights of `weights.safetensors`
+/// converted (bf16 rounds each weight to 8 bits of mantissa) and traced again. The manifest is
+/// copied with the new precision and sha256 and without the old model's measured metrics, which
+/// the new model has to earn again (`trainer evaluate --record`); the calibrated thresholds stay.
+pub fn reexport(from: &Path, to: &Path, precision: Precision, device: tch::Device) -> anyhow::Result<Manifest> {
+    let (mut manifest, mut vs, net) = load_network(from, device)?;
+    if precision == Precision::Bf16 {
+        vs.bfloat16();
+    }
+    manifest.precision = precision;
+    manifest.training.metrics.retain(|k, _| k.starts_with("calibrated_threshold_"));
+    export(&mut vs, &net, manifest, to)
 }
 
 /// Loads a model directory: reads and verifies the manifest against `model.pt` and the front
@@ -109,6 +130,26 @@ mod tests {
             }
         }
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn bf16_reexport_takes_float_input_and_stays_close_to_fp32() {
+        tch::manual_seed(11);
+        let mut vs = nn::VarStore::new(Device::Cpu);
+        let net = ConvNet::new(&vs.root(), Activation::default(), 11);
+        let base = std::env::temp_dir().join(format!("export-bf16-{}", std::process::id()));
+        let fp32 = export(&mut vs, &net, manifest(), &base.join("fp32")).unwrap();
+        let bf16 = reexport(&base.join("fp32"), &base.join("bf16"), Precision::Bf16, Device::Cpu).unwrap();
+        assert_eq!(bf16.precision, Precision::Bf16);
+        assert_ne!(bf16.model_sha256, fp32.model_sha256);
+        let (_, a) = load(&base.join("fp32"), Device::Cpu).unwrap();
+        let (_, b) = load(&base.join("bf16"), Device::Cpu).unwrap();
+        let x = Tensor::randn([4, 1, 43, 128], (Kind::Float, Device::Cpu));
+        let (ya, yb) = tch::no_grad(|| (a.forward_ts(&[&x]).unwrap(), b.forward_ts(&[&x]).unwrap()));
+        assert_eq!(yb.kind(), Kind::Float);
+        let diff = (ya - yb).abs().max().double_value(&[]);
+        assert!(diff > 0.0 && diff < 0.05, "bf16 sigmoids differ from fp32 by {diff}");
+        std::fs::remove_dir_all(&base).ok();
     }
 }
 

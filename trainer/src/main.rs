@@ -20,5 +20,7 @@ fn main() -> anyhow::Result<()> {
         cli::Command::Synth(args) => commands::synth::run(&args),
         cli::Command::Tsne(args) => commands::tsne::run(&args),
         cli::Command::Deconv(args) => commands::deconv::run(&args),
+        cli::Command::Compare(args) => commands::compare::run(&args),
+        cli::Command::Export(args) => commands::export::run(&args),
     }
 }

@@ -5,6 +5,7 @@ use anyhow::anyhow;
 use plotters::prelude::*;
 use shared::labels::LABELS;
 
+use crate::evaluate::comparison::Run;
 use crate::evaluate::{EvalReport, SweepPoint};
 use crate::train::EpochLog;
 
@@ -122,6 +123,94 @@ pub fn per_label_f1(report: &EvalReport, path: &Path) -> anyhow::Result<()> {
                 .margin(8)
                 .data(report.report.per_label.iter().enumerate().map(|(i, p)| (i, p.f1))),
         )
+        .map_err(err)?;
+    root.present().map_err(err)
+}
+
+const PALETTE: [RGBColor; 6] = [BLUE, RED, RGBColor(0, 140, 0), RGBColor(230, 140, 0), MAGENTA, BLACK];
+
+fn colour(i: usize) -> RGBColor {
+    PALETTE.get(i % PALETTE.len()).copied().unwrap_or(BLACK)
+}
+
+/// Micro and macro F1 against the S2 threshold, one line per run (paper Fig. 4).
+pub fn compare_sweeps(title: &str, runs: &[Run], path: &Path) -> anyhow::Result<()> {
+    let root = BitMapBackend::new(path, (1100, 480)).into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let root = root.titled(title, ("sans-serif", 22)).map_err(err)?;
+    let panels = root.split_evenly((1, 2));
+    for (area, (name, pick)) in panels.iter().zip([
+        ("micro F1", (|p: &SweepPoint| p.micro_f1) as fn(&SweepPoint) -> f64),
+        ("macro F1", |p: &SweepPoint| p.macro_f1),
+    ]) {
+        let points = runs.first().map_or(&[][..], |r| &r.report.sweep_s2[..]);
+        let (lo, hi) = (points.first().map_or(0.0, |p| p.threshold), points.last().map_or(1.0, |p| p.threshold));
+        let mut chart = ChartBuilder::on(area)
+            .caption(format!("{name}, S2"), ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(35)
+            .y_label_area_size(45)
+            .build_cartesian_2d(lo as f64..hi as f64, 0.0..1.0)
+            .map_err(err)?;
+        chart.configure_mesh().x_desc("threshold").y_desc(name).draw().map_err(err)?;
+        for (i, run) in runs.iter().enumerate() {
+            let values = run.report.sweep_s2.iter().map(|p| (p.threshold as f64, pick(p))).collect();
+            line(&mut chart, &run.name, colour(i), values)?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .border_style(BLACK)
+            .background_style(WHITE)
+            .draw()
+            .map_err(err)?;
+    }
+    root.present().map_err(err)
+}
+
+/// F1 of each label at S2 θ 0.5, one bar per run in each label's group (paper Fig. 5).
+pub fn compare_per_label(title: &str, runs: &[Run], path: &Path) -> anyhow::Result<()> {
+    let root = BitMapBackend::new(path, (1100, 480)).into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(format!("{title}: F1 per instrument"), ("sans-serif", 22))
+        .margin(15)
+        .x_label_area_size(40)
+        .y_label_area_size(45)
+        .build_cartesian_2d(0.0..LABELS.len() as f64, 0.0..1.0)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(LABELS.len() * 2 + 1)
+        .x_label_formatter(&|v| {
+            let centre = v - v.floor();
+            match LABELS.get(v.floor() as usize) {
+                Some(code) if (centre - 0.5).abs() < 1e-6 => code.to_string(),
+                _ => String::new(),
+            }
+        })
+        .y_desc("F1")
+        .draw()
+        .map_err(err)?;
+    let width = 0.8 / runs.len().max(1) as f64;
+    for (r, run) in runs.iter().enumerate() {
+        let c = colour(r);
+        chart
+            .draw_series(run.report.report.per_label.iter().enumerate().map(|(i, p)| {
+                let x0 = i as f64 + 0.1 + r as f64 * width;
+                Rectangle::new([(x0, 0.0), (x0 + width * 0.9, p.f1)], c.mix(0.8).filled())
+            }))
+            .map_err(err)?
+            .label(run.name.clone())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 15, y + 5)], c.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .border_style(BLACK)
+        .background_style(WHITE)
+        .draw()
         .map_err(err)?;
     root.present().map_err(err)
 }

@@ -6,7 +6,7 @@ mod health;
 mod model_info;
 mod observe;
 pub mod openapi;
-mod recognize;
+pub mod recognize;
 
 pub use auth::ApiKeys;
 

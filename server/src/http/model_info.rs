@@ -29,7 +29,7 @@ pub struct ModelInfo {
             "front_end": {"sample_rate": 22050, "n_fft": 1024, "hop_length": 512, "n_mels": 128,
                 "fmin": 0.0, "fmax": 11025.0, "power": 2.0, "log_epsilon": 1e-6, "mel_scale": "slaney", "center": true},
             "window": {"frames": 43, "hop_frames": 22},
-            "activation": "lrelu:0.33", "aggregation": "s2", "threshold": 0.5,
+            "activation": "lrelu:0.33", "aggregation": "s2", "threshold": 0.5, "precision": "fp32",
             "model_sha256": "9f2c…", "libtorch_version": "2.11.0",
             "training": {"command": "trainer train --data corpus --out model", "data": "corpus", "seed": 1,
                 "validation_fraction": 0.15, "epochs": 16, "best_epoch": 14, "validation_loss": 0.037,

@@ -32,12 +32,14 @@ pub struct BatchOutput {
 }
 
 /// Starts the model thread; it runs until every sender is dropped. Each batch is run in chunks
-/// of at most `max_batch` windows and answered with `n × labels` sigmoids.
-pub fn spawn_worker(model: Model, max_batch: usize) -> std::io::Result<mpsc::Sender<Batch>> {
+/// of at most `max_batch` windows, with `threads` intra-op threads (0: libtorch's default), and
+/// answered with `n × labels` sigmoids.
+pub fn spawn_worker(model: Model, max_batch: usize, threads: usize) -> std::io::Result<mpsc::Sender<Batch>> {
     let (tx, rx) = mpsc::channel::<Batch>();
     std::thread::Builder::new()
         .name("model".into())
         .spawn(move || {
+            crate::model::set_threads(threads);
             for batch in rx {
                 let _enter = batch.span.enter();
                 let result = run(&model, &batch, max_batch.max(1));

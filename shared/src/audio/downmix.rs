@@ -4,11 +4,17 @@ use symphonia::core::audio::conv::IntoSample;
 use symphonia::core::audio::sample::Sample;
 use symphonia::core::audio::{Audio, AudioBuffer, GenericAudioBufferRef};
 
+/// Largest magnitude a sample keeps. Full scale is ±1; a float file may go somewhat beyond, never
+/// near this. Without a bound, samples near `f32::MAX` overflow to infinity inside the
+/// resampler's FFT and make it fail (found by fuzzing `decode_frontend`: a 48-kHz float WAV).
+pub const MAX_SAMPLE: f32 = 1.0e6;
+
 /// Appends the mean over `planes` (one slice per channel, equal lengths) to `out`; returns the
 /// number of channels.
 ///
 /// NaN and infinite samples (possible in float WAV files) count as 0, so one bad sample cannot
-/// poison the peak normalisation of the whole clip.
+/// poison the peak normalisation of the whole clip; finite ones beyond ±[`MAX_SAMPLE`] are
+/// clamped there.
 pub fn downmix_planes<'a, S, I>(planes: I, frames: usize, out: &mut Vec<f32>) -> usize
 where
     S: IntoSample<f32> + Copy + 'a,
@@ -22,7 +28,7 @@ where
         channels += 1;
         for (a, &s) in acc.iter_mut().zip(plane) {
             let v: f32 = s.into_sample();
-            *a += if v.is_finite() { v } else { 0.0 };
+            *a += if v.is_finite() { v.clamp(-MAX_SAMPLE, MAX_SAMPLE) } else { 0.0 };
         }
     }
     if channels > 1 {
@@ -78,6 +84,12 @@ mod tests {
         let planes: Vec<Vec<f32>> = (0..64).map(|c| vec![c as f32]).collect();
         let refs: Vec<&[f32]> = planes.iter().map(|p| p.as_slice()).collect();
         assert_eq!(mix(&refs), vec![31.5]);
+    }
+
+    #[test]
+    fn huge_finite_samples_are_clamped() {
+        assert_eq!(mix(&[&[f32::MAX, -3.0e30, 0.5]]), vec![MAX_SAMPLE, -MAX_SAMPLE, 0.5]);
+        assert_eq!(mix(&[&[f32::MAX], &[f32::MAX]]), vec![MAX_SAMPLE]);
     }
 
     #[test]

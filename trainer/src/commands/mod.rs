@@ -1,7 +1,9 @@
 //! One module per `trainer` subcommand.
 pub mod calibrate;
+pub mod compare;
 pub mod deconv;
 pub mod evaluate;
+pub mod export;
 pub mod features;
 pub mod synth;
 pub mod train;

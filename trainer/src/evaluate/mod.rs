@@ -4,4 +4,5 @@ mod predict;
 mod report;
 
 pub use predict::{predict_all, predict_windows, ClipPrediction};
+pub mod comparison;
 pub use report::{evaluate_predictions, EvalReport, SweepPoint};

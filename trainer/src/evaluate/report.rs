@@ -1,5 +1,5 @@
 //! Metrics of a set of predictions: the operating point, the threshold sweeps and the tables.
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use shared::aggregate::{aggregate, Aggregation, Thresholds};
 use shared::labels::{LABELS, N_LABELS};
 use shared::metrics::{lrap, prf_report, Report};
@@ -7,14 +7,14 @@ use shared::metrics::{lrap, prf_report, Report};
 use super::ClipPrediction;
 
 /// Metrics at one threshold.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SweepPoint {
     pub threshold: f32,
     pub micro_f1: f64,
     pub macro_f1: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EvalReport {
     pub clips: usize,
     pub aggregation: Aggregation,

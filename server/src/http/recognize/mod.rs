@@ -1,7 +1,7 @@
 //! `POST /v1/recognize`: audio in, instruments out.
 mod timing;
 mod types;
-mod upload;
+pub mod upload;
 
 pub use types::{AudioFile, Instrument, Params, Recognition, TimelineWindow, Upload};
 
@@ -99,7 +99,7 @@ pub async fn recognize(
         (None, None) => Thresholds::Global(m.threshold),
     };
 
-    let (bytes, mime) = read_body(req, &state).await?;
+    let (bytes, mime) = read_body(req, state.max_body_bytes).await?;
     if bytes.is_empty() {
         return Err(ServerError::EmptyBody);
     }

@@ -1,6 +1,5 @@
 //! Reading the upload (raw body or multipart `file`) and turning it into model windows.
 use std::io::Cursor;
-use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request};
@@ -8,7 +7,6 @@ use axum::http::header::CONTENT_TYPE;
 use shared::audio::DecodeOptions;
 use shared::frontend::{logmel_of, FrontEndParams, WindowParams, Windows};
 
-use super::super::AppState;
 use crate::error::ServerError;
 
 /// The decoded, analysed upload.
@@ -33,12 +31,14 @@ pub fn analyse(bytes: Bytes, mime: Option<String>, fe: &FrontEndParams, window: 
     })
 }
 
-/// The audio: the raw body, or the multipart field `file`.
-pub async fn read_body(req: Request, state: &Arc<AppState>) -> Result<(Bytes, Option<String>), ServerError> {
+/// The audio: the raw body, or the multipart field `file`. Larger than `max_body_bytes` (the
+/// limit the router's `DefaultBodyLimit` enforces) is reported as 413 with that limit.
+pub async fn read_body(req: Request, max_body_bytes: usize) -> Result<(Bytes, Option<String>), ServerError> {
+    let state = &();
     let content_type = req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let rejection = |status: axum::http::StatusCode, text: String| {
         if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-            ServerError::BodyTooLarge { limit: state.max_body_bytes }
+            ServerError::BodyTooLarge { limit: max_body_bytes }
         } else {
             ServerError::BadRequest(text)
         }

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The performance benchmarks in one command: ours and the Python reference side by side, written
+# to docs/perf.md (raw numbers in target/perf/results.json). Needs an otherwise idle machine.
+#
+#   bash bench/run.sh                 # ~10 min on 2 cores
+#   PERF_SECONDS=5 PERF_SOAK_REQUESTS=0 PERF_OUT=/tmp/perf.md bash bench/run.sh   # a quick look
+#
+# Installs on first use libtorch (scripts/install-libtorch.sh) and the reference environment
+# (torch 2.11.0, librosa, FastAPI, uvicorn from bench/reference/requirements.txt) in
+# .cache/bench-pyenv, and exports the bf16 model to models/default-bf16 when it is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-libtorch.sh
+VENV=.cache/bench-pyenv REQ=bench/reference/requirements.txt STAMP=.cache/bench-pyenv/.requirements.sha256
+want=$(sha256sum "$REQ" | cut -d' ' -f1)
+if [[ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]]; then
+  echo "[bench] installing $REQ into $VENV (torch with its CUDA libraries: ~5 GB)" >&2
+  rm -rf "$VENV"
+  "${PYTHON:-python3}" -m venv "$VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check --find-links .cache/wheels -r "$REQ" >&2
+  echo "$want" > "$STAMP"
+fi
+cargo build --release -p server -p trainer -p bench
+T=./target/release/trainer
+if [[ ! -f models/default-bf16/model.pt ]]; then
+  $T export --model models/default --out models/default-bf16 --precision bf16
+fi
+# The bf16 export's F1 on the default model's held-out-timbre test split (re-rendered from the
+# same seed and banks as scripts/train-default-model.sh when it is not cached).
+if ! grep -q '"test_macro_f1"' models/default-bf16/manifest.json; then
+  corpus=.cache/default-model/corpus sf=/usr/share/sounds/sf2
+  if [[ ! -d $corpus/IRMAS-TestingData ]]; then
+    bash scripts/install-soundfonts.sh --all
+    rm -rf "$corpus"
+    $T synth --out "$corpus" --seed 1 --hours 1.5 --train-bank $sf/FluidR3_GM.sf2 \
+      --train-bank $sf/MuseScore_General_Full.sf2 --test-bank $sf/TimGM6mb.sf2 --test-bank $sf/sf_GMbank.sf2
+  fi
+  $T evaluate --model models/default-bf16 --data "$corpus/IRMAS-TestingData" --device cpu \
+    --cache-dir .cache/default-model/features --record test --out target/perf/bf16-test > /dev/null
+fi
+exec ./target/release/perf run --python "$VENV/bin/python" "$@"

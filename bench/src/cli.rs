@@ -1,0 +1,81 @@
+//! Command-line arguments of `perf`.
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "perf", about = "Benchmarks: ours against the Python reference (docs/perf.md)")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Every benchmark in one run; writes the Markdown report.
+    Run(RunArgs),
+    /// Drive one server with a bounded load and print the measurements as JSON.
+    Load(LoadArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Where the report goes.
+    #[arg(long, env = "PERF_OUT", default_value = "docs/perf.md")]
+    pub out: PathBuf,
+    /// fp32 model directory (ours and the reference load the same model.pt).
+    #[arg(long, env = "MODEL_DIR", default_value = "models/default")]
+    pub model: PathBuf,
+    /// bf16 model directory (`trainer export --precision bf16`); skipped when absent.
+    #[arg(long, env = "BF16_MODEL_DIR", default_value = "models/default-bf16")]
+    pub bf16_model: PathBuf,
+    /// Python of the reference environment (bench/run.sh installs it).
+    #[arg(long, env = "REFERENCE_PYTHON", default_value = ".cache/bench-pyenv/bin/python")]
+    pub python: PathBuf,
+    /// The source recording the benchmark clips are cut from.
+    #[arg(long, default_value = "bench/audio/real-music-30s.mp3")]
+    pub source: PathBuf,
+    /// Where the clips and the logs are written.
+    #[arg(long, default_value = "target/perf")]
+    pub work: PathBuf,
+    /// Threads for both sides (libtorch intra-op). Default: every core.
+    #[arg(long, env = "PERF_THREADS")]
+    pub threads: Option<usize>,
+    /// Seconds of load per server measurement. Longer gives steadier numbers.
+    #[arg(long, env = "PERF_SECONDS", default_value_t = 15.0)]
+    pub seconds: f64,
+    /// Requests of the RSS soak against our server (0 skips it).
+    #[arg(long, env = "PERF_SOAK_REQUESTS", default_value_t = 10_000)]
+    pub soak_requests: usize,
+    /// Timed runs per clip in the offline benchmark (the median is reported).
+    #[arg(long, default_value_t = 3)]
+    pub repeats: usize,
+    /// The server binary (built with `cargo build --release -p server`).
+    #[arg(long, default_value = "target/release/server")]
+    pub server: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    /// Base URL of the server (`http://127.0.0.1:8080`).
+    #[arg(long)]
+    pub url: String,
+    /// The audio file to post (as the multipart field `file`).
+    #[arg(long)]
+    pub clip: PathBuf,
+    /// Its duration in seconds (for audio-seconds per second).
+    #[arg(long)]
+    pub clip_seconds: f64,
+    /// Clients sending at once.
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    /// Seconds of load (after one warm-up request per client).
+    #[arg(long, default_value_t = 10.0)]
+    pub seconds: f64,
+    /// Stop after this many requests instead (0: run for `seconds`).
+    #[arg(long, default_value_t = 0)]
+    pub requests: usize,
+    /// Process whose resident memory is sampled during the run.
+    #[arg(long)]
+    pub pid: Option<u32>,
+}

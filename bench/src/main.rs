@@ -1,0 +1,24 @@
+//! `perf`: the performance benchmarks of docs/perf.md, ours and the Python reference side by side
+//! in one run. `bash bench/run.sh` builds everything and runs `perf run`.
+use clap::Parser;
+
+mod clips;
+mod cli;
+mod floor;
+mod load;
+mod offline;
+mod procs;
+mod reference;
+mod report;
+mod run;
+
+fn main() -> anyhow::Result<()> {
+    match cli::Cli::parse().command {
+        cli::Command::Run(args) => run::run(&args),
+        cli::Command::Load(args) => {
+            let result = load::drive(&load::Plan::from_args(&args)?, args.pid)?;
+            println!("{}", serde_json::to_string_pretty(&result)?);
+            Ok(())
+        }
+    }
+}

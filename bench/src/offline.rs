@@ -1,0 +1,46 @@
+//! Our offline path (what `trainer evaluate` runs): read → decode → log-mel → windows → model in
+//! batches of 64 → S2, per file, timed.
+use std::io::Cursor;
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::Context;
+use shared::aggregate::{aggregate, Aggregation};
+use shared::audio::DecodeOptions;
+use shared::frontend::{logmel_of, FrontEndParams};
+use shared::manifest::Manifest;
+use tch::{CModule, Device};
+
+pub struct Ours {
+    pub windows: usize,
+    pub median_s: f64,
+    pub scores: Vec<f32>,
+}
+
+fn once(module: &CModule, manifest: &Manifest, path: &Path) -> anyhow::Result<(usize, Vec<f32>)> {
+    let fe = FrontEndParams::default();
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let extension = path.extension().and_then(|e| e.to_str()).map(str::to_owned);
+    let opts = DecodeOptions { extension, ..Default::default() };
+    let (_, spec) = logmel_of(Box::new(Cursor::new(bytes)), &fe, &opts)?;
+    let pred = trainer::evaluate::predict_windows(module, &spec, &manifest.window, fe.silence(), Device::Cpu, 64)?;
+    Ok((pred.windows.len(), aggregate(&pred.windows, manifest.labels.len(), Aggregation::S2)))
+}
+
+/// `repeats` timed runs of each file after one warm-up run; the median.
+pub fn run(module: &CModule, manifest: &Manifest, files: &[&Path], repeats: usize) -> anyhow::Result<Vec<Ours>> {
+    files
+        .iter()
+        .map(|path| {
+            let (windows, scores) = once(module, manifest, path)?;
+            let mut times = Vec::new();
+            for _ in 0..repeats.max(1) {
+                let t = Instant::now();
+                once(module, manifest, path)?;
+                times.push(t.elapsed().as_secs_f64());
+            }
+            times.sort_by(f64::total_cmp);
+            Ok(Ours { windows, median_s: times.get(times.len() / 2).copied().unwrap_or(f64::NAN), scores })
+        })
+        .collect()
+}

@@ -1,0 +1,96 @@
+//! The Markdown of docs/perf.md: tables with ours, the reference and the ratio side by side.
+use crate::load::LoadResult;
+
+pub fn ratio(ours: f64, theirs: f64) -> String {
+    if theirs > 0.0 && ours.is_finite() {
+        format!("**{:.2}×**", ours / theirs)
+    } else {
+        "–".into()
+    }
+}
+
+fn mib(v: Option<f64>) -> String {
+    v.map_or("–".into(), |v| format!("{v:.0}"))
+}
+
+pub fn server_header() -> String {
+    "| clip | clients | ours req/s | ours audio-s/s | ours p50 / p99 ms | ours peak RSS MiB | reference req/s | reference audio-s/s | reference p50 / p99 ms | reference peak RSS MiB | audio-s/s ours ÷ reference |\n\
+     |---|---|---|---|---|---|---|---|---|---|---|\n"
+        .into()
+}
+
+pub fn server_row(clip: &str, ours: &LoadResult, theirs: &LoadResult) -> String {
+    format!(
+        "| {clip} | {} | {:.2} | {:.1} | {:.0} / {:.0} | {} | {:.2} | {:.1} | {:.0} / {:.0} | {} | {} |\n",
+        ours.concurrency,
+        ours.requests_per_second,
+        ours.audio_seconds_per_second,
+        ours.p50_ms,
+        ours.p99_ms,
+        mib(ours.rss_peak_mib),
+        theirs.requests_per_second,
+        theirs.audio_seconds_per_second,
+        theirs.p50_ms,
+        theirs.p99_ms,
+        mib(theirs.rss_peak_mib),
+        ratio(ours.audio_seconds_per_second, theirs.audio_seconds_per_second),
+    )
+}
+
+pub fn variant_header() -> String {
+    "| variant | clip | clients | audio-s/s | p50 / p99 ms | peak RSS MiB | audio-s/s ÷ default | kept |\n\
+     |---|---|---|---|---|---|---|---|\n"
+        .into()
+}
+
+pub fn variant_row(name: &str, clip: &str, r: &LoadResult, base: &LoadResult, kept: &str) -> String {
+    format!(
+        "| {name} | {clip} | {} | {:.1} | {:.0} / {:.0} | {} | {} | {kept} |\n",
+        r.concurrency,
+        r.audio_seconds_per_second,
+        r.p50_ms,
+        r.p99_ms,
+        mib(r.rss_peak_mib),
+        ratio(r.audio_seconds_per_second, base.audio_seconds_per_second),
+    )
+}
+
+/// A target line: what it asks, what was measured, and whether it is met.
+pub fn target(what: &str, measured: String, met: bool) -> String {
+    format!("| {what} | {measured} | {} |\n", if met { "met" } else { "**not met**" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(aps: f64) -> LoadResult {
+        LoadResult {
+            concurrency: 4,
+            requests: 10,
+            errors: 0,
+            seconds: 1.0,
+            requests_per_second: aps / 10.0,
+            audio_seconds_per_second: aps,
+            p50_ms: 100.0,
+            p99_ms: 150.0,
+            rss_start_mib: Some(100.0),
+            rss_peak_mib: Some(120.4),
+            rss_end_mib: Some(110.0),
+            rss_trace_mib: vec![],
+        }
+    }
+
+    #[test]
+    fn ratio_is_ours_over_theirs_and_dashes_a_missing_baseline() {
+        assert_eq!(ratio(30.0, 10.0), "**3.00×**");
+        assert_eq!(ratio(30.0, 0.0), "–");
+    }
+
+    #[test]
+    fn server_row_puts_both_sides_and_the_ratio_in_one_line() {
+        let row = server_row("10 s WAV", &result(40.0), &result(10.0));
+        assert_eq!(row.matches('|').count(), 12, "{row}");
+        assert!(row.contains("| 120 |") && row.ends_with("| **4.00×** |\n"), "{row}");
+    }
+}

@@ -1,0 +1,191 @@
+//! `perf run`: every benchmark in one run, written to docs/perf.md.
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::Context;
+use shared::manifest::Manifest;
+use tch::{CModule, Device, Kind};
+
+use crate::cli::RunArgs;
+use crate::clips::{self, Clips};
+use crate::load::{drive, LoadResult, Plan};
+use crate::report::{ratio, server_header, server_row, target, variant_header, variant_row};
+use crate::{floor, offline, procs, reference};
+
+const LEVELS: [usize; 3] = [1, 4, 16];
+const SERVER_CLIPS: [(&str, &str); 2] = [("10s-wav", "10 s WAV"), ("10s-mp3", "10 s MP3")];
+
+fn manifest(dir: &Path) -> anyhow::Result<Manifest> {
+    let path = dir.join("manifest.json");
+    serde_json::from_str(&std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?)
+        .with_context(|| format!("parsing {}", path.display()))
+}
+
+fn load_module(dir: &Path) -> anyhow::Result<CModule> {
+    let mut m = CModule::load_on_device(dir.join("model.pt"), Device::Cpu)?;
+    m.set_eval();
+    Ok(m)
+}
+
+fn cpu_name() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .unwrap_or_else(|| "unknown CPU".into())
+}
+
+/// Drives one server at every level on `clip`; returns the results in level order.
+fn levels(server: &procs::Running, clip: &clips::Clip, levels: &[usize], seconds: f64) -> anyhow::Result<Vec<LoadResult>> {
+    levels
+        .iter()
+        .map(|&c| {
+            let r = drive(&Plan::new(&server.base, &clip.path, clip.seconds, c, seconds, 0)?, Some(server.pid()))?;
+            eprintln!("[perf] {} c={c}: {:.1} audio-s/s, p50 {:.0} ms, p99 {:.0} ms", server.base, r.audio_seconds_per_second, r.p50_ms, r.p99_ms);
+            Ok(r)
+        })
+        .collect()
+}
+
+pub fn run(args: &RunArgs) -> anyhow::Result<()> {
+    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    tch::set_num_threads(threads as i32);
+    let clips: Clips = clips::make(&args.python, &args.source, &args.work.join("clips"))?;
+    let fp32 = manifest(&args.model)?;
+    let module = load_module(&args.model)?;
+    let bf16_dir = args.bf16_model.join("model.pt").exists().then_some(args.bf16_model.as_path());
+    let mut md = String::new();
+    writeln!(md, "# Performance\n\nMade by `bash bench/run.sh` (= `perf run`, {} s of load per server measurement). \
+        Machine: {}, {} cores, {threads} libtorch threads on both sides; no GPU. Model `{}`. \
+        The reference is `bench/reference/` (librosa 0.11 + PyTorch 2.11 `torch.jit.load` of the same `model.pt`, \
+        FastAPI + uvicorn, one process), run by the same command.\n", args.seconds, cpu_name(),
+        std::thread::available_parallelism().map_or(1, |n| n.get()), fp32.model_id)?;
+
+    // (c) The floor.
+    eprintln!("[perf] matrix throughput and model windows/s");
+    let gflop = reference::gflop_per_window(&args.python, &args.model)?;
+    let (mm32, mm16) = (floor::matmul_gflops(Kind::Float), floor::matmul_gflops(Kind::BFloat16));
+    let (frames, mels) = (fp32.window.frames as i64, fp32.front_end.n_mels as i64);
+    writeln!(md, "## The floor: model against the machine's matrix throughput\n\n\
+        One window costs {gflop:.3} GFLOP (PyTorch's FlopCounterMode on `model.pt`, `bench/reference/flops.py`). \
+        A 2048² matrix product through libtorch runs at {mm32:.0} GFLOP/s in fp32 and {mm16:.0} GFLOP/s in bf16, \
+        so the limit is {:.0} windows/s in fp32 and {:.0} in bf16.\n\n\
+        | model | batch | windows/s | GFLOP/s | fraction of the limit |\n|---|---|---|---|---|", mm32 / gflop, mm16 / gflop)?;
+    let mut best_fraction: f64 = 0.0;
+    let bf16_module = bf16_dir.map(load_module).transpose()?;
+    for (name, m, limit) in [("fp32", Some(&module), mm32), ("bf16", bf16_module.as_ref(), mm16)] {
+        let Some(m) = m else { continue };
+        for batch in [16, 64] {
+            let w = floor::model_windows_per_second(m, batch, frames, mels)?;
+            let fraction = w * gflop / limit;
+            best_fraction = best_fraction.max(fraction);
+            writeln!(md, "| {name} | {batch} | {w:.0} | {:.0} | {:.0} % |", w * gflop, fraction * 100.0)?;
+        }
+    }
+
+    // (a) Offline.
+    eprintln!("[perf] offline");
+    let names = ["10s-wav", "10s-mp3", "180s-wav", "180s-mp3"];
+    let files: Vec<&Path> = names.iter().map(|n| clips::get(&clips, n).map(|c| c.path.as_path())).collect::<anyhow::Result<_>>()?;
+    let ours = offline::run(&module, &fp32, &files, args.repeats)?;
+    let theirs = reference::offline(&args.python, &args.model, threads, args.repeats, &files)?;
+    writeln!(md, "\n## Offline: files to labels\n\nOurs: decode (symphonia) → resample (rubato) → log-mel → model → S2, \
+        the `trainer evaluate` path; reference: `librosa.load(sr=22050)` → `librosa.feature.melspectrogram` → \
+        `torch.jit.load` model → S2. Median of {} runs after a warm-up; the largest difference between the two \
+        sides' S2 scores shows they compute the same thing.\n\n\
+        | clip | windows | ours clips/s | reference clips/s | ours ÷ reference | max score difference |\n|---|---|---|---|---|---|", args.repeats)?;
+    let mut offline_ratios = Vec::new();
+    for ((name, o), t) in names.iter().zip(&ours).zip(&theirs) {
+        let diff = fp32.labels.iter().zip(&o.scores).map(|(l, s)| (t.scores.get(&l.code).copied().unwrap_or(f32::NAN) - s).abs()).fold(0.0f32, f32::max);
+        anyhow::ensure!(t.windows == o.windows, "{name}: {} windows in ours, {} in the reference", o.windows, t.windows);
+        offline_ratios.push(t.median_s / o.median_s);
+        writeln!(md, "| {name} | {} | {:.2} | {:.2} | {} | {diff:.4} |", o.windows, 1.0 / o.median_s, 1.0 / t.median_s, ratio(t.median_s, o.median_s))?;
+    }
+
+    // (b) Servers.
+    let mut rows = Vec::new();
+    {
+        let server = procs::ours(&args.server, &args.model, &[])?;
+        for (clip, _) in SERVER_CLIPS {
+            rows.push(levels(&server, clips::get(&clips, clip)?, &LEVELS, args.seconds)?);
+        }
+    }
+    let mut ref_rows = Vec::new();
+    {
+        let server = procs::reference(&args.python, &args.model, threads)?;
+        for (clip, _) in SERVER_CLIPS {
+            ref_rows.push(levels(&server, clips::get(&clips, clip)?, &LEVELS, args.seconds)?);
+        }
+    }
+    writeln!(md, "\n## Server: `POST /v1/recognize` under load\n\n`perf load`: each client posts the clip as multipart \
+        `file` in a loop for {} s after one warm-up request; loopback; both servers on the same model and threads. \
+        Ours runs with its defaults.\n", args.seconds)?;
+    md += &server_header();
+    for (((_, label), o), t) in SERVER_CLIPS.iter().zip(&rows).zip(&ref_rows) {
+        for (a, b) in o.iter().zip(t) {
+            md += &server_row(label, a, b);
+        }
+    }
+
+    // Fast paths, each against our default on the same clip.
+    let wav = clips::get(&clips, "10s-wav")?;
+    let base = &rows[0];
+    md += &format!("\n## Fast paths, each against our default (10 s WAV)\n\n{}", variant_header());
+    let mut variant = |name: &str, model: &Path, flags: &[&str], kept: &str| -> anyhow::Result<Vec<LoadResult>> {
+        let flags: Vec<String> = flags.iter().map(|s| s.to_string()).collect();
+        let server = procs::ours(&args.server, model, &flags)?;
+        let rs = levels(&server, wav, &[4, 16], args.seconds)?;
+        for (r, b) in rs.iter().zip(&base[1..]) {
+            md += &variant_row(name, "10 s WAV", r, b, kept);
+        }
+        Ok(rs)
+    };
+    if let Some(dir) = bf16_dir {
+        variant("bf16 model (`trainer export --precision bf16`)", dir, &[], "see below")?;
+    }
+    variant("`--model-threads 1`", &args.model, &["--model-threads", "1"], "no")?;
+    variant("`--max-batch-size 16`", &args.model, &["--max-batch-size", "16"], "see below")?;
+    variant("`--max-batch-wait-ms 0`", &args.model, &["--max-batch-wait-ms", "0"], "see below")?;
+    if let Some(dir) = bf16_dir {
+        let b = manifest(dir)?;
+        let get = |m: &Manifest, k: &str| m.training.metrics.get(k).copied().unwrap_or(f64::NAN);
+        writeln!(md, "\nAccuracy of the bf16 export on the held-out-timbre test split (`trainer evaluate --record test`): \
+            macro F1 {:.4} against fp32 {:.4} (change {:+.4}), micro F1 {:.4} against {:.4} ({:+.4}).",
+            get(&b, "test_macro_f1"), get(&fp32, "test_macro_f1"), get(&b, "test_macro_f1") - get(&fp32, "test_macro_f1"),
+            get(&b, "test_micro_f1"), get(&fp32, "test_micro_f1"), get(&b, "test_micro_f1") - get(&fp32, "test_micro_f1"))?;
+    }
+
+    // Soak: RSS over many requests.
+    let mut soak = None;
+    if args.soak_requests > 0 {
+        let server = procs::ours(&args.server, &args.model, &[])?;
+        let clip = clips::get(&clips, "2s-wav")?;
+        let r = drive(&Plan::new(&server.base, &clip.path, clip.seconds, 4, 0.0, args.soak_requests)?, Some(server.pid()))?;
+        writeln!(md, "\n## Memory over {} requests\n\nOur server, 4 clients posting a 2-s WAV: {} answered, {} failed in {:.0} s. \
+            RSS after the warm-up {:.0} MiB; after each tenth of the requests: {} MiB; peak {:.0} MiB.",
+            args.soak_requests, r.requests, r.errors, r.seconds, r.rss_start_mib.unwrap_or(f64::NAN),
+            r.rss_trace_mib.iter().map(|v| format!("{v:.0}")).collect::<Vec<_>>().join(", "), r.rss_peak_mib.unwrap_or(f64::NAN))?;
+        soak = Some(r);
+    }
+
+    // Targets.
+    let c4 = |rs: &[LoadResult]| rs.get(1).map_or(f64::NAN, |r| r.audio_seconds_per_second);
+    let server_ratio = c4(&rows[0]) / c4(&ref_rows[0]);
+    let offline_min = offline_ratios.iter().copied().fold(f64::INFINITY, f64::min);
+    let c16 = &rows[0][2];
+    md += "\n## Targets\n\n| target | measured | |\n|---|---|---|\n";
+    md += &target("server audio-s/s at 4 clients, 10-s clips ≥ 2× the reference", format!("{server_ratio:.2}× (WAV)"), server_ratio >= 2.0);
+    md += &target("offline ≥ 2× the reference", format!("{offline_min:.2}× (the least of the four clips)"), offline_min >= 2.0);
+    md += &target("model windows/s ≥ 50 % of the matrix-throughput limit", format!("{:.0} % (best batch and precision, each against its own limit)", best_fraction * 100.0), best_fraction >= 0.5);
+    md += &target("p99 at 16 clients ≤ 3× p50", format!("{:.0} / {:.0} ms = {:.2}×", c16.p99_ms, c16.p50_ms, c16.p99_ms / c16.p50_ms), c16.p99_ms <= 3.0 * c16.p50_ms);
+    if let Some(r) = &soak {
+        let (first, last) = (r.rss_trace_mib.first().copied().unwrap_or(f64::NAN), r.rss_trace_mib.last().copied().unwrap_or(f64::NAN));
+        md += &target(&format!("RSS bounded and flat over {} requests", args.soak_requests), format!("{first:.0} MiB after the first tenth, {last:.0} MiB at the end"), last <= first * 1.1 && r.errors == 0);
+    }
+    std::fs::create_dir_all(&args.work)?;
+    std::fs::write(args.work.join("results.json"), serde_json::to_string_pretty(&serde_json::json!({
+        "server_ours": rows, "server_reference": ref_rows, "soak": soak,
+    }))?)?;
+    std::fs::write(&args.out, &md).with_context(|| format!("writing {}", args.out.display()))?;
+    println!("{md}");
+    Ok(())
+}
