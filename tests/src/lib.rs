@@ -113,6 +113,18 @@ pub fn http_agent() -> ureq::Agent {
     ureq::Agent::config_builder().http_status_as_error(false).build().into()
 }
 
+impl Server {
+    /// The value of one series on `/metrics` (`name` with its labels, as the line starts).
+    pub fn metric(&self, name: &str) -> f64 {
+        let text = http_agent().get(self.url("/metrics")).call().unwrap().body_mut().read_to_string().unwrap();
+        text.lines()
+            .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing"))
+    }
+}
+
 /// Every PromQL query of the Grafana dashboard (`deploy/grafana/dashboards/`).
 pub fn dashboard_queries() -> Vec<String> {
     let path = repo_root().join("deploy/grafana/dashboards/instrument-server.json");

@@ -1,18 +1,20 @@
-//! The committed default model (`models/default`): it loads in the real server, answers a real
-//! clip, and the metrics its manifest records are the ones a fresh `trainer evaluate` measures on
-//! the held-out-timbre test split (re-rendered here from the seed) and on `real-dev`.
+//! The committed default model (`models/default`) and its bf16 export (`models/default-bf16`):
+//! each loads in the real server, answers a real clip, and the metrics its manifest records are
+//! the ones a fresh `trainer evaluate` measures on the held-out-timbre test split (re-rendered
+//! here from the seed) and on `real-dev`.
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use e2e::{binary, http_agent, real_dev_dir, repo_root, Server};
 use serde_json::Value;
 
-fn default_model() -> PathBuf {
-    repo_root().join("models/default")
+/// The committed model directories: fp32 and its bf16 export.
+fn models() -> [PathBuf; 2] {
+    [repo_root().join("models/default"), repo_root().join("models/default-bf16")]
 }
 
-fn manifest() -> Value {
-    let text = std::fs::read_to_string(default_model().join("manifest.json")).expect("models/default/manifest.json is committed");
+fn manifest(dir: &Path) -> Value {
+    let text = std::fs::read_to_string(dir.join("manifest.json")).unwrap_or_else(|e| panic!("{}/manifest.json: {e}", dir.display()));
     serde_json::from_str(&text).expect("manifest JSON")
 }
 
@@ -22,13 +24,14 @@ fn metric(manifest: &Value, name: &str) -> f64 {
 
 /// Runs `trainer evaluate` on a copy of the model (so the committed manifest is never touched)
 /// and returns its evaluation.json.
-fn evaluate(data: &Path, work: &Path) -> Value {
-    let model = work.join("model");
+fn evaluate(dir: &Path, data: &Path, work: &Path) -> Value {
+    let name = dir.file_name().unwrap();
+    let model = work.join(name).join("model");
     std::fs::create_dir_all(&model).unwrap();
     for f in ["model.pt", "manifest.json"] {
-        std::fs::copy(default_model().join(f), model.join(f)).unwrap();
+        std::fs::copy(dir.join(f), model.join(f)).unwrap();
     }
-    let out = work.join("eval");
+    let out = work.join(name).join("eval");
     let status = Command::new(binary("trainer"))
         .args(["evaluate", "--device", "cpu", "--model"])
         .arg(&model)
@@ -58,11 +61,18 @@ fn assert_matches(recorded: &Value, fresh: &Value, prefix: &str) {
 
 #[test]
 fn loads_in_the_server_and_names_the_instrument_of_a_real_clip() {
-    let m = manifest();
-    let server = Server::start(&default_model(), &[]);
+    for dir in models() {
+        serve_a_cello_clip(&dir);
+    }
+}
+
+fn serve_a_cello_clip(dir: &Path) {
+    let m = manifest(dir);
+    let server = Server::start(dir, &[]);
     let mut r = http_agent().get(server.url("/v1/model")).call().unwrap();
     let info: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
     assert_eq!(info["model_id"], m["model_id"]);
+    assert_eq!(info["precision"], m["precision"]);
     let clip = std::fs::read(real_dev_dir().join("phenicx_anechoic__cello.wav")).expect("real-dev clip");
     let mut r = http_agent().post(server.url("/v1/recognize")).header("content-type", "audio/wav").send(&clip[..]).unwrap();
     assert_eq!(r.status().as_u16(), 200);
@@ -73,7 +83,7 @@ fn loads_in_the_server_and_names_the_instrument_of_a_real_clip() {
 
 #[test]
 fn manifest_metrics_match_a_fresh_evaluation_on_the_held_out_timbres() {
-    let m = manifest();
+    let m = manifest(&models()[0]);
     let corpus = &m["training"]["corpus"]["config"];
     let work = tempdir("default-model-test");
     // The test clips depend only on the seed, their index and the test banks: a corpus with
@@ -86,16 +96,20 @@ fn manifest_metrics_match_a_fresh_evaluation_on_the_held_out_timbres() {
     }
     synth.args(["--train-bank", "/usr/share/sounds/sf2/FluidR3_GM.sf2"]);
     assert!(synth.status().expect("run trainer synth").success(), "trainer synth failed");
-    let fresh = evaluate(&work.join("corpus/IRMAS-TestingData"), &work);
-    assert_eq!(fresh["clips"].as_u64(), corpus["test_clips"].as_u64());
-    assert_matches(&m, &fresh, "test");
+    for dir in models() {
+        let fresh = evaluate(&dir, &work.join("corpus/IRMAS-TestingData"), &work);
+        assert_eq!(fresh["clips"].as_u64(), corpus["test_clips"].as_u64());
+        assert_matches(&manifest(&dir), &fresh, "test");
+    }
 }
 
 #[test]
 fn manifest_metrics_match_a_fresh_evaluation_on_real_dev() {
     let work = tempdir("default-model-real-dev");
-    let fresh = evaluate(&real_dev_dir().join("labels.csv"), &work);
-    assert_matches(&manifest(), &fresh, "real_dev");
+    for dir in models() {
+        let fresh = evaluate(&dir, &real_dev_dir().join("labels.csv"), &work);
+        assert_matches(&manifest(&dir), &fresh, "real_dev");
+    }
 }
 
 fn tempdir(name: &str) -> PathBuf {

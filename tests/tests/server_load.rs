@@ -35,12 +35,8 @@ fn fifty_concurrent_requests_all_succeed() {
     let per_request = serde_json::from_str::<serde_json::Value>(&r.body_mut().read_to_string().unwrap()).unwrap()["windows"]
         .as_f64()
         .unwrap();
-    let metrics = http_agent().get(server.url("/metrics")).call().unwrap().body_mut().read_to_string().unwrap();
-    let value = |name: &str| -> f64 {
-        let line = metrics.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{name} missing"));
-        line.rsplit(' ').next().unwrap().parse().unwrap()
-    };
-    let (batches, windows) = (value("instrument_server_batch_size_windows_count"), value("instrument_server_batch_size_windows_sum"));
+    let batches = server.metric("instrument_server_batch_size_windows_count");
+    let windows = server.metric("instrument_server_batch_size_windows_sum");
     assert_eq!(windows, 51.0 * per_request);
     assert!(batches < 51.0, "{batches} batches for 51 requests");
     assert!(windows / batches > per_request, "no batch held more than one request");

@@ -16,15 +16,6 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-fn metric(server: &Server, name: &str) -> f64 {
-    let text = http_agent().get(server.url("/metrics")).call().unwrap().body_mut().read_to_string().unwrap();
-    text.lines()
-        .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("{name} missing"))
-}
-
 fn clip(name: &str) -> Vec<u8> {
     std::fs::read(real_dev_dir().join(name)).expect("real-dev clip")
 }
@@ -99,13 +90,13 @@ fn clients_that_leave_mid_upload_or_mid_inference_cost_nothing_lasting() {
     }
     // Everything settles: nothing in flight, nothing queued, the server answers.
     let t0 = Instant::now();
-    while metric(&server, "instrument_server_requests_in_flight") > 1.0 && t0.elapsed() < Duration::from_secs(60) {
+    while server.metric("instrument_server_requests_in_flight") > 1.0 && t0.elapsed() < Duration::from_secs(60) {
         std::thread::sleep(Duration::from_millis(100));
     }
     // The one in flight is the /metrics request reading it.
-    assert_eq!(metric(&server, "instrument_server_requests_in_flight"), 1.0);
-    assert_eq!(metric(&server, "instrument_server_queue_depth"), 0.0);
-    let cancelled = metric(&server, "instrument_server_cancelled_requests_total");
+    assert_eq!(server.metric("instrument_server_requests_in_flight"), 1.0);
+    assert_eq!(server.metric("instrument_server_queue_depth"), 0.0);
+    let cancelled = server.metric("instrument_server_cancelled_requests_total");
     let mut r = http_agent().post(server.url("/v1/recognize")).header("content-type", "audio/wav").send(&body[..]).unwrap();
     assert_eq!(r.status().as_u16(), 200, "{}", r.body_mut().read_to_string().unwrap());
     let after = rss_kib(pid);
