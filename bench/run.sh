@@ -7,7 +7,7 @@
 #
 # Installs on first use libtorch (scripts/install-libtorch.sh) and the reference environment
 # (torch 2.11.0, librosa, FastAPI, uvicorn from bench/reference/requirements.txt) in
-# .cache/bench-pyenv, and exports the bf16 model to models/default-bf16 when it is missing.
+# .cache/bench-pyenv, and exports the bf16 model to models/default/bf16 when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-libtorch.sh
@@ -22,12 +22,12 @@ if [[ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]]; then
 fi
 cargo build --release -p server -p trainer -p bench
 T=./target/release/trainer
-if [[ ! -f models/default-bf16/model.pt ]]; then
-  $T export --model models/default --out models/default-bf16 --precision bf16
+if [[ ! -f models/default/bf16/model.pt ]]; then
+  $T export --model models/default --out models/default/bf16 --precision bf16
 fi
 # The bf16 export's F1 on the default model's held-out-timbre test split (re-rendered from the
 # same seed and banks as scripts/train-default-model.sh when it is not cached).
-if ! grep -q '"test_macro_f1"' models/default-bf16/manifest.json; then
+if ! grep -q '"test_macro_f1"' models/default/bf16/manifest.json; then
   corpus=.cache/default-model/corpus sf=/usr/share/sounds/sf2
   if [[ ! -d $corpus/IRMAS-TestingData ]]; then
     bash scripts/install-soundfonts.sh --all
@@ -35,7 +35,7 @@ if ! grep -q '"test_macro_f1"' models/default-bf16/manifest.json; then
     $T synth --out "$corpus" --seed 1 --hours 1.5 --train-bank $sf/FluidR3_GM.sf2 \
       --train-bank $sf/MuseScore_General_Full.sf2 --test-bank $sf/TimGM6mb.sf2 --test-bank $sf/sf_GMbank.sf2
   fi
-  $T evaluate --model models/default-bf16 --data "$corpus/IRMAS-TestingData" --device cpu \
+  $T evaluate --model models/default/bf16 --data "$corpus/IRMAS-TestingData" --device cpu \
     --cache-dir .cache/default-model/features --record test --out target/perf/bf16-test > /dev/null
 fi
 exec ./target/release/perf run --python "$VENV/bin/python" "$@"

@@ -27,7 +27,7 @@ pub struct RunArgs {
     #[arg(long, env = "MODEL_DIR", default_value = "models/default")]
     pub model: PathBuf,
     /// bf16 model directory (`trainer export --precision bf16`); skipped when absent.
-    #[arg(long, env = "BF16_MODEL_DIR", default_value = "models/default-bf16")]
+    #[arg(long, env = "BF16_MODEL_DIR", default_value = "models/default/bf16")]
     pub bf16_model: PathBuf,
     /// Python of the reference environment (bench/run.sh installs it).
     #[arg(long, env = "REFERENCE_PYTHON", default_value = ".cache/bench-pyenv/bin/python")]

@@ -15,6 +15,17 @@ pub enum DeviceChoice {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PrecisionChoice {
+    /// The `bf16/` export of the model directory on a CPU with bfloat16 units (AVX-512 BF16,
+    /// AMX), the fp32 model everywhere else.
+    Auto,
+    /// The model directory's own (fp32) `model.pt`.
+    Fp32,
+    /// The model directory's `bf16/` export; a startup error when it has none.
+    Bf16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     /// Human-readable lines.
     Text,
@@ -59,8 +70,15 @@ pub struct Config {
     /// GPU into a startup error instead of a silent, slower CPU fallback.
     #[arg(long, env = "DEVICE", value_enum, default_value_t = DeviceChoice::Auto)]
     pub device: DeviceChoice,
+    /// Arithmetic of the served network. Default `auto`: the model directory's `bf16/` export
+    /// on a CPU with bfloat16 units (AVX-512 BF16 / AMX), where it serves 1.6–1.8× the audio of fp32
+    /// at the same F1 (`docs/perf.md`); fp32 elsewhere: CPUs without those units emulate bf16
+    /// slowly, and on GPUs bf16 is not measured yet.
+    #[arg(long, env = "PRECISION", value_enum, default_value_t = PrecisionChoice::Auto)]
+    pub precision: PrecisionChoice,
     /// Most windows (1 s each) run through the model at once. Default 64: larger batches raise
-    /// throughput on a GPU but make each batch, and so each waiting request, slower.
+    /// throughput on a GPU and, measured on a CPU with the bf16 model, at 4–16 clients (1.2–1.4×
+    /// batch 16, `docs/perf.md`), but make each batch, and so each waiting request, slower.
     #[arg(long, env = "MAX_BATCH_SIZE", default_value_t = 64)]
     pub max_batch_size: usize,
     /// Longest wait, in milliseconds, for more requests to join a batch. Default 5: longer waits
@@ -117,6 +135,7 @@ impl std::fmt::Debug for Config {
             .field("port", &self.port)
             .field("model_dir", &self.model_dir)
             .field("device", &self.device)
+            .field("precision", &self.precision)
             .field("max_batch_size", &self.max_batch_size)
             .field("max_batch_wait_ms", &self.max_batch_wait_ms)
             .field("model_threads", &self.model_threads)

@@ -1,8 +1,38 @@
-//! Choosing the libtorch device.
+//! Choosing the libtorch device, and the precision of the model served on it.
+use std::path::{Path, PathBuf};
+
 use tch::Device;
 
-use crate::config::DeviceChoice;
+use crate::config::{DeviceChoice, PrecisionChoice};
 use crate::error::ServerError;
+
+/// Where a model directory keeps its bf16 export (`trainer export --precision bf16`).
+pub const BF16_SUBDIR: &str = "bf16";
+
+/// Whether this CPU has bfloat16 arithmetic units (AVX-512 BF16; every CPU with AMX has it).
+pub fn cpu_has_bf16() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx512bf16")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// The directory of the model to serve: `dir` itself (fp32) or its `bf16/` export.
+pub fn model_dir(dir: &Path, choice: PrecisionChoice, device: Device, cpu_bf16: bool) -> Result<PathBuf, ServerError> {
+    let bf16 = dir.join(BF16_SUBDIR);
+    let has_bf16 = bf16.join("manifest.json").is_file();
+    match choice {
+        PrecisionChoice::Fp32 => Ok(dir.to_path_buf()),
+        PrecisionChoice::Bf16 if has_bf16 => Ok(bf16),
+        PrecisionChoice::Bf16 => Err(ServerError::NoBf16Model { path: bf16 }),
+        PrecisionChoice::Auto if has_bf16 && device == Device::Cpu && cpu_bf16 => Ok(bf16),
+        PrecisionChoice::Auto => Ok(dir.to_path_buf()),
+    }
+}
 
 pub fn select(choice: DeviceChoice) -> Result<Device, ServerError> {
     let cuda = tch::Cuda::is_available();
@@ -20,6 +50,23 @@ mod tests {
     #[test]
     fn cpu_is_always_available() {
         assert_eq!(select(DeviceChoice::Cpu).unwrap(), Device::Cpu);
+    }
+
+    #[test]
+    fn precision_picks_the_bf16_export_only_where_it_pays_and_exists() {
+        let dir = std::env::temp_dir().join(format!("precision-test-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join(BF16_SUBDIR)).unwrap();
+        let (auto, fp32, bf16) = (PrecisionChoice::Auto, PrecisionChoice::Fp32, PrecisionChoice::Bf16);
+        // No export yet: auto serves fp32, bf16 is a startup error naming the folder.
+        assert_eq!(model_dir(&dir, auto, Device::Cpu, true).unwrap(), dir);
+        assert!(matches!(model_dir(&dir, bf16, Device::Cpu, true), Err(ServerError::NoBf16Model { .. })));
+        std::fs::write(dir.join(BF16_SUBDIR).join("manifest.json"), "{}").unwrap();
+        assert_eq!(model_dir(&dir, auto, Device::Cpu, true).unwrap(), dir.join(BF16_SUBDIR));
+        assert_eq!(model_dir(&dir, auto, Device::Cpu, false).unwrap(), dir, "no bf16 units: fp32");
+        assert_eq!(model_dir(&dir, auto, Device::Cuda(0), true).unwrap(), dir, "GPU: fp32 until measured");
+        assert_eq!(model_dir(&dir, fp32, Device::Cpu, true).unwrap(), dir);
+        assert_eq!(model_dir(&dir, bf16, Device::Cuda(0), false).unwrap(), dir.join(BF16_SUBDIR));
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]

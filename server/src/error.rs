@@ -8,6 +8,8 @@ use axum::http::StatusCode;
 pub enum ServerError {
     #[error("--device cuda was requested but libtorch sees no CUDA device")]
     NoCuda,
+    #[error("--precision bf16 was requested but {path} holds no bf16 export (make one with `trainer export --precision bf16 --out {path}`)")]
+    NoBf16Model { path: PathBuf },
     #[error("model file {path} is missing: {source}")]
     ModelMissing { path: PathBuf, source: std::io::Error },
     #[error("model file {path} cannot be loaded by libtorch: {source}")]

@@ -14,17 +14,18 @@ use crate::{device, model, shutdown};
 pub fn run(config: Config) -> anyhow::Result<()> {
     // The model is loaded and warmed up before the runtime starts, so the port opens only
     // when the server can answer.
-    let manifest = model::load_manifest(&config.model_dir)?;
     let device = device::select(config.device)?;
+    let model_dir = device::model_dir(&config.model_dir, config.precision, device, device::cpu_has_bf16())?;
+    let manifest = model::load_manifest(&model_dir)?;
     model::set_threads(config.model_threads);
-    let model = model::Model::load(&config.model_dir, device)?;
+    let model = model::Model::load(&model_dir, device)?;
     let (frames, mels) = (manifest.window.frames, manifest.front_end.n_mels);
     model.warm_up(frames as i64, mels as i64)?;
     let device_name = match model.device() {
         tch::Device::Cuda(i) => format!("cuda:{i}"),
         _ => "cpu".to_string(),
     };
-    tracing::info!(model = %manifest.model_id, device = %device_name, "model loaded and warmed up");
+    tracing::info!(model = %manifest.model_id, precision = ?manifest.precision, dir = %model_dir.display(), device = %device_name, "model loaded and warmed up");
     let cors_origins = config
         .cors_origins
         .iter()

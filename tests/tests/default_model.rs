@@ -1,4 +1,4 @@
-//! The committed default model (`models/default`) and its bf16 export (`models/default-bf16`):
+//! The committed default model (`models/default`) and its bf16 export (`models/default/bf16`):
 //! each loads in the real server, answers a real clip, and the metrics its manifest records are
 //! the ones a fresh `trainer evaluate` measures on the held-out-timbre test split (re-rendered
 //! here from the seed) and on `real-dev`.
@@ -10,7 +10,7 @@ use serde_json::Value;
 
 /// The committed model directories: fp32 and its bf16 export.
 fn models() -> [PathBuf; 2] {
-    [repo_root().join("models/default"), repo_root().join("models/default-bf16")]
+    [repo_root().join("models/default"), repo_root().join("models/default/bf16")]
 }
 
 fn manifest(dir: &Path) -> Value {
@@ -61,18 +61,19 @@ fn assert_matches(recorded: &Value, fresh: &Value, prefix: &str) {
 
 #[test]
 fn loads_in_the_server_and_names_the_instrument_of_a_real_clip() {
-    for dir in models() {
-        serve_a_cello_clip(&dir);
-    }
+    // `--precision` picks the model directory's own model.pt or its bf16/ export.
+    let [fp32, bf16] = models();
+    serve_a_cello_clip(&models()[0], "fp32", &manifest(&fp32));
+    serve_a_cello_clip(&models()[0], "bf16", &manifest(&bf16));
 }
 
-fn serve_a_cello_clip(dir: &Path) {
-    let m = manifest(dir);
-    let server = Server::start(dir, &[]);
+fn serve_a_cello_clip(dir: &Path, precision: &str, m: &Value) {
+    let server = Server::start(dir, &["--precision", precision]);
     let mut r = http_agent().get(server.url("/v1/model")).call().unwrap();
     let info: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
     assert_eq!(info["model_id"], m["model_id"]);
-    assert_eq!(info["precision"], m["precision"]);
+    assert_eq!(info["precision"], precision);
+    assert_eq!(info["model_sha256"], m["model_sha256"]);
     let clip = std::fs::read(real_dev_dir().join("phenicx_anechoic__cello.wav")).expect("real-dev clip");
     let mut r = http_agent().post(server.url("/v1/recognize")).header("content-type", "audio/wav").send(&clip[..]).unwrap();
     assert_eq!(r.status().as_u16(), 200);

@@ -24,7 +24,7 @@ fn flood(url: &str, body: &[u8], n: usize) -> Vec<(u16, bool)> {
 
 #[test]
 fn fifty_concurrent_requests_all_succeed() {
-    let server = Server::start(&test_model_dir("server-load"), &["--max-concurrent-requests", "64", "--max-batch-wait-ms", "20"]);
+    let server = Server::start(&test_model_dir("server-load"), &["--max-concurrent-requests", "64", "--max-batch-wait-ms", "20", "--max-batch-size", "64"]);
     let body = std::fs::read(real_dev_dir().join("phenicx_anechoic__cello.wav")).unwrap();
     let results = flood(&server.url("/v1/recognize"), &body, 50);
     assert!(results.iter().all(|&(s, _)| s == 200), "{results:?}");

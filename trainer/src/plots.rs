@@ -26,6 +26,12 @@ fn line(chart: &mut Chart<'_, '_>, name: &str, color: RGBColor, values: Vec<(f64
     Ok(())
 }
 
+/// The legend of the chart's labelled series, boxed, at `position`.
+fn legend<'a, 'b: 'a>(chart: &mut Chart<'a, 'b>, position: SeriesLabelPosition) -> anyhow::Result<()> {
+    chart.configure_series_labels().position(position).border_style(BLACK).background_style(WHITE).draw().map_err(err)?;
+    Ok(())
+}
+
 /// Training and validation loss per epoch, the kept epoch marked.
 pub fn training_curves(log: &[EpochLog], path: &Path) -> anyhow::Result<()> {
     let root = BitMapBackend::new(path, (800, 500)).into_drawing_area();
@@ -74,13 +80,7 @@ fn sweep_panel(
     chart.configure_mesh().x_desc("threshold").y_desc("F1").draw().map_err(err)?;
     line(&mut chart, "micro F1", BLUE, points.iter().map(|p| (p.threshold as f64, p.micro_f1)).collect())?;
     line(&mut chart, "macro F1", RED, points.iter().map(|p| (p.threshold as f64, p.macro_f1)).collect())?;
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .border_style(BLACK)
-        .background_style(WHITE)
-        .draw()
-        .map_err(err)?;
+    legend(&mut chart, SeriesLabelPosition::LowerRight)?;
     Ok(())
 }
 
@@ -157,13 +157,7 @@ pub fn compare_sweeps(title: &str, runs: &[Run], path: &Path) -> anyhow::Result<
             let values = run.report.sweep_s2.iter().map(|p| (p.threshold as f64, pick(p))).collect();
             line(&mut chart, &run.name, colour(i), values)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .border_style(BLACK)
-            .background_style(WHITE)
-            .draw()
-            .map_err(err)?;
+        legend(&mut chart, SeriesLabelPosition::UpperRight)?;
     }
     root.present().map_err(err)
 }
@@ -205,12 +199,6 @@ pub fn compare_per_label(title: &str, runs: &[Run], path: &Path) -> anyhow::Resu
             .label(run.name.clone())
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 15, y + 5)], c.filled()));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .border_style(BLACK)
-        .background_style(WHITE)
-        .draw()
-        .map_err(err)?;
+    legend(&mut chart, SeriesLabelPosition::UpperRight)?;
     root.present().map_err(err)
 }

@@ -30,7 +30,8 @@ fn load_run(spec: &str) -> anyhow::Result<Run> {
 
 pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
     let runs = args.runs.iter().map(|s| load_run(s)).collect::<anyhow::Result<Vec<_>>>()?;
-    let command: Vec<String> = std::env::args().skip(1).collect();
+    let command: Vec<String> =
+        std::env::args().skip(1).map(|a| if a.contains(' ') { format!("\"{a}\"") } else { a }).collect();
     let md = format!("{}\nMade by `trainer {}`.\n", markdown(&args.title, &runs), command.join(" "));
     let with = |suffix: &str| {
         let mut p = args.out.clone().into_os_string();
