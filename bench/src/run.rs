@@ -4,7 +4,8 @@ use std::path::Path;
 
 use anyhow::Context;
 use shared::manifest::Manifest;
-use tch::{CModule, Device, Kind};
+use tch::{Device, Kind};
+use trainer::export::load;
 
 use crate::cli::RunArgs;
 use crate::clips::{self, Clips};
@@ -15,18 +16,6 @@ use server::device::cpu_has_bf16;
 
 const LEVELS: [usize; 3] = [1, 4, 16];
 const SERVER_CLIPS: [(&str, &str); 2] = [("10s-wav", "10 s WAV"), ("10s-mp3", "10 s MP3")];
-
-fn manifest(dir: &Path) -> anyhow::Result<Manifest> {
-    let path = dir.join("manifest.json");
-    serde_json::from_str(&std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?)
-        .with_context(|| format!("parsing {}", path.display()))
-}
-
-fn load_module(dir: &Path) -> anyhow::Result<CModule> {
-    let mut m = CModule::load_on_device(dir.join("model.pt"), Device::Cpu)?;
-    m.set_eval();
-    Ok(m)
-}
 
 fn cpu_name() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
@@ -51,9 +40,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     tch::set_num_threads(threads as i32);
     let clips: Clips = clips::make(&args.python, &args.source, &args.work.join("clips"))?;
-    let fp32 = manifest(&args.model)?;
-    let module = load_module(&args.model)?;
+    let (fp32, module) = load(&args.model, Device::Cpu)?;
     let bf16_dir = args.bf16_model.join("model.pt").exists().then_some(args.bf16_model.as_path());
+    let bf16 = bf16_dir.map(|dir| load(dir, Device::Cpu)).transpose()?;
+    let bf16_module = bf16.as_ref().map(|(_, m)| m);
     let mut md = String::new();
     writeln!(md, "# Performance\n\nMade by `bash bench/run.sh` (= `perf run`, {} s of load per server measurement). \
         Machine: {}, {} cores, {threads} libtorch threads on both sides; no GPU. Model `{}`. \
@@ -72,8 +62,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         so the limit is {:.0} windows/s in fp32 and {:.0} in bf16.\n\n\
         | model | batch | windows/s | GFLOP/s | fraction of the limit |\n|---|---|---|---|---|", mm32 / gflop, mm16 / gflop)?;
     let mut best_fraction: f64 = 0.0;
-    let bf16_module = bf16_dir.map(load_module).transpose()?;
-    for (name, m, limit) in [("fp32", Some(&module), mm32), ("bf16", bf16_module.as_ref(), mm16)] {
+    for (name, m, limit) in [("fp32", Some(&module), mm32), ("bf16", bf16_module, mm16)] {
         let Some(m) = m else { continue };
         for batch in [16, 64] {
             let w = floor::model_windows_per_second(m, batch, frames, mels)?;
@@ -88,7 +77,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let names = ["10s-wav", "10s-mp3", "180s-wav", "180s-mp3"];
     let files: Vec<&Path> = names.iter().map(|n| clips::get(&clips, n).map(|c| c.path.as_path())).collect::<anyhow::Result<_>>()?;
     let ours = offline::run(&module, &fp32, &files, args.repeats)?;
-    let ours_bf16 = match &bf16_module {
+    let ours_bf16 = match bf16_module {
         Some(m) => Some(offline::run(m, &fp32, &files, args.repeats)?),
         None => None,
     };
@@ -153,13 +142,12 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     variant("`--model-threads 1`", &args.model, &["--model-threads", "1"], "no: one per core")?;
     variant("`--max-batch-size 16`", &args.model, &["--max-batch-size", "16"], "no")?;
     variant("`--max-batch-wait-ms 0`", &args.model, &["--max-batch-wait-ms", "0"], "no: 5 ms")?;
-    if let Some(dir) = bf16_dir {
-        let b = manifest(dir)?;
+    if let Some((b, _)) = &bf16 {
         let get = |m: &Manifest, k: &str| m.training.metrics.get(k).copied().unwrap_or(f64::NAN);
         writeln!(md, "\nAccuracy of the bf16 export on the held-out-timbre test split (`trainer evaluate --record test`): \
             macro F1 {:.4} against fp32 {:.4} (change {:+.4}), micro F1 {:.4} against {:.4} ({:+.4}).",
-            get(&b, "test_macro_f1"), get(&fp32, "test_macro_f1"), get(&b, "test_macro_f1") - get(&fp32, "test_macro_f1"),
-            get(&b, "test_micro_f1"), get(&fp32, "test_micro_f1"), get(&b, "test_micro_f1") - get(&fp32, "test_micro_f1"))?;
+            get(b, "test_macro_f1"), get(&fp32, "test_macro_f1"), get(b, "test_macro_f1") - get(&fp32, "test_macro_f1"),
+            get(b, "test_micro_f1"), get(&fp32, "test_micro_f1"), get(b, "test_micro_f1") - get(&fp32, "test_micro_f1"))?;
     }
 
     // Soak: RSS over many requests.
