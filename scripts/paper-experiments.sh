@@ -18,18 +18,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SEED=${SEED:-1} HOURS=${HOURS:-0.5} EPOCHS=${EPOCHS:-20} PATIENCE=${PATIENCE:-5} DEVICE=${DEVICE:-auto}
 WORK=${WORK:-.cache/paper-experiments} RESULTS=${RESULTS:-docs/results/paper-experiments}
-sf=/usr/share/sounds/sf2
 bash scripts/install-libtorch.sh
-bash scripts/install-soundfonts.sh --all
 cargo build --release -p trainer
 T=./target/release/trainer
 mkdir -p "$WORK" "$RESULTS"
-if [[ ! -f "$WORK/corpus/corpus.json" ]]; then
-  rm -rf "$WORK/corpus"
-  $T synth --out "$WORK/corpus" --seed "$SEED" --hours "$HOURS" \
-    --train-bank $sf/FluidR3_GM.sf2 --train-bank $sf/MuseScore_General_Full.sf2 \
-    --test-bank $sf/TimGM6mb.sf2 --test-bank $sf/sf_GMbank.sf2 | tee "$WORK/synth.log"
-fi
+bash scripts/synth-corpus.sh "$WORK/corpus" "$HOURS" "$SEED"
 
 # variant name, activation, window (s)
 variants=(

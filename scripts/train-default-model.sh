@@ -16,15 +16,11 @@ cd "$(dirname "$0")/.."
 SEED=${SEED:-1} HOURS=${HOURS:-1.5} MIX=${MIX:-0.5} EPOCHS=${EPOCHS:-20} DEVICE=${DEVICE:-auto}
 WORK=${WORK:-.cache/default-model} OUT=${OUT:-models/default}
 RESULTS=${RESULTS:-docs/results/default-model} MODEL_ID=${MODEL_ID:-irmas-synth-v1}
-sf=/usr/share/sounds/sf2
 bash scripts/install-libtorch.sh
-bash scripts/install-soundfonts.sh --all
 cargo build --release -p trainer
 T=./target/release/trainer
 rm -rf "$WORK" && mkdir -p "$WORK" "$RESULTS" "$OUT"
-$T synth --out "$WORK/corpus" --seed "$SEED" --hours "$HOURS" \
-  --train-bank $sf/FluidR3_GM.sf2 --train-bank $sf/MuseScore_General_Full.sf2 \
-  --test-bank $sf/TimGM6mb.sf2 --test-bank $sf/sf_GMbank.sf2 | tee "$WORK/synth.log"
+bash scripts/synth-corpus.sh "$WORK/corpus" "$HOURS" "$SEED"
 $T train --data "$WORK/corpus" --out "$WORK/model" --seed "$SEED" --mix "$MIX" --epochs "$EPOCHS" --device "$DEVICE" \
   --model-id "$MODEL_ID" --cache-dir "$WORK/features" 2>&1 | tee "$WORK/train.log"
 # Thresholds calibrated on the validation split (training timbres) are recorded, not served:

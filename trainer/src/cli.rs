@@ -75,7 +75,7 @@ impl From<PrecisionArg> for shared::manifest::Precision {
 #[derive(Debug, Args)]
 pub struct CompareArgs {
     /// A run as NAME=DIR, repeatable, in table order: DIR holds `model/manifest.json` and
-    /// `test/evaluation.json` (what `scripts/paper-experiments.sh` writes).
+    /// `<SPLIT>/evaluation.json` (what `scripts/paper-experiments.sh` writes).
     #[arg(long = "run", value_name = "NAME=DIR", required = true)]
     pub runs: Vec<String>,
     /// Caption of the table and the figures.
@@ -84,6 +84,10 @@ pub struct CompareArgs {
     /// Output prefix: writes PREFIX.md, PREFIX-threshold.png and PREFIX-per-label.png.
     #[arg(long)]
     pub out: std::path::PathBuf,
+    /// Which evaluation of each run: `DIR/<SPLIT>/evaluation.json` (`test`: the held-out-timbre
+    /// split; `real-dev` where the run was also evaluated on the real recordings).
+    #[arg(long, default_value = "test")]
+    pub split: String,
 }
 
 #[derive(Debug, Args)]
@@ -242,6 +246,20 @@ pub struct TrainArgs {
     /// multi-instrument sound of real test excerpts at no extra cost per epoch.
     #[arg(long, default_value_t = 0.0)]
     pub mix: f64,
+    /// Random equalisation: each training window's spectrum is tilted and curved by a smooth
+    /// random curve with a peak of up to this many dB. 0 is the paper's recipe; more teaches
+    /// timbres the sample banks lack (other instruments, microphones, rooms) but blurs the
+    /// spectral shape that tells instruments apart.
+    #[arg(long, default_value_t = 0.0)]
+    pub eq_db: f64,
+    /// SpecAugment frequency mask: one band of up to this many mel bands per training window is
+    /// set to the window's mean. 0 (the paper) is off.
+    #[arg(long, default_value_t = 0)]
+    pub freq_mask: usize,
+    /// SpecAugment time mask: one stretch of up to this many frames (23 ms each) per training
+    /// window is set to the window's mean. 0 (the paper) is off.
+    #[arg(long, default_value_t = 0)]
+    pub time_mask: usize,
     #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
     pub device: DeviceArg,
     /// Where decoded log-mel features are cached between runs.

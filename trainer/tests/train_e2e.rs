@@ -20,12 +20,14 @@ fn workdir(name: &str) -> PathBuf {
     d
 }
 
-fn train(data: &Path, out: &Path, cache: &Path, epochs: &str, seed: &str) {
-    trainer(&[
+fn train(data: &Path, out: &Path, cache: &Path, epochs: &str, seed: &str, extra: &[&str]) {
+    let mut args = vec![
         "train", "--data", data.to_str().unwrap(), "--out", out.to_str().unwrap(),
         "--cache-dir", cache.to_str().unwrap(), "--epochs", epochs, "--batch", "32",
         "--seed", seed, "--device", "cpu", "--val-fraction", "0.25",
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    trainer(&args);
 }
 
 #[test]
@@ -33,7 +35,7 @@ fn train_export_evaluate_on_a_tiny_dataset() {
     let dir = workdir("full");
     common::make_dataset(&dir, 6);
     let (model, cache) = (dir.join("model"), dir.join("cache"));
-    train(&dir, &model, &cache, "6", "1");
+    train(&dir, &model, &cache, "6", "1", &[]);
 
     for f in ["model.pt", "weights.safetensors", "manifest.json", "training_log.csv", "training_log.json", "validation.md", "training_curves.png"] {
         assert!(model.join(f).exists(), "{f} missing");
@@ -70,6 +72,19 @@ fn train_export_evaluate_on_a_tiny_dataset() {
     let lrap = report["lrap"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&lrap));
 
+    // Runs side by side: `compare` reads DIR/model/manifest.json and DIR/<split>/evaluation.json.
+    trainer(&["evaluate", "--model", model.to_str().unwrap(), "--data", dir.join("test").to_str().unwrap(),
+        "--cache-dir", cache.to_str().unwrap(), "--device", "cpu", "--out", dir.join("heldout").to_str().unwrap()]);
+    let table = dir.join("compare/tiny");
+    trainer(&["compare", "--title", "Tiny", "--split", "heldout", "--out", table.to_str().unwrap(),
+        "--run", &format!("first={}", dir.display()), "--run", &format!("again={}", dir.display())]);
+    let md = std::fs::read_to_string(dir.join("compare/tiny.md")).unwrap();
+    assert!(md.contains("## Tiny") && md.contains("the `heldout` evaluation"), "{md}");
+    assert!(md.contains("| first | lrelu:0.33 | 1.0 s | 6 (") && md.contains("| again |"), "{md}");
+    for f in ["tiny-threshold.png", "tiny-per-label.png"] {
+        assert!(dir.join("compare").join(f).exists(), "{f} missing");
+    }
+
     // The paper's analyses of the trained network (Fig. 6 and 7).
     let figs = dir.join("figures");
     trainer(&["tsne", "--model", model.to_str().unwrap(), "--out", figs.to_str().unwrap(), "--per-label", "4",
@@ -94,10 +109,14 @@ fn training_is_deterministic_for_a_seed_on_cpu() {
     let dir = workdir("determinism");
     common::make_dataset(&dir, 3);
     let cache = dir.join("cache");
-    let (a, b) = (dir.join("a"), dir.join("b"));
-    train(&dir, &a, &cache, "1", "5");
-    train(&dir, &b, &cache, "1", "5");
+    let (a, b, plain) = (dir.join("a"), dir.join("b"), dir.join("plain"));
+    // With every augmentation on: mixing, equalisation and masks draw from the seeded generator.
+    let augment = ["--mix", "0.5", "--eq-db", "6", "--freq-mask", "16", "--time-mask", "8"];
+    train(&dir, &a, &cache, "1", "5", &augment);
+    train(&dir, &b, &cache, "1", "5", &augment);
+    train(&dir, &plain, &cache, "1", "5", &[]);
     let read = |p: &Path| std::fs::read(p.join("weights.safetensors")).unwrap();
     assert_eq!(read(&a), read(&b), "same seed, different weights");
+    assert_ne!(read(&a), read(&plain), "the augmentation flags changed nothing");
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -13,11 +13,11 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
     serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
 }
 
-fn load_run(spec: &str) -> anyhow::Result<Run> {
+fn load_run(spec: &str, split: &str) -> anyhow::Result<Run> {
     let (name, dir) = spec.split_once('=').with_context(|| format!("--run {spec}: expected NAME=DIR"))?;
     let dir = PathBuf::from(dir);
     let manifest: Manifest = read_json(&dir.join("model/manifest.json"))?;
-    let report: EvalReport = read_json(&dir.join("test/evaluation.json"))?;
+    let report: EvalReport = read_json(&dir.join(split).join("evaluation.json"))?;
     Ok(Run {
         name: name.to_string(),
         activation: manifest.activation,
@@ -29,10 +29,15 @@ fn load_run(spec: &str) -> anyhow::Result<Run> {
 }
 
 pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
-    let runs = args.runs.iter().map(|s| load_run(s)).collect::<anyhow::Result<Vec<_>>>()?;
+    let runs = args.runs.iter().map(|s| load_run(s, &args.split)).collect::<anyhow::Result<Vec<_>>>()?;
     let command: Vec<String> =
         std::env::args().skip(1).map(|a| if a.contains(' ') { format!("\"{a}\"") } else { a }).collect();
-    let md = format!("{}\nMade by `trainer {}`.\n", markdown(&args.title, &runs), command.join(" "));
+    let split = match args.split.as_str() {
+        "test" => "the held-out-timbre test split".to_string(),
+        "real-dev" => "the real recordings of `real-dev`".to_string(),
+        other => format!("the `{other}` evaluation"),
+    };
+    let md = format!("{}\nMade by `trainer {}`.\n", markdown(&args.title, &split, &runs), command.join(" "));
     let with = |suffix: &str| {
         let mut p = args.out.clone().into_os_string();
         p.push(suffix);

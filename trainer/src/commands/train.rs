@@ -7,7 +7,7 @@ use shared::manifest::{Manifest, Training};
 use trainer::data::TrainingData;
 use trainer::evaluate::{evaluate_predictions, predict_all};
 use trainer::export::{export, load, write_manifest};
-use trainer::train::{train, window_tensors, TrainConfig};
+use trainer::train::{train, window_tensors, Augment, TrainConfig};
 
 use crate::cli::TrainArgs;
 
@@ -16,6 +16,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let window = WindowParams::from_seconds(args.window, &fe)?;
     let device = args.device.resolve()?;
     anyhow::ensure!((0.0..=1.0).contains(&args.mix), "--mix must be between 0 and 1, got {}", args.mix);
+    anyhow::ensure!((0.0..=40.0).contains(&args.eq_db), "--eq-db must be between 0 and 40, got {}", args.eq_db);
     tracing::info!(?device, window_frames = window.frames, activation = %args.activation, "training");
 
     let data = TrainingData::load(&args.data, &fe, &args.cache_dir, args.val_fraction, args.seed)?;
@@ -52,6 +53,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         patience: args.patience,
         seed: args.seed,
         mix: args.mix,
+        augment: Augment { eq_db: args.eq_db, freq_mask: args.freq_mask, time_mask: args.time_mask },
         device,
         log_dir: args.out.clone(),
     };

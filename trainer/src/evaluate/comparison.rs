@@ -27,11 +27,12 @@ fn cell(p: Option<&SweepPoint>) -> String {
 }
 
 /// The comparison table (F1 at the run's own operating point, at the best S2 and the best S1
-/// threshold, LRAP) followed by F1 per label and run.
-pub fn markdown(title: &str, runs: &[Run]) -> String {
+/// threshold, LRAP) followed by F1 per label and run; `split` names the evaluation they come
+/// from, as the caption says it.
+pub fn markdown(title: &str, split: &str, runs: &[Run]) -> String {
     let mut md = format!(
         "## {title}\n\n\
-         Micro / macro F1 on the held-out-timbre test split. \"S2 θ 0.5\" is the paper's operating \
+         Micro / macro F1 on {split}. \"S2 θ 0.5\" is the paper's operating \
          point; the S1 and S2 columns give the threshold of each sweep with the best macro F1 \
          (S1 θ 0.02…0.18, S2 θ 0.20…0.60, the paper's ranges), i.e. Table V.\n\n\
          | run | activation | window | epochs (kept) | S2 θ 0.5 micro / macro | best S2 | best S1 | LRAP |\n\
@@ -85,7 +86,7 @@ mod tests {
 
     #[test]
     fn table_has_a_row_per_run_and_a_column_per_run_in_the_label_table() {
-        let md = markdown("Activations", &[run("a"), run("b")]);
+        let md = markdown("Activations", "the held-out-timbre test split", &[run("a"), run("b")]);
         assert!(md.contains("| a | tanh | 1.0 s | 5 (3) |"), "{md}");
         assert!(md.contains("| label | a | b |"), "{md}");
         assert_eq!(md.lines().filter(|l| l.starts_with("| cel |")).count(), 1);

@@ -1,8 +1,10 @@
 //! Training (paper III-C): Adam, binary cross-entropy, early stopping on validation loss.
+mod augment;
 mod epoch_log;
 mod mix;
 mod tensors;
 
+pub use augment::{augment_batch, Augment};
 pub use epoch_log::EpochLog;
 pub use mix::mix_batch;
 pub use tensors::{window_tensors, Windowed};
@@ -31,6 +33,8 @@ pub struct TrainConfig {
     pub seed: u64,
     /// Share of training windows mixed with another window of their batch (0: the paper).
     pub mix: f64,
+    /// Random equalisation and SpecAugment masks (all off: the paper).
+    pub augment: Augment,
     pub device: Device,
     /// Where the per-epoch log (CSV and JSON) is written.
     pub log_dir: PathBuf,
@@ -99,6 +103,7 @@ pub fn train(config: &TrainConfig, train: &Windowed, val: &Windowed) -> anyhow::
             let x = train.x.index_select(0, &idx).to_device(config.device);
             let y = train.y.index_select(0, &idx).to_device(config.device);
             let (x, y) = mix_batch(&x, &y, config.mix, &mut rng);
+            let x = augment_batch(&x, &config.augment, &mut rng);
             let loss = bce(&net.forward_t(&x, true), &y);
             opt.backward_step(&loss);
             sum += loss.double_value(&[]) * chunk.len() as f64;
