@@ -1,7 +1,12 @@
 //! Evaluated runs side by side: the paper's Table IV / V layout and the per-label table.
 use shared::labels::LABELS;
 
+use super::bootstrap::paired;
 use super::{EvalReport, SweepPoint};
+
+/// Bootstrap resamples of the paired comparison, and its seed (one table, one answer).
+const RESAMPLES: usize = 1000;
+const BOOTSTRAP_SEED: u64 = 1;
 
 /// One evaluated run: its name, what it was trained with, and its test report.
 #[derive(Debug, Clone)]
@@ -46,6 +51,7 @@ pub fn markdown(title: &str, split: &str, runs: &[Run]) -> String {
             cell(best(&r.report.sweep_s2)), cell(best(&r.report.sweep_s1)), r.report.lrap,
         );
     }
+    md += &against_first(runs);
     md += "\nF1 per instrument (S2 θ 0.5)\n\n| label |";
     md += &runs.iter().map(|r| format!(" {} |", r.name)).collect::<String>();
     md += "\n|---|";
@@ -59,6 +65,29 @@ pub fn markdown(title: &str, split: &str, runs: &[Run]) -> String {
         md += "\n";
     }
     md
+}
+
+/// Each run against the first on the same clips (paired bootstrap), where the reports carry
+/// their per-clip results; empty otherwise.
+fn against_first(runs: &[Run]) -> String {
+    let Some((base, others)) = runs.split_first() else { return String::new() };
+    let rows: Vec<String> = others
+        .iter()
+        .filter_map(|r| {
+            let p = paired(&base.report.per_clip, &r.report.per_clip, RESAMPLES, BOOTSTRAP_SEED)?;
+            Some(format!("| {} | {} | {} | {} |\n", r.name, p.micro_f1.cell(), p.macro_f1.cell(), p.lrap.cell()))
+        })
+        .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    format!(
+        "\nAgainst {} on the same clips (S2 θ 0.5; difference, and its 95 % interval from a paired \
+         bootstrap of the clips, {RESAMPLES} resamples; * where the interval excludes zero)\n\n\
+         | run | Δ micro F1 | Δ macro F1 | Δ LRAP |\n|---|---|---|---|\n{}",
+        base.name,
+        rows.concat()
+    )
 }
 
 #[cfg(test)]
@@ -91,5 +120,8 @@ mod tests {
         assert!(md.contains("| label | a | b |"), "{md}");
         assert_eq!(md.lines().filter(|l| l.starts_with("| cel |")).count(), 1);
         assert_eq!(md.lines().filter(|l| l.starts_with("| voi |")).count(), 1);
+        // The same predictions: no difference, and the interval says so.
+        assert!(md.contains("Against a on the same clips"), "{md}");
+        assert!(md.contains("| b | +0.000 [+0.000, +0.000] | +0.000 [+0.000, +0.000] | +0.000 [+0.000, +0.000] |"), "{md}");
     }
 }

@@ -1,8 +1,9 @@
 //! Evaluation as the paper does it (IV-B, IV-C): sliding windows over each recording, S1/S2
 //! aggregation, P/R/F1 micro and macro, per-label, LRAP, and threshold sweeps.
+pub mod bootstrap;
 mod predict;
 mod report;
 
 pub use predict::{predict_all, predict_windows, ClipPrediction};
 pub mod comparison;
-pub use report::{evaluate_predictions, EvalReport, SweepPoint};
+pub use report::{evaluate_predictions, multi_hot, ClipResult, EvalReport, SweepPoint};

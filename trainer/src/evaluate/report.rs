@@ -25,6 +25,24 @@ pub struct EvalReport {
     /// The paper's sweeps: S1 θ = 0.02…0.18, S2 θ = 0.20…0.60.
     pub sweep_s1: Vec<SweepPoint>,
     pub sweep_s2: Vec<SweepPoint>,
+    /// Each clip's labels and aggregated scores, in the order evaluated (for paired comparisons
+    /// of runs on the same clips; absent from reports written before it existed).
+    #[serde(default)]
+    pub per_clip: Vec<ClipResult>,
+}
+
+/// One evaluated clip: its true label indices, its aggregated scores and the labels predicted at
+/// the report's operating point.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClipResult {
+    pub truth: Vec<usize>,
+    pub scores: Vec<f32>,
+    pub predicted: Vec<usize>,
+}
+
+/// Label indices as one boolean per label.
+pub fn multi_hot(labels: &[usize]) -> Vec<bool> {
+    (0..N_LABELS).map(|l| labels.contains(&l)).collect()
 }
 
 fn sweep(truth: &[Vec<bool>], preds: &[ClipPrediction], how: Aggregation, thresholds: &[f32]) -> Vec<SweepPoint> {
@@ -41,10 +59,7 @@ fn sweep(truth: &[Vec<bool>], preds: &[ClipPrediction], how: Aggregation, thresh
 
 /// Scores `preds` against `truth` (label indices per clip) with `how` and `thresholds`.
 pub fn evaluate_predictions(truth: &[Vec<usize>], preds: &[ClipPrediction], how: Aggregation, thresholds: &Thresholds) -> EvalReport {
-    let truth_b: Vec<Vec<bool>> = truth
-        .iter()
-        .map(|ls| (0..N_LABELS).map(|l| ls.contains(&l)).collect())
-        .collect();
+    let truth_b: Vec<Vec<bool>> = truth.iter().map(|ls| multi_hot(ls)).collect();
     let scores: Vec<Vec<f32>> = preds.iter().map(|p| aggregate(&p.windows, N_LABELS, how)).collect();
     let predicted: Vec<Vec<bool>> = scores.iter().map(|s| thresholds.apply(s)).collect();
     let s1: Vec<f32> = (1..=9).map(|i| i as f32 * 0.02).collect();
@@ -61,6 +76,15 @@ pub fn evaluate_predictions(truth: &[Vec<usize>], preds: &[ClipPrediction], how:
         lrap: lrap(&truth_b, &scores),
         sweep_s1: sweep(&truth_b, preds, Aggregation::S1, &s1),
         sweep_s2: sweep(&truth_b, preds, Aggregation::S2, &s2),
+        per_clip: truth
+            .iter()
+            .zip(scores.iter().zip(&predicted))
+            .map(|(t, (s, p))| ClipResult {
+                truth: t.clone(),
+                scores: s.clone(),
+                predicted: (0..N_LABELS).filter(|&l| p[l]).collect(),
+            })
+            .collect(),
     }
 }
 
@@ -116,5 +140,8 @@ mod tests {
         assert!((r.sweep_s2[0].threshold - 0.2).abs() < 1e-6 && (r.sweep_s2[8].threshold - 0.6).abs() < 1e-6);
         let md = r.markdown();
         assert!(md.contains("| micro | 1.000 | 1.000 | 1.000 |"), "{md}");
+        assert_eq!(r.per_clip.len(), 2);
+        assert_eq!((r.per_clip[1].truth.clone(), r.per_clip[1].predicted.clone()), (vec![4, 10], vec![4, 10]));
+        assert_eq!(r.per_clip[0].scores[6], 1.0, "S2 scores are normalised by their maximum");
     }
 }
