@@ -28,13 +28,8 @@ fi
 # The bf16 export's F1 on the default model's held-out-timbre test split (re-rendered from the
 # same seed and banks as scripts/train-default-model.sh when it is not cached).
 if ! grep -q '"test_macro_f1"' models/default/bf16/manifest.json; then
-  corpus=.cache/default-model/corpus sf=/usr/share/sounds/sf2
-  if [[ ! -d $corpus/IRMAS-TestingData ]]; then
-    bash scripts/install-soundfonts.sh --all
-    rm -rf "$corpus"
-    $T synth --out "$corpus" --seed 1 --hours 1.5 --train-bank $sf/FluidR3_GM.sf2 \
-      --train-bank $sf/MuseScore_General_Full.sf2 --test-bank $sf/TimGM6mb.sf2 --test-bank $sf/sf_GMbank.sf2
-  fi
+  corpus=.cache/default-model/corpus
+  bash scripts/synth-corpus.sh "$corpus" 1.5 1
   $T evaluate --model models/default/bf16 --data "$corpus/IRMAS-TestingData" --device cpu \
     --cache-dir .cache/default-model/features --record test --out target/perf/bf16-test > /dev/null
 fi

@@ -81,10 +81,10 @@ pub fn augment_batch(x: &Tensor, aug: &Augment, rng: &mut ChaCha8Rng) -> Tensor 
         let t: Vec<f32> = (0..n).flat_map(|_| mask_run(frames, aug.time_mask, rng)).collect();
         let f = Tensor::from_slice(&f).to_device(device).view([n, 1, 1, mels as i64]);
         let t = Tensor::from_slice(&t).to_device(device).view([n, 1, frames as i64, 1]);
-        // A cell is masked when its band or its frame is: 1 - (1 - f)(1 - t).
-        let masked = (f.ones_like() - (f.ones_like() - &f) * (t.ones_like() - &t)).to_kind(Kind::Float);
+        // A cell is masked when its band or its frame is (the masks broadcast to the window).
+        let keep = f.maximum(&t).eq(0.0);
         let mean = out.mean_dim(&[1i64, 2, 3][..], true, Kind::Float);
-        out = &out * (masked.ones_like() - &masked) + mean * &masked;
+        out = out.where_self(&keep, &mean);
     }
     out
 }
