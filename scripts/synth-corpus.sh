@@ -2,12 +2,18 @@
 # Renders the project's synthetic IRMAS-layout corpus (the default model's banks: FluidR3 and
 # MuseScore General for training, TimGM6mb and sf_GMbank held out for testing) into OUT, unless a
 # finished one is there already (`corpus.json` is written last). Used by the training and
-# experiment scripts; deterministic for a given HOURS and SEED.
+# experiment scripts; deterministic for a given HOURS, SEED and REAL_SHARE. With REAL_SHARE > 0
+# that share of the training songs has its lead played by the real recordings of
+# ../shared/data/real-instruments (REAL_DIR) instead of the training banks.
 #
-#   scripts/synth-corpus.sh OUT HOURS SEED
+#   scripts/synth-corpus.sh OUT HOURS SEED [REAL_SHARE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=$1 hours=$2 seed=$3
+out=$1 hours=$2 seed=$3 real_share=${4:-0}
+real=()
+if [[ "$real_share" != 0 ]]; then
+  real=(--real-instruments "${REAL_DIR:-../shared/data/real-instruments}" --real-share "$real_share")
+fi
 [[ -f "$out/corpus.json" ]] && exit 0
 sf=/usr/share/sounds/sf2
 bash scripts/install-soundfonts.sh --all
@@ -15,4 +21,4 @@ cargo build --release -p trainer
 rm -rf "$out" && mkdir -p "$out"
 ./target/release/trainer synth --out "$out" --seed "$seed" --hours "$hours" \
   --train-bank $sf/FluidR3_GM.sf2 --train-bank $sf/MuseScore_General_Full.sf2 \
-  --test-bank $sf/TimGM6mb.sf2 --test-bank $sf/sf_GMbank.sf2 | tee "$out.synth.log"
+  --test-bank $sf/TimGM6mb.sf2 --test-bank $sf/sf_GMbank.sf2 "${real[@]}" | tee "$out.synth.log"

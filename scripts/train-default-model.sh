@@ -1,26 +1,28 @@
 #!/usr/bin/env bash
 # Reproduces the embedded default model (models/default) from scratch with one command, seeded:
-# renders the synthetic corpus, trains, calibrates the thresholds on the validation split,
-# evaluates on the held-out-timbre test split and on ../shared/eval/real-dev, and records those
-# metrics in the manifest. Deterministic on the CPU; on a GPU (DEVICE=cuda) cuDNN may differ in
-# the last digits.
+# renders the corpus (General MIDI banks, with REAL_SHARE of the leads played by the real
+# recordings of ../shared/data/real-instruments), trains, calibrates the thresholds on the
+# validation split, evaluates on the held-out-timbre test split and on ../shared/eval/real-dev and
+# real-dev-2, records those metrics in the manifest and exports the bf16 model beside it.
+# Deterministic on the CPU; on a GPU (DEVICE=cuda) cuDNN may differ in the last digits.
 #
-#   scripts/train-default-model.sh            # ~1 h on 2 CPU cores
+#   scripts/train-default-model.sh            # ~30 min on 2 CPU cores
 #
-# Settings (environment): SEED (1), HOURS of training audio (1.5), MIX share of mixed training
-# windows (0.5), EPOCHS at most (20; early stopping with patience 2 usually ends sooner), DEVICE auto|cpu|cuda (auto), WORK folder for the corpus and the run
-# (.cache/default-model), OUT model folder (models/default), RESULTS folder for the tables and
-# figures (docs/results/default-model), MODEL_ID (irmas-synth-v1).
+# Settings (environment): SEED (1), HOURS of training audio (1.5), REAL_SHARE of real leads
+# (0.8), MIX share of mixed training windows (0.5), EPOCHS at most (30; early stopping with
+# patience 2 usually ends sooner), DEVICE auto|cpu|cuda (auto), WORK folder for the corpus and
+# the run (.cache/default-model), OUT model folder (models/default), RESULTS folder for the tables
+# and figures (docs/results/default-model), MODEL_ID (irmas-real-v2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SEED=${SEED:-1} HOURS=${HOURS:-1.5} MIX=${MIX:-0.5} EPOCHS=${EPOCHS:-20} DEVICE=${DEVICE:-auto}
-WORK=${WORK:-.cache/default-model} OUT=${OUT:-models/default}
-RESULTS=${RESULTS:-docs/results/default-model} MODEL_ID=${MODEL_ID:-irmas-synth-v1}
+SEED=${SEED:-1} HOURS=${HOURS:-1.5} REAL_SHARE=${REAL_SHARE:-0.8} MIX=${MIX:-0.5} EPOCHS=${EPOCHS:-30}
+DEVICE=${DEVICE:-auto} WORK=${WORK:-.cache/default-model} OUT=${OUT:-models/default}
+RESULTS=${RESULTS:-docs/results/default-model} MODEL_ID=${MODEL_ID:-irmas-real-v2}
 bash scripts/install-libtorch.sh
 cargo build --release -p trainer
 T=./target/release/trainer
 rm -rf "$WORK" && mkdir -p "$WORK" "$RESULTS" "$OUT"
-bash scripts/synth-corpus.sh "$WORK/corpus" "$HOURS" "$SEED"
+bash scripts/synth-corpus.sh "$WORK/corpus" "$HOURS" "$SEED" "$REAL_SHARE"
 $T train --data "$WORK/corpus" --out "$WORK/model" --seed "$SEED" --mix "$MIX" --epochs "$EPOCHS" --device "$DEVICE" \
   --model-id "$MODEL_ID" --cache-dir "$WORK/features" 2>&1 | tee "$WORK/train.log"
 # Thresholds calibrated on the validation split (training timbres) are recorded, not served:
@@ -30,7 +32,19 @@ $T evaluate --model "$WORK/model" --data "$WORK/corpus/IRMAS-TestingData" --devi
   --cache-dir "$WORK/features" --record test --out "$RESULTS/test-heldout-timbres"
 $T evaluate --model "$WORK/model" --data ../shared/eval/real-dev/labels.csv --device "$DEVICE" \
   --cache-dir "$WORK/features" --record real_dev --out "$RESULTS/real-dev"
+$T evaluate --model "$WORK/model" --data ../shared/eval/real-dev-2/labels.csv --device "$DEVICE" \
+  --cache-dir "$WORK/features" --record real_dev_2 --out "$RESULTS/real-dev-2"
+# The bf16 export (served by default on CPUs with bfloat16 units), evaluated the same way.
+rm -rf "$WORK/model/bf16"
+$T export --model "$WORK/model" --out "$WORK/model/bf16" --precision bf16
+for eval in "test:$WORK/corpus/IRMAS-TestingData" "real_dev:../shared/eval/real-dev/labels.csv" \
+  "real_dev_2:../shared/eval/real-dev-2/labels.csv"; do
+  $T evaluate --model "$WORK/model/bf16" --data "${eval#*:}" --device "$DEVICE" --cache-dir "$WORK/features" \
+    --record "${eval%%:*}" --out "$WORK/bf16-eval/${eval%%:*}" > /dev/null
+done
+rm -rf "$OUT/bf16" && mkdir -p "$OUT/bf16"
 cp "$WORK/model/model.pt" "$WORK/model/weights.safetensors" "$WORK/model/manifest.json" "$OUT/"
+cp "$WORK/model/bf16/model.pt" "$WORK/model/bf16/manifest.json" "$OUT/bf16/"
 cp "$WORK/corpus/corpus.json" "$WORK/model/training_log.csv" "$WORK/model/training_curves.png" \
   "$WORK/model/validation.md" "$RESULTS/"
 echo "model in $OUT; tables and figures in $RESULTS"

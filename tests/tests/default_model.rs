@@ -1,7 +1,7 @@
 //! The committed default model (`models/default`) and its bf16 export (`models/default/bf16`):
 //! each loads in the real server, answers a real clip, and the metrics its manifest records are
 //! the ones a fresh `trainer evaluate` measures on the held-out-timbre test split (re-rendered
-//! here from the seed) and on `real-dev`.
+//! here from the seed), on `real-dev` and on `real-dev-2`.
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -51,6 +51,7 @@ fn assert_matches(recorded: &Value, fresh: &Value, prefix: &str) {
     for (name, got) in [
         ("micro_f1", &fresh["report"]["micro"]["f1"]),
         ("macro_f1", &fresh["report"]["macro_"]["f1"]),
+        ("macro_present_f1", &fresh["report"]["macro_present"]["f1"]),
         ("lrap", &fresh["lrap"]),
     ] {
         let want = metric(recorded, &format!("{prefix}_{name}"));
@@ -110,6 +111,17 @@ fn manifest_metrics_match_a_fresh_evaluation_on_real_dev() {
     for dir in models() {
         let fresh = evaluate(&dir, &real_dev_dir().join("labels.csv"), &work);
         assert_matches(&manifest(&dir), &fresh, "real_dev");
+    }
+}
+
+#[test]
+fn manifest_metrics_match_a_fresh_evaluation_on_real_dev_2() {
+    let work = tempdir("default-model-real-dev-2");
+    let table = real_dev_dir().join("../real-dev-2/labels.csv");
+    for dir in models() {
+        let fresh = evaluate(&dir, &table, &work);
+        assert_eq!(fresh["clips"].as_u64(), Some(100), "the 100 Medley-solos-DB clips");
+        assert_matches(&manifest(&dir), &fresh, "real_dev_2");
     }
 }
 

@@ -167,6 +167,15 @@ pub struct SynthArgs {
     /// Sample rate of the rendered files.
     #[arg(long, default_value_t = 22_050)]
     pub sample_rate: u32,
+    /// Real recordings to play leads with: a folder with `samples.csv` and its audio (the
+    /// project's is `../shared/data/real-instruments`). Decoded into memory once (~1.4 GB).
+    #[arg(long)]
+    pub real_instruments: Option<PathBuf>,
+    /// Share (0–1) of training songs whose lead is played by the real recordings instead of the
+    /// training banks; the accompaniment stays rendered. 0 is the General MIDI corpus alone;
+    /// real leads teach the timbres of real instruments, rendered ones keep the corpus varied.
+    #[arg(long, default_value_t = 0.5)]
+    pub real_share: f64,
 }
 
 #[derive(Debug, Args)]

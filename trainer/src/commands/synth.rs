@@ -14,8 +14,16 @@ pub fn run(args: &SynthArgs) -> anyhow::Result<()> {
         train_banks: args.train_bank.clone(),
         test_banks: args.test_bank.clone(),
         sample_rate: args.sample_rate,
+        real_instruments: args.real_instruments.clone(),
+        real_share: if args.real_instruments.is_some() { args.real_share } else { 0.0 },
     };
     let s = render_corpus(&config)?;
+    if s.real_songs > 0 {
+        println!(
+            "{} of {} training songs have a real lead ({} from recorded notes, {} from recorded phrases)",
+            s.real_songs, train_songs, s.real_note_songs, s.real_phrase_songs
+        );
+    }
     println!(
         "{} training excerpts, {} test clips, {:.2} h of audio in {:.0} s: {:.2} hours of audio per minute",
         s.train_files, s.test_files, s.audio_hours, s.render_seconds, s.hours_per_minute

@@ -82,17 +82,28 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
 
     // Clip-level validation metrics of the exported model, as the server will run it.
     let (mut manifest, module) = load(&args.out, device)?;
-    if !val_idx.is_empty() {
-        let specs: Vec<_> = val_idx.iter().map(|&i| &features.items[i].spec).collect();
+    // Reported over all validation clips, and apart for real and rendered leads where the corpus
+    // has both: the real ones say how the model hears real instruments.
+    let (real_idx, rendered_idx) = (data.validation_of(true), data.validation_of(false));
+    let mut parts = vec![("validation", val_idx.clone())];
+    if !real_idx.is_empty() && !rendered_idx.is_empty() {
+        parts.extend([("validation_real", real_idx), ("validation_rendered", rendered_idx)]);
+    }
+    let mut tables = String::new();
+    for (name, idx) in parts.into_iter().filter(|(_, idx)| !idx.is_empty()) {
+        let specs: Vec<_> = idx.iter().map(|&i| &features.items[i].spec).collect();
         let preds = predict_all(&module, &specs, &window, fe.silence(), device)?;
-        let truth = data.truth(val_idx);
-        let r = evaluate_predictions(&truth, &preds, Aggregation::S2, &Thresholds::Global(0.5));
+        let r = evaluate_predictions(&data.truth(&idx), &preds, Aggregation::S2, &Thresholds::Global(0.5));
         let m = &mut manifest.training.metrics;
-        m.insert("validation_micro_f1".into(), r.report.micro.f1);
-        m.insert("validation_macro_f1".into(), r.report.macro_.f1);
-        m.insert("validation_lrap".into(), r.lrap);
-        std::fs::write(args.out.join("validation.md"), r.markdown()).context("writing validation.md")?;
-        println!("validation ({} clips, S2, θ 0.5):\n\n{}", val_idx.len(), r.markdown());
+        m.insert(format!("{name}_micro_f1"), r.report.micro.f1);
+        m.insert(format!("{name}_macro_f1"), r.report.macro_.f1);
+        m.insert(format!("{name}_lrap"), r.lrap);
+        let table = format!("## {name} ({} clips, S2, θ 0.5)\n\n{}\n", idx.len(), r.markdown());
+        println!("{table}");
+        tables.push_str(&table);
+    }
+    if !tables.is_empty() {
+        std::fs::write(args.out.join("validation.md"), tables).context("writing validation.md")?;
     }
     write_manifest(&args.out, &manifest)?;
     tracing::info!(out = %args.out.display(), best_epoch = trained.best_epoch, "model exported");

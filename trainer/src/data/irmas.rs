@@ -52,6 +52,32 @@ pub struct TrainingClip {
     pub label: usize,
     /// Recording id: excerpts of one recording stay on one side of the split.
     pub song: String,
+    pub material: Material,
+}
+
+/// What played a training excerpt's lead, from its genre tag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Material {
+    /// Anything not tagged as real: IRMAS itself, or a General MIDI render (`[synth]`).
+    Rendered,
+    /// A real recording (`trainer synth --real-instruments`: `[real]`); always trained on.
+    Real,
+    /// A real recording of a performer held out of training (`[real-heldout]`); always validation.
+    RealHeldOut,
+}
+
+impl Material {
+    fn of_genre(genre: Option<&str>) -> Self {
+        match genre {
+            Some("real") => Self::Real,
+            Some("real-heldout") => Self::RealHeldOut,
+            _ => Self::Rendered,
+        }
+    }
+
+    pub fn is_real(self) -> bool {
+        self != Self::Rendered
+    }
 }
 
 /// One test recording with its labels.
@@ -86,10 +112,10 @@ pub fn list_training(root: &Path) -> anyhow::Result<Vec<TrainingClip>> {
         };
         for path in sorted_entries(&dir)?.into_iter().filter(|p| is_wav(p)) {
             let file = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            let song = parse_training_name(file)
-                .map(|n| format!("{name}/{}", n.song))
-                .unwrap_or_else(|| format!("{name}/{file}"));
-            clips.push(TrainingClip { path, label, song });
+            let parsed = parse_training_name(file);
+            let song = parsed.as_ref().map_or_else(|| format!("{name}/{file}"), |n| format!("{name}/{}", n.song));
+            let material = Material::of_genre(parsed.as_ref().and_then(|n| n.genre.as_deref()));
+            clips.push(TrainingClip { path, label, song, material });
         }
     }
     if clips.is_empty() {

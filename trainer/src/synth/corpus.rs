@@ -1,5 +1,7 @@
-//! An IRMAS-like corpus: 3-s single-label training excerpts from the training sample banks, 5–20-s test
-//! excerpts with 1–3 predominant instruments from other banks (held-out timbres).
+//! An IRMAS-like corpus: 3-s single-label training excerpts from the training sample banks (and,
+//! with a real-recordings bank, leads played by real instruments over the rendered
+//! accompaniment), 5–20-s test excerpts with 1–3 predominant instruments from other banks
+//! (held-out timbres).
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -14,7 +16,8 @@ use rustysynth::SoundFont;
 use serde::Serialize;
 use shared::labels::LABELS;
 
-use super::music::compose;
+use super::music::{compose, Piece};
+use super::real::{mix_over, render_lead, RealBank, SourceKind};
 use super::render::{degrade, render};
 
 /// Seconds of one training song, cut into three 3-s excerpts.
@@ -33,11 +36,20 @@ pub struct CorpusConfig {
     /// The banks of the test split (never the training bank).
     pub test_banks: Vec<PathBuf>,
     pub sample_rate: u32,
+    /// The real-recordings bank (`samples.csv` + audio), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub real_instruments: Option<PathBuf>,
+    /// Share (0–1) of training songs whose lead is played by real recordings.
+    pub real_share: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CorpusSummary {
     pub train_files: usize,
+    /// Training songs with a real lead: all, from recorded notes, from recorded phrases.
+    pub real_songs: usize,
+    pub real_note_songs: usize,
+    pub real_phrase_songs: usize,
     pub test_files: usize,
     pub audio_hours: f64,
     pub render_seconds: f64,
@@ -64,28 +76,87 @@ fn load_font(path: &Path) -> anyhow::Result<Arc<SoundFont>> {
     Ok(Arc::new(font))
 }
 
-/// One training song: three excerpts of one label.
-fn train_song(c: &CorpusConfig, fonts: &[Arc<SoundFont>], j: usize) -> anyhow::Result<f64> {
+/// What one rendered song was.
+#[derive(Debug, Clone, Copy, Default)]
+struct Rendered {
+    seconds: f64,
+    real: Option<SourceKind>,
+}
+
+/// Writes the three excerpts of a training song, each degraded on its own.
+fn write_excerpts(c: &CorpusConfig, audio: &[f32], label: &str, stem: &str, rng: &mut ChaCha8Rng) -> anyhow::Result<()> {
+    let dir = c.out.join("IRMAS-TrainingData").join(label);
+    let n = (EXCERPT_SECONDS * c.sample_rate as f64) as usize;
+    for (k, chunk) in audio.chunks_exact(n).enumerate() {
+        let mut x = chunk.to_vec();
+        degrade(&mut x, c.sample_rate, rng);
+        write_wav(&dir.join(format!("{stem}{}.wav", k + 1)), &x, c.sample_rate)?;
+    }
+    Ok(())
+}
+
+/// One training song: three excerpts of one label, its lead played by a real recording for a
+/// `real_share` of the songs (drawn from a stream of its own, so a corpus without real leads is
+/// the same as before they existed).
+fn train_song(c: &CorpusConfig, fonts: &[Arc<SoundFont>], real: Option<&RealBank>, j: usize) -> anyhow::Result<Rendered> {
     let label = LABELS[j % LABELS.len()];
+    // Banks take turns per round of labels, so every label is heard from every bank.
+    let font = &fonts[(j / LABELS.len()) % fonts.len()];
+    if let Some(bank) = real {
+        let mut rng = job_rng(c.seed, 3, j);
+        if rng.random_bool(c.real_share) {
+            if let Some(r) = real_song(c, font, bank, label, j, &mut rng)? {
+                return Ok(r);
+            }
+        }
+    }
     let mut rng = job_rng(c.seed, 1, j);
     let accompanied = rng.random_bool(0.85);
     let piece = compose(&mut rng, &[label], SONG_SECONDS, accompanied);
-    // Banks take turns per round of labels, so every label is heard from every bank.
-    let font = &fonts[(j / LABELS.len()) % fonts.len()];
     let audio = render(font, &piece, c.sample_rate)?;
-    let dir = c.out.join("IRMAS-TrainingData").join(label);
-    let n = (EXCERPT_SECONDS * c.sample_rate as f64) as usize;
     let drums = if piece.drums { "dru" } else { "nod" };
-    for (k, chunk) in audio.chunks_exact(n).enumerate() {
-        let mut x = chunk.to_vec();
-        degrade(&mut x, c.sample_rate, &mut rng);
-        write_wav(&dir.join(format!("[{label}][{drums}][synth]{j:05}__{}.wav", k + 1)), &x, c.sample_rate)?;
-    }
-    Ok(SONG_SECONDS)
+    write_excerpts(c, &audio, label, &format!("[{label}][{drums}][synth]{j:05}__"), &mut rng)?;
+    Ok(Rendered { seconds: SONG_SECONDS, real: None })
+}
+
+/// A song whose lead is real: the composed piece's accompaniment rendered with the bank, the
+/// lead from the real recordings, mixed 0–10 dB above it (MIR-1K singing over its own backing
+/// track at −3–9 dB, plus the rendered accompaniment a third of the time). The file names carry
+/// the tag `[real]` (training) or `[real-heldout]` (a held-out performer: validation) and the
+/// performer.
+fn real_song(c: &CorpusConfig, font: &Arc<SoundFont>, bank: &RealBank, label: &'static str, j: usize, rng: &mut ChaCha8Rng) -> anyhow::Result<Option<Rendered>> {
+    let accompanied = rng.random_bool(0.85);
+    let piece = compose(rng, &[label], SONG_SECONDS, accompanied);
+    let Some(lead) = render_lead(bank, label, &piece, c.sample_rate, rng) else { return Ok(None) };
+    let mut audio = lead.audio;
+    let (mut background, margin) = match lead.own_accompaniment {
+        Some(own) => {
+            let with_rendered = accompanied && rng.random_bool(0.33);
+            let mut bg = own;
+            if with_rendered {
+                let rendered = render(font, &without_channel(&piece, 0), c.sample_rate)?;
+                let g = super::real::active_rms(&bg) / super::real::active_rms(&rendered).max(1e-9) * 0.5;
+                bg.iter_mut().zip(&rendered).for_each(|(b, r)| *b += g * r);
+            }
+            (bg, rng.random_range(-3.0..9.0f32))
+        }
+        None if accompanied => (render(font, &without_channel(&piece, 0), c.sample_rate)?, rng.random_range(0.0..10.0f32)),
+        None => (Vec::new(), 0.0),
+    };
+    background.resize(audio.len(), 0.0);
+    mix_over(&mut audio, &background, margin);
+    let tag = if lead.held_out { "real-heldout" } else { "real" };
+    write_excerpts(c, &audio, label, &format!("[{label}][{tag}]{}__{j:05}", lead.source_id), rng)?;
+    Ok(Some(Rendered { seconds: SONG_SECONDS, real: Some(lead.kind) }))
+}
+
+/// `piece` without the events of `channel` (the lead a real recording plays instead).
+fn without_channel(piece: &Piece, channel: u8) -> Piece {
+    Piece { events: piece.events.iter().filter(|e| e.channel != channel).copied().collect(), ..piece.clone() }
 }
 
 /// One test clip: 5–20 s, one to three predominant labels.
-fn test_clip(c: &CorpusConfig, fonts: &[Arc<SoundFont>], j: usize) -> anyhow::Result<f64> {
+fn test_clip(c: &CorpusConfig, fonts: &[Arc<SoundFont>], j: usize) -> anyhow::Result<Rendered> {
     let mut rng = job_rng(c.seed, 2, j);
     let n_leads = match rng.random_range(0..10) {
         0..=3 => 1,
@@ -105,7 +176,7 @@ fn test_clip(c: &CorpusConfig, fonts: &[Arc<SoundFont>], j: usize) -> anyhow::Re
     let stem = format!("synth-{j:05}-{}", labels.join("-"));
     write_wav(&dir.join(format!("{stem}.wav")), &x, c.sample_rate)?;
     std::fs::write(dir.join(format!("{stem}.txt")), labels.join("\n") + "\n")?;
-    Ok(seconds)
+    Ok(Rendered { seconds, real: None })
 }
 
 /// Renders the whole corpus on all cores and writes `corpus.json` beside it.
@@ -122,6 +193,16 @@ pub fn render_corpus(c: &CorpusConfig) -> anyhow::Result<CorpusSummary> {
     std::fs::create_dir_all(c.out.join("IRMAS-TestingData"))?;
     let train_fonts = c.train_banks.iter().map(|p| load_font(p)).collect::<anyhow::Result<Vec<_>>>()?;
     let test_fonts = c.test_banks.iter().map(|p| load_font(p)).collect::<anyhow::Result<Vec<_>>>()?;
+    anyhow::ensure!((0.0..=1.0).contains(&c.real_share), "the real share must be between 0 and 1, got {}", c.real_share);
+    let real = match &c.real_instruments {
+        Some(dir) if c.real_share > 0.0 => {
+            let started = Instant::now();
+            let bank = RealBank::load(dir, c.sample_rate)?;
+            tracing::info!(sources = bank.sources.len(), seconds = started.elapsed().as_secs_f64(), "real recordings decoded");
+            Some(bank)
+        }
+        _ => None,
+    };
     let jobs = c.train_songs + c.test_clips;
     let bar = ProgressBar::new(jobs as u64).with_message("rendering");
     bar.set_style(
@@ -131,21 +212,21 @@ pub fn render_corpus(c: &CorpusConfig) -> anyhow::Result<CorpusSummary> {
     let started = Instant::now();
     let next = AtomicUsize::new(0);
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let results: Vec<anyhow::Result<f64>> = std::thread::scope(|s| {
+    let results: Vec<anyhow::Result<Vec<Rendered>>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 s.spawn(|| {
-                    let mut seconds = 0.0;
+                    let mut rendered = Vec::new();
                     loop {
                         let j = next.fetch_add(1, Ordering::Relaxed);
                         if j >= jobs {
-                            break Ok(seconds);
+                            break Ok(rendered);
                         }
-                        seconds += if j < c.train_songs {
-                            train_song(c, &train_fonts, j)?
+                        rendered.push(if j < c.train_songs {
+                            train_song(c, &train_fonts, real.as_ref(), j)?
                         } else {
                             test_clip(c, &test_fonts, j - c.train_songs)?
-                        };
+                        });
                         bar.inc(1);
                     }
                 })
@@ -154,13 +235,18 @@ pub fn render_corpus(c: &CorpusConfig) -> anyhow::Result<CorpusSummary> {
         handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a render worker panicked")))).collect()
     });
     bar.finish();
-    let mut audio_seconds = 0.0;
+    let mut all = Vec::new();
     for r in results {
-        audio_seconds += r?;
+        all.extend(r?);
     }
+    let audio_seconds: f64 = all.iter().map(|r| r.seconds).sum();
+    let real_songs = |kind: Option<SourceKind>| all.iter().filter(|r| r.real.is_some() && (kind.is_none() || r.real == kind)).count();
     let render_seconds = started.elapsed().as_secs_f64();
     let summary = CorpusSummary {
         train_files: c.train_songs * 3,
+        real_songs: real_songs(None),
+        real_note_songs: real_songs(Some(SourceKind::Notes)),
+        real_phrase_songs: real_songs(Some(SourceKind::Phrases)),
         test_files: c.test_clips,
         audio_hours: audio_seconds / 3600.0,
         render_seconds,

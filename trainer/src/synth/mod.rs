@@ -1,8 +1,10 @@
 //! `trainer synth`: an IRMAS-like corpus rendered from General MIDI sample banks (SF2) with
-//! rustysynth, since the real IRMAS cannot be downloaded here.
+//! rustysynth, since the real IRMAS cannot be downloaded here; with `--real-instruments`, part of
+//! the leads are played by real recordings instead (`real`).
 mod corpus;
 mod music;
 mod programs;
+pub mod real;
 mod render;
 
 pub use corpus::{render_corpus, CorpusConfig, CorpusSummary};

@@ -1,0 +1,166 @@
+//! Leads played by real recordings (`trainer synth --real-instruments DIR`): a sampler built
+//! from recorded notes plays the composed melody, or recorded phrases are laid end to end; MIR-1K
+//! singing comes with its own backing track. The corpus mixes the lead over the rendered
+//! accompaniment at a predominance margin, as IRMAS excerpts are.
+mod bank;
+mod effects;
+mod sampler;
+
+pub use bank::{dynamic_rank, performer, RealBank, Sample, Source, SourceKind};
+pub use effects::{active_rms, amp, mix_over, peak, room};
+pub use sampler::{notes_of, playable_pitch, render_notes, Note, MAX_SHIFT};
+
+use rand::{Rng, RngExt};
+use shared::labels::label_index;
+
+use super::music::Piece;
+
+/// A rendered real lead.
+pub struct RealLead {
+    pub audio: Vec<f32>,
+    /// The backing track recorded with the lead (MIR-1K), aligned with it.
+    pub own_accompaniment: Option<Vec<f32>>,
+    /// The source's performer or instrument.
+    pub source_id: String,
+    pub kind: SourceKind,
+    /// From a performer held out of training (the song belongs to the validation split).
+    pub held_out: bool,
+}
+
+/// Seconds a struck instrument keeps ringing after its key is let go.
+fn ring(label: &str) -> f64 {
+    match label {
+        "pia" => 0.8,
+        "gac" | "gel" => 0.5,
+        _ => 0.0,
+    }
+}
+
+/// Lays random recordings of `source` end to end (random start in each, short gaps, ±4 dB) until
+/// `seconds` are filled; their own backing tracks follow them where there are any.
+fn render_phrases(source: &Source, seconds: f64, sample_rate: u32, rng: &mut impl Rng) -> (Vec<f32>, Option<Vec<f32>>) {
+    let n = (seconds * f64::from(sample_rate)).round() as usize;
+    let mut lead = vec![0.0f32; n];
+    let has_own = source.accompaniment.iter().any(Option::is_some);
+    let mut own = vec![0.0f32; if has_own { n } else { 0 }];
+    let mut at = 0usize;
+    while at < n && !source.samples.is_empty() {
+        let k = rng.random_range(0..source.samples.len());
+        let x = &source.samples[k].audio;
+        let remaining = n - at;
+        // Start anywhere that still leaves the rest of the song (or the whole file) to play.
+        let start = if x.len() > remaining { rng.random_range(0..x.len() - remaining / 2) } else { 0 };
+        let len = (x.len() - start).min(remaining);
+        let gain = 10f32.powf(rng.random_range(-4.0..4.0) / 20.0);
+        for (o, v) in lead[at..at + len].iter_mut().zip(&x[start..start + len]) {
+            *o = gain * v;
+        }
+        if let Some(Some(acc)) = source.accompaniment.get(k) {
+            for (o, v) in own[at..at + len].iter_mut().zip(acc.iter().skip(start)) {
+                *o = gain * v;
+            }
+        }
+        at += len + (rng.random_range(0.0..0.4) * f64::from(sample_rate)) as usize;
+    }
+    (lead, has_own.then_some(own))
+}
+
+/// Picks a source, each with a weight of the square root of its file count: large banks are
+/// heard more, small ones (a dozen notes) not as often as a whole orchestra's.
+fn pick<'a>(sources: &[&'a Source], rng: &mut impl Rng) -> Option<&'a Source> {
+    let weights: Vec<f64> = sources.iter().map(|s| (s.samples.len() as f64).sqrt()).collect();
+    let mut r = rng.random_range(0.0..weights.iter().sum::<f64>().max(f64::MIN_POSITIVE));
+    for (s, w) in sources.iter().zip(&weights) {
+        if r < *w {
+            return Some(s);
+        }
+        r -= w;
+    }
+    sources.last().copied()
+}
+
+/// Renders the lead of `label` for `piece` (its melody is channel 0) from a source of that label
+/// (see [`pick`]): recorded notes playing the melody, or recorded phrases (half the time where a
+/// label has both). Electric guitar goes through an amplifier 60 % of the time, and any lead gets
+/// a room half of the time. `None` when the bank has nothing of this label.
+pub fn render_lead(bank: &RealBank, label: &str, piece: &Piece, sample_rate: u32, rng: &mut impl Rng) -> Option<RealLead> {
+    let index = label_index(label)?;
+    let notes = bank.sources_of(index, Some(SourceKind::Notes));
+    let phrases = bank.sources_of(index, Some(SourceKind::Phrases));
+    let use_phrases = !phrases.is_empty() && (notes.is_empty() || rng.random_bool(0.5));
+    let source = pick(if use_phrases { &phrases } else { &notes }, rng)?;
+    let (mut audio, own_accompaniment) = match source.kind {
+        SourceKind::Phrases => render_phrases(source, piece.seconds, sample_rate, rng),
+        SourceKind::Notes => {
+            let samples: Vec<&Sample> = source.samples.iter().collect();
+            (render_notes(&notes_of(piece, 0), &samples, piece.seconds, ring(label), sample_rate, rng), None)
+        }
+    };
+    if label == "gel" && rng.random_bool(0.6) {
+        amp(&mut audio, sample_rate, rng);
+    }
+    if rng.random_bool(0.5) {
+        room(&mut audio, sample_rate, rng);
+    }
+    Some(RealLead { audio, own_accompaniment, source_id: source.id.clone(), kind: source.kind, held_out: source.held_out })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    fn source(kind: SourceKind, with_own: bool) -> Source {
+        let tone = |midi: u8| Sample {
+            file: format!("{midi}.ogg"),
+            midi: (kind == SourceKind::Notes).then_some(midi),
+            dynamic: 3,
+            audio: (0..33_075).map(|i| (i as f32 * 0.02 * f32::from(midi) / 60.0).sin() * 0.5).collect(),
+        };
+        let samples: Vec<Sample> = [55u8, 62, 69].into_iter().map(tone).collect();
+        let accompaniment = samples.iter().map(|s| with_own.then(|| s.audio.iter().map(|v| v * 0.3).collect())).collect();
+        Source { label: 3, kind, id: "test".into(), held_out: false, samples, accompaniment }
+    }
+
+    #[test]
+    fn phrases_fill_the_song_and_keep_their_own_backing() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let (lead, own) = render_phrases(&source(SourceKind::Phrases, true), 9.0, 22_050, &mut rng);
+        assert_eq!(lead.len(), 9 * 22_050);
+        let own = own.expect("a backing track");
+        assert_eq!(own.len(), lead.len());
+        // Sound in every second of the song.
+        assert!(lead.chunks(22_050).all(|s| active_rms(s) > 0.01));
+        let (_, none) = render_phrases(&source(SourceKind::Phrases, false), 3.0, 22_050, &mut rng);
+        assert!(none.is_none());
+    }
+
+    #[test]
+    fn larger_sources_are_picked_more_often() {
+        let (mut small, mut large) = (source(SourceKind::Notes, false), source(SourceKind::Notes, false));
+        small.samples.truncate(1);
+        let extra: Vec<Sample> = (0..6).map(|i| Sample { file: format!("{i}"), midi: Some(60), dynamic: 3, audio: vec![0.1; 10] }).collect();
+        large.samples.extend(extra);
+        large.id = "large".into();
+        let refs = [&small, &large];
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let n = (0..3000).filter(|_| pick(&refs, &mut rng).map(|s| s.id.as_str()) == Some("large")).count();
+        // sqrt(9) / (sqrt(9) + sqrt(1)) = 0.75
+        assert!((2_100..2_400).contains(&n), "{n}");
+        assert!(pick(&[], &mut rng).is_none());
+    }
+
+    #[test]
+    fn a_lead_comes_from_the_labels_sources_and_is_deterministic() {
+        let bank = RealBank { sources: vec![source(SourceKind::Notes, false), source(SourceKind::Phrases, false)] };
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let piece = crate::synth::compose(&mut rng, &["gac"], 9.0, true);
+        let a = render_lead(&bank, "gac", &piece, 22_050, &mut ChaCha8Rng::seed_from_u64(9)).expect("a lead");
+        let b = render_lead(&bank, "gac", &piece, 22_050, &mut ChaCha8Rng::seed_from_u64(9)).expect("a lead");
+        assert_eq!(a.audio, b.audio);
+        assert_eq!(a.source_id, "test");
+        assert!(active_rms(&a.audio) > 0.0 && a.audio.iter().all(|v| v.is_finite()));
+        assert!(render_lead(&bank, "vio", &piece, 22_050, &mut rng).is_none(), "no violin in this bank");
+    }
+}
