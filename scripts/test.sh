@@ -13,6 +13,7 @@ mkdir -p target
 log=target/test-output.txt
 # The server and the shared audio code must not panic on client input: clippy denies unwrap,
 # expect, panic and unchecked indexing there (attributes in shared/src/lib.rs and server/src/main.rs).
+cargo fmt --all --check
 cargo clippy -p shared -p server --no-deps -- -D warnings
 cargo test --workspace --all-targets 2>&1 | tee "$log"
 cargo test --workspace --doc 2>&1 | tee -a "$log"

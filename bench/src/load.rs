@@ -56,7 +56,14 @@ pub fn multipart_body(path: &Path) -> anyhow::Result<Vec<u8>> {
 }
 
 impl Plan {
-    pub fn new(url: &str, clip: &Path, clip_seconds: f64, concurrency: usize, seconds: f64, requests: usize) -> anyhow::Result<Self> {
+    pub fn new(
+        url: &str,
+        clip: &Path,
+        clip_seconds: f64,
+        concurrency: usize,
+        seconds: f64,
+        requests: usize,
+    ) -> anyhow::Result<Self> {
         Ok(Self {
             url: format!("{}/v1/recognize", url.trim_end_matches('/')),
             body: Arc::new(multipart_body(clip)?),

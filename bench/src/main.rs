@@ -2,8 +2,8 @@
 //! in one run. `bash bench/run.sh` builds everything and runs `perf run`.
 use clap::Parser;
 
-mod clips;
 mod cli;
+mod clips;
 mod floor;
 mod load;
 mod offline;

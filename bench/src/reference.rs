@@ -27,7 +27,13 @@ fn python(python: &Path, script: &str, args: &[String], threads: usize) -> anyho
 }
 
 /// The reference pipeline on each file (`repeats` timed runs after a warm-up; the median).
-pub fn offline(py: &Path, model: &Path, threads: usize, repeats: usize, files: &[&Path]) -> anyhow::Result<Vec<RefOffline>> {
+pub fn offline(
+    py: &Path,
+    model: &Path,
+    threads: usize,
+    repeats: usize,
+    files: &[&Path],
+) -> anyhow::Result<Vec<RefOffline>> {
     let mut args = vec![model.display().to_string(), threads.to_string(), repeats.to_string()];
     args.extend(files.iter().map(|f| f.display().to_string()));
     python(py, "offline.py", &args, threads)?

@@ -20,17 +20,29 @@ const SERVER_CLIPS: [(&str, &str); 2] = [("10s-wav", "10 s WAV"), ("10s-mp3", "1
 fn cpu_name() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
         .unwrap_or_else(|| "unknown CPU".into())
 }
 
 /// Drives one server at every level on `clip`; returns the results in level order.
-fn levels(server: &procs::Running, clip: &clips::Clip, levels: &[usize], seconds: f64) -> anyhow::Result<Vec<LoadResult>> {
+fn levels(
+    server: &procs::Running,
+    clip: &clips::Clip,
+    levels: &[usize],
+    seconds: f64,
+) -> anyhow::Result<Vec<LoadResult>> {
     levels
         .iter()
         .map(|&c| {
             let r = drive(&Plan::new(&server.base, &clip.path, clip.seconds, c, seconds, 0)?, Some(server.pid()))?;
-            eprintln!("[perf] {} c={c}: {:.1} audio-s/s, p50 {:.0} ms, p99 {:.0} ms", server.base, r.audio_seconds_per_second, r.p50_ms, r.p99_ms);
+            eprintln!(
+                "[perf] {} c={c}: {:.1} audio-s/s, p50 {:.0} ms, p99 {:.0} ms",
+                server.base, r.audio_seconds_per_second, r.p50_ms, r.p99_ms
+            );
             Ok(r)
         })
         .collect()
@@ -45,22 +57,33 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let bf16 = bf16_dir.map(|dir| load(dir, Device::Cpu)).transpose()?;
     let bf16_module = bf16.as_ref().map(|(_, m)| m);
     let mut md = String::new();
-    writeln!(md, "# Performance\n\nMade by `bash bench/run.sh` (= `perf run`, {} s of load per server measurement). \
+    writeln!(
+        md,
+        "# Performance\n\nMade by `bash bench/run.sh` (= `perf run`, {} s of load per server measurement). \
         Machine: {}, {} cores, {threads} libtorch threads on both sides; no GPU. Model `{}`. \
         The reference is `bench/reference/` (librosa 0.11 + PyTorch 2.11 `torch.jit.load` of the same `model.pt`, \
-        FastAPI + uvicorn, one process), run by the same command.\n", args.seconds, cpu_name(),
-        std::thread::available_parallelism().map_or(1, |n| n.get()), fp32.model_id)?;
+        FastAPI + uvicorn, one process), run by the same command.\n",
+        args.seconds,
+        cpu_name(),
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        fp32.model_id
+    )?;
 
     // (c) The floor.
     eprintln!("[perf] matrix throughput and model windows/s");
     let gflop = reference::gflop_per_window(&args.python, &args.model)?;
     let (mm32, mm16) = (floor::matmul_gflops(Kind::Float), floor::matmul_gflops(Kind::BFloat16));
     let (frames, mels) = (fp32.window.frames as i64, fp32.front_end.n_mels as i64);
-    writeln!(md, "## The floor: model against the machine's matrix throughput\n\n\
+    writeln!(
+        md,
+        "## The floor: model against the machine's matrix throughput\n\n\
         One window costs {gflop:.3} GFLOP (PyTorch's FlopCounterMode on `model.pt`, `bench/reference/flops.py`). \
         A 2048² matrix product through libtorch runs at {mm32:.0} GFLOP/s in fp32 and {mm16:.0} GFLOP/s in bf16, \
         so the limit is {:.0} windows/s in fp32 and {:.0} in bf16.\n\n\
-        | model | batch | windows/s | GFLOP/s | fraction of the limit |\n|---|---|---|---|---|", mm32 / gflop, mm16 / gflop)?;
+        | model | batch | windows/s | GFLOP/s | fraction of the limit |\n|---|---|---|---|---|",
+        mm32 / gflop,
+        mm16 / gflop
+    )?;
     let mut best_fraction: f64 = 0.0;
     for (name, m, limit) in [("fp32", Some(&module), mm32), ("bf16", bf16_module, mm16)] {
         let Some(m) = m else { continue };
@@ -75,7 +98,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     // (a) Offline.
     eprintln!("[perf] offline");
     let names = ["10s-wav", "10s-mp3", "180s-wav", "180s-mp3"];
-    let files: Vec<&Path> = names.iter().map(|n| clips::get(&clips, n).map(|c| c.path.as_path())).collect::<anyhow::Result<_>>()?;
+    let files: Vec<&Path> =
+        names.iter().map(|n| clips::get(&clips, n).map(|c| c.path.as_path())).collect::<anyhow::Result<_>>()?;
     let ours = offline::run(&module, &fp32, &files, args.repeats)?;
     let ours_bf16 = match bf16_module {
         Some(m) => Some(offline::run(m, &fp32, &files, args.repeats)?),
@@ -90,14 +114,31 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         | clip | windows | ours fp32 clips/s | ours bf16 clips/s | reference clips/s | fp32 ÷ reference | bf16 ÷ reference | max score difference (fp32) |\n|---|---|---|---|---|---|---|---|", args.repeats)?;
     let mut offline_ratios = Vec::new();
     for (i, ((name, o), t)) in names.iter().zip(&ours).zip(&theirs).enumerate() {
-        let diff = fp32.labels.iter().zip(&o.scores).map(|(l, s)| (t.scores.get(&l.code).copied().unwrap_or(f32::NAN) - s).abs()).fold(0.0f32, f32::max);
-        anyhow::ensure!(t.windows == o.windows, "{name}: {} windows in ours, {} in the reference", o.windows, t.windows);
+        let diff = fp32
+            .labels
+            .iter()
+            .zip(&o.scores)
+            .map(|(l, s)| (t.scores.get(&l.code).copied().unwrap_or(f32::NAN) - s).abs())
+            .fold(0.0f32, f32::max);
+        anyhow::ensure!(
+            t.windows == o.windows,
+            "{name}: {} windows in ours, {} in the reference",
+            o.windows,
+            t.windows
+        );
         let b = ours_bf16.as_ref().and_then(|b| b.get(i));
         let best = b.map_or(o.median_s, |b| b.median_s.min(o.median_s));
         offline_ratios.push(t.median_s / best);
-        writeln!(md, "| {name} | {} | {:.2} | {} | {:.2} | {} | {} | {diff:.4} |", o.windows, 1.0 / o.median_s,
-            b.map_or("–".into(), |b| format!("{:.2}", 1.0 / b.median_s)), 1.0 / t.median_s,
-            ratio(t.median_s, o.median_s), b.map_or("–".into(), |b| ratio(t.median_s, b.median_s)))?;
+        writeln!(
+            md,
+            "| {name} | {} | {:.2} | {} | {:.2} | {} | {} | {diff:.4} |",
+            o.windows,
+            1.0 / o.median_s,
+            b.map_or("–".into(), |b| format!("{:.2}", 1.0 / b.median_s)),
+            1.0 / t.median_s,
+            ratio(t.median_s, o.median_s),
+            b.map_or("–".into(), |b| ratio(t.median_s, b.median_s))
+        )?;
     }
 
     // (b) Servers.
@@ -115,9 +156,14 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             ref_rows.push(levels(&server, clips::get(&clips, clip)?, &LEVELS, args.seconds)?);
         }
     }
-    writeln!(md, "\n## Server: `POST /v1/recognize` under load\n\n`perf load`: each client posts the clip as multipart \
+    writeln!(
+        md,
+        "\n## Server: `POST /v1/recognize` under load\n\n`perf load`: each client posts the clip as multipart \
         `file` in a loop for {} s after one warm-up request; loopback; both servers on the same model and threads. \
-        Ours runs with its defaults ({}).\n", args.seconds, if bf16_dir.is_some() && cpu_has_bf16() { "on this CPU: the bf16 export" } else { "fp32" })?;
+        Ours runs with its defaults ({}).\n",
+        args.seconds,
+        if bf16_dir.is_some() && cpu_has_bf16() { "on this CPU: the bf16 export" } else { "fp32" }
+    )?;
     md += &server_header();
     for (((_, label), o), t) in SERVER_CLIPS.iter().zip(&rows).zip(&ref_rows) {
         for (a, b) in o.iter().zip(t) {
@@ -144,10 +190,17 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     variant("`--max-batch-wait-ms 0`", &args.model, &["--max-batch-wait-ms", "0"], "no: 5 ms")?;
     if let Some((b, _)) = &bf16 {
         let get = |m: &Manifest, k: &str| m.training.metrics.get(k).copied().unwrap_or(f64::NAN);
-        writeln!(md, "\nAccuracy of the bf16 export on the held-out-timbre test split (`trainer evaluate --record test`): \
+        writeln!(
+            md,
+            "\nAccuracy of the bf16 export on the held-out-timbre test split (`trainer evaluate --record test`): \
             macro F1 {:.4} against fp32 {:.4} (change {:+.4}), micro F1 {:.4} against {:.4} ({:+.4}).",
-            get(b, "test_macro_f1"), get(&fp32, "test_macro_f1"), get(b, "test_macro_f1") - get(&fp32, "test_macro_f1"),
-            get(b, "test_micro_f1"), get(&fp32, "test_micro_f1"), get(b, "test_micro_f1") - get(&fp32, "test_micro_f1"))?;
+            get(b, "test_macro_f1"),
+            get(&fp32, "test_macro_f1"),
+            get(b, "test_macro_f1") - get(&fp32, "test_macro_f1"),
+            get(b, "test_micro_f1"),
+            get(&fp32, "test_micro_f1"),
+            get(b, "test_micro_f1") - get(&fp32, "test_micro_f1")
+        )?;
     }
 
     // Soak: RSS over many requests.
@@ -155,7 +208,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     if args.soak_requests > 0 {
         let server = procs::ours(&args.server, &args.model, &[])?;
         let clip = clips::get(&clips, "2s-wav")?;
-        let r = drive(&Plan::new(&server.base, &clip.path, clip.seconds, 4, 0.0, args.soak_requests)?, Some(server.pid()))?;
+        let r =
+            drive(&Plan::new(&server.base, &clip.path, clip.seconds, 4, 0.0, args.soak_requests)?, Some(server.pid()))?;
         writeln!(md, "\n## Memory over {} requests\n\nOur server, 4 clients posting a 2-s WAV: {} answered, {} failed in {:.0} s. \
             RSS after the warm-up {:.0} MiB; after each tenth of the requests: {} MiB; peak {:.0} MiB.",
             args.soak_requests, r.requests, r.errors, r.seconds, r.rss_start_mib.unwrap_or(f64::NAN),
@@ -169,18 +223,42 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let offline_min = offline_ratios.iter().copied().fold(f64::INFINITY, f64::min);
     let c16 = &rows[0][2];
     md += "\n## Targets\n\n| target | measured | |\n|---|---|---|\n";
-    md += &target("server audio-s/s at 4 clients, 10-s clips ≥ 2× the reference", format!("{server_ratio:.2}× (WAV)"), server_ratio >= 2.0);
-    md += &target("offline ≥ 2× the reference", format!("{offline_min:.2}× (the least of the four clips, our faster precision)"), offline_min >= 2.0);
-    md += &target("model windows/s ≥ 50 % of the matrix-throughput limit", format!("{:.0} % (best batch and precision, each against its own limit)", best_fraction * 100.0), best_fraction >= 0.5);
-    md += &target("p99 at 16 clients ≤ 3× p50", format!("{:.0} / {:.0} ms = {:.2}×", c16.p99_ms, c16.p50_ms, c16.p99_ms / c16.p50_ms), c16.p99_ms <= 3.0 * c16.p50_ms);
+    md += &target(
+        "server audio-s/s at 4 clients, 10-s clips ≥ 2× the reference",
+        format!("{server_ratio:.2}× (WAV)"),
+        server_ratio >= 2.0,
+    );
+    md += &target(
+        "offline ≥ 2× the reference",
+        format!("{offline_min:.2}× (the least of the four clips, our faster precision)"),
+        offline_min >= 2.0,
+    );
+    md += &target(
+        "model windows/s ≥ 50 % of the matrix-throughput limit",
+        format!("{:.0} % (best batch and precision, each against its own limit)", best_fraction * 100.0),
+        best_fraction >= 0.5,
+    );
+    md += &target(
+        "p99 at 16 clients ≤ 3× p50",
+        format!("{:.0} / {:.0} ms = {:.2}×", c16.p99_ms, c16.p50_ms, c16.p99_ms / c16.p50_ms),
+        c16.p99_ms <= 3.0 * c16.p50_ms,
+    );
     if let Some(r) = &soak {
-        let (first, last) = (r.rss_trace_mib.first().copied().unwrap_or(f64::NAN), r.rss_trace_mib.last().copied().unwrap_or(f64::NAN));
-        md += &target(&format!("RSS bounded and flat over {} requests", args.soak_requests), format!("{first:.0} MiB after the first tenth, {last:.0} MiB at the end"), last <= first * 1.1 && r.errors == 0);
+        let (first, last) =
+            (r.rss_trace_mib.first().copied().unwrap_or(f64::NAN), r.rss_trace_mib.last().copied().unwrap_or(f64::NAN));
+        md += &target(
+            &format!("RSS bounded and flat over {} requests", args.soak_requests),
+            format!("{first:.0} MiB after the first tenth, {last:.0} MiB at the end"),
+            last <= first * 1.1 && r.errors == 0,
+        );
     }
     std::fs::create_dir_all(&args.work)?;
-    std::fs::write(args.work.join("results.json"), serde_json::to_string_pretty(&serde_json::json!({
-        "server_ours": rows, "server_reference": ref_rows, "soak": soak,
-    }))?)?;
+    std::fs::write(
+        args.work.join("results.json"),
+        serde_json::to_string_pretty(&serde_json::json!({
+            "server_ours": rows, "server_reference": ref_rows, "soak": soak,
+        }))?,
+    )?;
     std::fs::write(&args.out, &md).with_context(|| format!("writing {}", args.out.display()))?;
     println!("{md}");
     Ok(())

@@ -27,7 +27,9 @@ fn main() {
     let dir = std::env::var_os("MODEL_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/default"));
-    let manifest: Manifest = serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).expect("manifest.json")).expect("a manifest");
+    let manifest: Manifest =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).expect("manifest.json"))
+            .expect("a manifest");
     let device = Device::cuda_if_available();
     let mut model = CModule::load_on_device(dir.join("model.pt"), device).expect("model.pt");
     model.set_eval();

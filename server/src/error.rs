@@ -70,7 +70,9 @@ impl ServerError {
                 | A::Corrupt(_)
                 | A::Truncated(_)
                 | A::NoSamples => StatusCode::BAD_REQUEST,
-                A::Io(_) | A::InvalidParameters(_) | A::Resample(_) | A::Manifest(_) => StatusCode::INTERNAL_SERVER_ERROR,
+                A::Io(_) | A::InvalidParameters(_) | A::Resample(_) | A::Manifest(_) => {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                }
             },
             ServerError::Overloaded => StatusCode::TOO_MANY_REQUESTS,
             ServerError::QueueFull | ServerError::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,

@@ -65,7 +65,10 @@ impl Metrics {
                     .buckets(exponential_buckets(1.0, 2.0, 10)?),
             )?,
             queue_depth: IntGauge::new(name("queue_depth"), "Requests waiting in the batching queue")?,
-            cancelled: IntCounter::new(name("cancelled_requests_total"), "Requests dropped from the queue because their client left")?,
+            cancelled: IntCounter::new(
+                name("cancelled_requests_total"),
+                "Requests dropped from the queue because their client left",
+            )?,
             audio_seconds: Counter::new(name("audio_seconds_total"), "Seconds of audio recognised")?,
             decode_failures: IntCounterVec::new(
                 Opts::new(name("decode_failures_total"), "Uploads that could not be decoded, by kind"),

@@ -66,9 +66,7 @@ pub fn run(config: Config) -> anyhow::Result<()> {
         tracing::info!(%addr, "listening");
         println!("listening on http://{addr}");
         let drain = Duration::from_secs_f64(config.shutdown_drain_s);
-        axum::serve(listener, http::app(state.clone()))
-            .with_graceful_shutdown(shutdown::drain(state, drain))
-            .await?;
+        axum::serve(listener, http::app(state.clone())).with_graceful_shutdown(shutdown::drain(state, drain)).await?;
         tracing::info!("stopped");
         Ok(())
     })

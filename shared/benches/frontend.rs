@@ -24,7 +24,12 @@ fn root() -> PathBuf {
 /// channel 3 ms behind the left, so the two differ).
 fn make_wav(mp3: &Path, wav: &Path) {
     let d = decode_file(mp3, 44_100, &DecodeOptions::default()).expect("decode benchmark mp3");
-    let spec = hound::WavSpec { channels: 2, sample_rate: 44_100, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 44_100,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
     let mut w = hound::WavWriter::create(wav, spec).unwrap();
     let lag = 132;
     for i in 0..d.samples.len() {
@@ -74,7 +79,12 @@ fn librosa(files: &[&Path]) -> Vec<f64> {
         .arg(root().join("reference/bench_librosa.py"))
         .arg(LIBROSA_RUNS.to_string())
         .args(files)
-        .envs([("OMP_NUM_THREADS", "1"), ("OPENBLAS_NUM_THREADS", "1"), ("MKL_NUM_THREADS", "1"), ("NUMBA_NUM_THREADS", "1")])
+        .envs([
+            ("OMP_NUM_THREADS", "1"),
+            ("OPENBLAS_NUM_THREADS", "1"),
+            ("MKL_NUM_THREADS", "1"),
+            ("NUMBA_NUM_THREADS", "1"),
+        ])
         .output()
         .expect("run bench_librosa.py");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -106,7 +116,11 @@ fn main() {
         let name = f.file_name().unwrap().to_string_lossy();
         println!(
             "| {name} | {secs:.1} | {:.1} | {:.0}× | {:.1} | {:.0}× | {:.1}× faster |",
-            t * 1e3, secs / t, t_ref * 1e3, secs / t_ref, t_ref / t
+            t * 1e3,
+            secs / t,
+            t_ref * 1e3,
+            secs / t_ref,
+            t_ref / t
         );
     }
 }

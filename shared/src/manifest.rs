@@ -96,11 +96,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// The canonical label list with display names.
 pub fn canonical_labels() -> Vec<Label> {
-    LABELS
-        .iter()
-        .zip(LABEL_NAMES)
-        .map(|(c, n)| Label { code: c.to_string(), name: n.to_string() })
-        .collect()
+    LABELS.iter().zip(LABEL_NAMES).map(|(c, n)| Label { code: c.to_string(), name: n.to_string() }).collect()
 }
 
 impl Manifest {
@@ -166,7 +162,10 @@ fn front_end_difference(got: &FrontEndParams, want: &FrontEndParams) -> String {
     if let (Ok(serde_json::Value::Object(g)), Ok(serde_json::Value::Object(w))) = (g, w) {
         for (k, wv) in &w {
             if g.get(k) != Some(wv) {
-                return format!("front_end.{k} is {} in the manifest, this server computes {wv}", g.get(k).map_or("missing".into(), |v| v.to_string()));
+                return format!(
+                    "front_end.{k} is {} in the manifest, this server computes {wv}",
+                    g.get(k).map_or("missing".into(), |v| v.to_string())
+                );
             }
         }
     }

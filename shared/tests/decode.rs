@@ -108,8 +108,7 @@ fn encoded_formats() {
         ("tone-44k-stereo.m4a", 0.05),
         ("tone-44k-stereo.aac", 0.05),
     ] {
-        let d = decode_file(&fixture(name), SR, &DecodeOptions::default())
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let d = decode_file(&fixture(name), SR, &DecodeOptions::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!((d.source_sample_rate, d.source_channels), (44_100, 2), "{name}");
         assert!((d.duration_seconds() - 2.0).abs() <= tol, "{name}: {}", d.duration_seconds());
         // Left 440 Hz, right 660 Hz at the same level: the mean downmix keeps both, equally.
@@ -135,7 +134,12 @@ fn six_channel_96k_flac_and_8k_mono_mp3() {
 
 #[test]
 fn silence_decodes_to_the_log_of_epsilon() {
-    let spec = hound::WavSpec { channels: 1, sample_rate: 44_100, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 44_100,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
     let mut cur = Cursor::new(Vec::new());
     {
         let mut w = hound::WavWriter::new(&mut cur, spec).unwrap();
@@ -163,12 +167,21 @@ fn a_clip_shorter_than_a_window_gives_one_padded_window() {
 
 #[test]
 fn nan_and_inf_samples_do_not_poison_the_clip() {
-    let spec = hound::WavSpec { channels: 1, sample_rate: 22_050, bits_per_sample: 32, sample_format: hound::SampleFormat::Float };
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 22_050,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
     let mut cur = Cursor::new(Vec::new());
     {
         let mut w = hound::WavWriter::new(&mut cur, spec).unwrap();
         for i in 0..22_050 {
-            let v = match i % 100 { 0 => f32::NAN, 1 => f32::INFINITY, _ => (i as f32 * 0.1).sin() * 0.5 };
+            let v = match i % 100 {
+                0 => f32::NAN,
+                1 => f32::INFINITY,
+                _ => (i as f32 * 0.1).sin() * 0.5,
+            };
             w.write_sample(v).unwrap();
         }
         w.finalize().unwrap();
@@ -189,7 +202,12 @@ fn non_audio_input() {
     assert!(matches!(decode_bytes(vec![7], "bin"), Err(Error::UnknownFormat(_))));
     // Random bytes, even with a misleading hint.
     let mut s = 1u32;
-    let noise: Vec<u8> = (0..10_000).map(|_| { s = s.wrapping_mul(1_103_515_245).wrapping_add(12_345); (s >> 16) as u8 }).collect();
+    let noise: Vec<u8> = (0..10_000)
+        .map(|_| {
+            s = s.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            (s >> 16) as u8
+        })
+        .collect();
     let r = decode_bytes(noise, "mp3");
     assert!(matches!(r, Err(Error::UnknownFormat(_)) | Err(Error::Corrupt(_))), "{r:?}");
 }

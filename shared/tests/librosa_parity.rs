@@ -18,9 +18,7 @@ fn repo_root() -> PathBuf {
 }
 
 fn real_dev_dir() -> PathBuf {
-    std::env::var_os("REAL_DEV_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("../shared/eval/real-dev"))
+    std::env::var_os("REAL_DEV_DIR").map(PathBuf::from).unwrap_or_else(|| repo_root().join("../shared/eval/real-dev"))
 }
 
 fn reference_python() -> PathBuf {

@@ -13,9 +13,7 @@ pub fn repo_root() -> PathBuf {
 
 /// `../shared/eval/real-dev` beside the checkout (override with `REAL_DEV_DIR`).
 pub fn real_dev_dir() -> PathBuf {
-    std::env::var_os("REAL_DEV_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("../shared/eval/real-dev"))
+    std::env::var_os("REAL_DEV_DIR").map(PathBuf::from).unwrap_or_else(|| repo_root().join("../shared/eval/real-dev"))
 }
 
 /// Path of a workspace binary (`trainer`, `server`), built first with the profile the tests run
@@ -128,7 +126,8 @@ impl Server {
 /// Every PromQL query of the Grafana dashboard (`deploy/grafana/dashboards/`).
 pub fn dashboard_queries() -> Vec<String> {
     let path = repo_root().join("deploy/grafana/dashboards/instrument-server.json");
-    let dash: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).expect("the dashboard")).expect("dashboard JSON");
+    let dash: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("the dashboard")).expect("dashboard JSON");
     let mut exprs = Vec::new();
     for panel in dash["panels"].as_array().into_iter().flatten() {
         for t in panel["targets"].as_array().into_iter().flatten() {

@@ -14,7 +14,8 @@ fn models() -> [PathBuf; 2] {
 }
 
 fn manifest(dir: &Path) -> Value {
-    let text = std::fs::read_to_string(dir.join("manifest.json")).unwrap_or_else(|e| panic!("{}/manifest.json: {e}", dir.display()));
+    let text = std::fs::read_to_string(dir.join("manifest.json"))
+        .unwrap_or_else(|e| panic!("{}/manifest.json: {e}", dir.display()));
     serde_json::from_str(&text).expect("manifest JSON")
 }
 
@@ -76,7 +77,8 @@ fn serve_a_cello_clip(dir: &Path, precision: &str, m: &Value) {
     assert_eq!(info["precision"], precision);
     assert_eq!(info["model_sha256"], m["model_sha256"]);
     let clip = std::fs::read(real_dev_dir().join("phenicx_anechoic__cello.wav")).expect("real-dev clip");
-    let mut r = http_agent().post(server.url("/v1/recognize")).header("content-type", "audio/wav").send(&clip[..]).unwrap();
+    let mut r =
+        http_agent().post(server.url("/v1/recognize")).header("content-type", "audio/wav").send(&clip[..]).unwrap();
     assert_eq!(r.status().as_u16(), 200);
     let v: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
     assert_eq!(v["model_id"], m["model_id"]);

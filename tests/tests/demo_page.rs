@@ -11,10 +11,11 @@ use serde_json::Value;
 fn demo_page_shows_the_instruments_of_an_uploaded_clip() {
     let server = Server::start(&repo_root().join("models/default"), &[]);
     let clip = real_dev_dir().join("vocadito__vocadito_1.wav"); // 33 s of singing
-    // What the API says about the clip, to compare with what the page shows.
+                                                                // What the API says about the clip, to compare with what the page shows.
     let mut r = http_agent().post(server.url("/v1/recognize")).send(&std::fs::read(&clip).unwrap()[..]).unwrap();
     let api: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
-    let api_order: Vec<&str> = api["instruments"].as_array().unwrap().iter().map(|i| i["label"].as_str().unwrap()).collect();
+    let api_order: Vec<&str> =
+        api["instruments"].as_array().unwrap().iter().map(|i| i["label"].as_str().unwrap()).collect();
 
     let shots = repo_root().join("target/screenshots");
     std::fs::create_dir_all(&shots).unwrap();
@@ -33,7 +34,8 @@ fn demo_page_shows_the_instruments_of_an_uploaded_clip() {
     let page_order: Vec<&str> = rows.iter().map(|r| r["label"].as_str().unwrap()).collect();
     assert_eq!(page_order, api_order, "the chart's order differs from the API's");
     assert_eq!(rows[0]["width"].as_f64(), Some(100.0), "S2: the top bar is full");
-    let present: Vec<bool> = api["instruments"].as_array().unwrap().iter().map(|i| i["present"].as_bool().unwrap()).collect();
+    let present: Vec<bool> =
+        api["instruments"].as_array().unwrap().iter().map(|i| i["present"].as_bool().unwrap()).collect();
     assert_eq!(rows.iter().map(|r| r["present"].as_bool().unwrap()).collect::<Vec<_>>(), present);
     assert!(seen["inked"].as_u64().unwrap() > 5_000, "the heat map is blank: {seen}");
     assert!(seen["status"].as_str().unwrap().contains("windows"), "{seen}");

@@ -33,7 +33,11 @@ fn py_tool(name: &str) -> Command {
 #[test]
 fn dockerfile_passes_hadolint_and_copies_only_what_exists() {
     let root = repo_root();
-    ok(Command::new(tool("hadolint")).current_dir(&root).args(["--config", "docker/.hadolint.yaml", "docker/Dockerfile"]));
+    ok(Command::new(tool("hadolint")).current_dir(&root).args([
+        "--config",
+        "docker/.hadolint.yaml",
+        "docker/Dockerfile",
+    ]));
     let dockerfile = std::fs::read_to_string(root.join("docker/Dockerfile")).unwrap();
     let ignored = std::fs::read_to_string(root.join(".dockerignore")).unwrap();
     let ignored: Vec<&str> = ignored.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).collect();
@@ -48,19 +52,33 @@ fn dockerfile_passes_hadolint_and_copies_only_what_exists() {
         assert!(root.join(s).exists(), "the Dockerfile copies {s}, which is not in the repo");
     }
     // What the build stage then uses from the context must not be excluded by .dockerignore.
-    for needed in ["models/default/model.pt", "models/default/manifest.json", "Cargo.lock", "server/src/main.rs", "build-support/libtorch_link.rs"] {
+    for needed in [
+        "models/default/model.pt",
+        "models/default/manifest.json",
+        "Cargo.lock",
+        "server/src/main.rs",
+        "build-support/libtorch_link.rs",
+    ] {
         assert!(root.join(needed).exists(), "{needed} missing");
         let top = needed.split('/').next().unwrap();
         assert!(!ignored.iter().any(|i| i.trim_end_matches('/') == top), "{needed} is excluded by .dockerignore");
     }
-    for needed in ["USER 10001", "HEALTHCHECK", "/readyz", "ENTRYPOINT [\"/usr/local/bin/server\"]", "install-libtorch.sh --cuda", "nvidia/cuda:"] {
+    for needed in [
+        "USER 10001",
+        "HEALTHCHECK",
+        "/readyz",
+        "ENTRYPOINT [\"/usr/local/bin/server\"]",
+        "install-libtorch.sh --cuda",
+        "nvidia/cuda:",
+    ] {
         assert!(dockerfile.contains(needed), "the Dockerfile lacks {needed}");
     }
 }
 
 #[test]
 fn compose_file_is_accepted_and_reserves_an_nvidia_gpu() {
-    let config = ok(Command::new("docker-compose").current_dir(repo_root()).args(["-f", "deploy/docker-compose.yml", "config"]));
+    let config =
+        ok(Command::new("docker-compose").current_dir(repo_root()).args(["-f", "deploy/docker-compose.yml", "config"]));
     for needed in ["driver: nvidia", "- gpu", "prom/prometheus", "grafana/grafana", "docker/Dockerfile"] {
         assert!(config.contains(needed), "compose config lacks {needed}:\n{config}");
     }

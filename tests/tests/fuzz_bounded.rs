@@ -21,7 +21,8 @@ fn a_few_thousand_fuzzed_uploads_find_no_crash() {
         .output()
         .expect("run scripts/fuzz.sh");
     let log = String::from_utf8_lossy(&out.stderr);
-    let done: Vec<&str> = log.lines().filter(|l| l.starts_with("Done ") || l.starts_with("stat::number_of_executed_units")).collect();
+    let done: Vec<&str> =
+        log.lines().filter(|l| l.starts_with("Done ") || l.starts_with("stat::number_of_executed_units")).collect();
     println!("{}", done.join("\n"));
     let tail: String = log.lines().rev().take(60).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
     assert!(out.status.success(), "fuzzing found a problem (or did not run):\n{tail}");

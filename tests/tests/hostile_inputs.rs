@@ -14,7 +14,8 @@ fn every_hostile_upload_gets_its_status_and_the_server_stays_up() {
         std::fs::write(dir.join(format!("{}.bin", c.name)), &c.body).unwrap();
     }
     let limit = DURATION_LIMIT.to_string();
-    let server = Server::start(&test_model_dir("hostile"), &["--max-audio-seconds", &limit, "--max-body-bytes", "8000000"]);
+    let server =
+        Server::start(&test_model_dir("hostile"), &["--max-audio-seconds", &limit, "--max-body-bytes", "8000000"]);
     let agent = http_agent();
     let mut wrong = Vec::new();
     for c in &cases {
@@ -37,7 +38,8 @@ fn every_hostile_upload_gets_its_status_and_the_server_stays_up() {
         if !fine {
             wrong.push(format!("{}: want {} {:?}, got {status} {text}", c.name, c.status, c.error_type));
         }
-        let mut h = agent.get(server.url("/healthz")).call().unwrap_or_else(|e| panic!("after {}: /healthz: {e}", c.name));
+        let mut h =
+            agent.get(server.url("/healthz")).call().unwrap_or_else(|e| panic!("after {}: /healthz: {e}", c.name));
         assert_eq!(h.status().as_u16(), 200, "after {}: {}", c.name, h.body_mut().read_to_string().unwrap_or_default());
     }
     assert!(wrong.is_empty(), "{} of {} cases answered wrongly:\n{}", wrong.len(), cases.len(), wrong.join("\n"));

@@ -50,8 +50,10 @@ fn prometheus_scrapes_the_server_and_the_dashboard_queries_return_data() {
     // the traffic have samples on both sides.
     let started = Instant::now();
     loop {
-        let up = http_agent().get(format!("{base}/api/v1/query")).query("query", r#"up{job="instrument-server"}"#).call();
-        let scraped = up.ok().and_then(|mut r| r.body_mut().read_to_string().ok()).is_some_and(|t| t.contains(r#""value":["#));
+        let up =
+            http_agent().get(format!("{base}/api/v1/query")).query("query", r#"up{job="instrument-server"}"#).call();
+        let scraped =
+            up.ok().and_then(|mut r| r.body_mut().read_to_string().ok()).is_some_and(|t| t.contains(r#""value":["#));
         if scraped {
             break;
         }
@@ -76,7 +78,11 @@ fn prometheus_scrapes_the_server_and_the_dashboard_queries_return_data() {
     let started = Instant::now();
     loop {
         let v = query(&base, r#"instrument_server_requests_total{route="/v1/recognize",status="200"}"#);
-        let got = v["data"]["result"].as_array().and_then(|r| r.first()).and_then(|s| s["value"][1].as_str()).map(str::to_string);
+        let got = v["data"]["result"]
+            .as_array()
+            .and_then(|r| r.first())
+            .and_then(|s| s["value"][1].as_str())
+            .map(str::to_string);
         if got.as_deref() == Some("8") {
             // Two more scrapes, so every rate has samples after the last request too.
             std::thread::sleep(Duration::from_secs(2));

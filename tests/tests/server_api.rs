@@ -3,8 +3,6 @@
 use e2e::{http_agent, real_dev_dir, test_model_dir, Server};
 use serde_json::Value;
 
-
-
 /// POSTs `body` and returns (status, JSON, Retry-After).
 fn post(url: &str, content_type: &str, body: &[u8]) -> (u16, Value) {
     let mut r = http_agent().post(url).header("content-type", content_type).send(body).expect("request");
@@ -62,7 +60,8 @@ fn recognizes_raw_and_multipart_uploads() {
     assert_eq!(m["instruments"], v["instruments"], "same audio, same answer");
 
     let mp3 = clip("saraga_carnatic__Bhuvini_Dasudane.mp3.mp3");
-    let (status, s1) = post(&server.url("/v1/recognize?aggregation=s1&timeline=true&threshold=0.3"), "audio/mpeg", &mp3);
+    let (status, s1) =
+        post(&server.url("/v1/recognize?aggregation=s1&timeline=true&threshold=0.3"), "audio/mpeg", &mp3);
     assert_eq!(status, 200, "{s1}");
     check_shape(&s1);
     assert_eq!(s1["aggregation"], "s1");
@@ -75,13 +74,17 @@ fn recognizes_raw_and_multipart_uploads() {
 
 #[test]
 fn bad_inputs_get_their_status_and_a_json_error() {
-    let server = Server::start(&test_model_dir("server-api"), &["--max-body-bytes", "400000", "--max-audio-seconds", "4"]);
+    let server =
+        Server::start(&test_model_dir("server-api"), &["--max-body-bytes", "400000", "--max-audio-seconds", "4"]);
     let url = server.url("/v1/recognize");
     let wav = clip("irmas__cla_cla_0189__2.wav"); // 529 kB
     let small = clip("phenicx_anechoic__cello.wav"); // 88 kB, 1 s
     let mut noise = vec![0u8; 5000];
     let mut s = 7u32;
-    noise.iter_mut().for_each(|b| { s = s.wrapping_mul(1_103_515_245).wrapping_add(12_345); *b = (s >> 16) as u8 });
+    noise.iter_mut().for_each(|b| {
+        s = s.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        *b = (s >> 16) as u8
+    });
     let cases: Vec<(&str, String, Vec<u8>, u16, &str)> = vec![
         ("empty body", url.clone(), vec![], 400, "empty_body"),
         ("random bytes", url.clone(), noise, 415, "unknown_format"),
@@ -100,7 +103,12 @@ fn bad_inputs_get_their_status_and_a_json_error() {
     // Duration over the limit: 5 s of audio (a WAV header and 5 s of 8 kHz samples), limit 4 s.
     let mut five_s = Vec::new();
     {
-        let spec = hound::WavSpec { channels: 1, sample_rate: 8000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: 8000,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
         let mut w = hound::WavWriter::new(std::io::Cursor::new(&mut five_s), spec).unwrap();
         (0..40_000).for_each(|i| w.write_sample(((i % 40) as i16 - 20) * 500).unwrap());
         w.finalize().unwrap();

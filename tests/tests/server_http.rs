@@ -2,8 +2,6 @@
 use e2e::{http_agent, test_model_dir, Server};
 use serde_json::Value;
 
-
-
 #[test]
 fn request_ids_are_kept_or_made() {
     let server = Server::start(&test_model_dir("server-http"), &[]);
@@ -32,7 +30,10 @@ fn model_endpoint_shows_the_manifest_and_device() {
 
 #[test]
 fn cors_allows_only_the_listed_origins() {
-    let server = Server::start(&test_model_dir("server-http"), &["--cors-origins", "https://app.example.com,https://other.example.com"]);
+    let server = Server::start(
+        &test_model_dir("server-http"),
+        &["--cors-origins", "https://app.example.com,https://other.example.com"],
+    );
     let preflight = |origin: &str| {
         let r = http_agent()
             .options(server.url("/v1/recognize"))

@@ -3,7 +3,6 @@
 //! accepted ones still succeed.
 use e2e::{http_agent, real_dev_dir, test_model_dir, Server};
 
-
 /// Fires `n` requests at once; returns (status, Retry-After present) of each.
 fn flood(url: &str, body: &[u8], n: usize) -> Vec<(u16, bool)> {
     std::thread::scope(|s| {
@@ -24,7 +23,10 @@ fn flood(url: &str, body: &[u8], n: usize) -> Vec<(u16, bool)> {
 
 #[test]
 fn fifty_concurrent_requests_all_succeed() {
-    let server = Server::start(&test_model_dir("server-load"), &["--max-concurrent-requests", "64", "--max-batch-wait-ms", "20", "--max-batch-size", "64"]);
+    let server = Server::start(
+        &test_model_dir("server-load"),
+        &["--max-concurrent-requests", "64", "--max-batch-wait-ms", "20", "--max-batch-size", "64"],
+    );
     let body = std::fs::read(real_dev_dir().join("phenicx_anechoic__cello.wav")).unwrap();
     let results = flood(&server.url("/v1/recognize"), &body, 50);
     assert!(results.iter().all(|&(s, _)| s == 200), "{results:?}");
@@ -32,7 +34,8 @@ fn fifty_concurrent_requests_all_succeed() {
     // Windows of different requests shared batches: fewer batches than requests, and more
     // windows per batch than one request has.
     let mut r = http_agent().post(server.url("/v1/recognize")).send(&body[..]).unwrap();
-    let per_request = serde_json::from_str::<serde_json::Value>(&r.body_mut().read_to_string().unwrap()).unwrap()["windows"]
+    let per_request = serde_json::from_str::<serde_json::Value>(&r.body_mut().read_to_string().unwrap()).unwrap()
+        ["windows"]
         .as_f64()
         .unwrap();
     let batches = server.metric("instrument_server_batch_size_windows_count");

@@ -20,7 +20,11 @@ fn get(server: &Server, path: &str) -> (u16, String) {
 fn metrics_carry_every_series_after_requests() {
     let server = Server::start(&test_model_dir("server-ops"), &[]);
     let agent = http_agent();
-    let mut r = agent.post(server.url("/v1/recognize")).header("content-type", "audio/wav").send(&clip("phenicx_anechoic__cello.wav")[..]).unwrap();
+    let mut r = agent
+        .post(server.url("/v1/recognize"))
+        .header("content-type", "audio/wav")
+        .send(&clip("phenicx_anechoic__cello.wav")[..])
+        .unwrap();
     assert_eq!(r.status().as_u16(), 200);
     for h in ["x-decode-time", "x-queue-time", "x-inference-time", "x-total-time"] {
         let ms: f64 = r.headers().get(h).unwrap_or_else(|| panic!("{h} missing")).to_str().unwrap().parse().unwrap();

@@ -31,7 +31,8 @@ fn ten_times_the_admission_limit_gets_prompt_429s_and_every_accepted_request_suc
             .map(|_| {
                 s.spawn(|| {
                     let t0 = Instant::now();
-                    let mut r = http_agent().post(&url).header("content-type", "audio/wav").send(&body[..]).expect("an answer");
+                    let mut r =
+                        http_agent().post(&url).header("content-type", "audio/wav").send(&body[..]).expect("an answer");
                     let took = t0.elapsed();
                     let retry = r.headers().contains_key("retry-after");
                     let _ = r.body_mut().read_to_string();
@@ -61,7 +62,11 @@ fn ten_times_the_admission_limit_gets_prompt_429s_and_every_accepted_request_suc
 fn partial_post(server: &Server, body: &[u8], announce: usize, send: usize) -> TcpStream {
     let addr = server.base.trim_start_matches("http://");
     let mut s = TcpStream::connect(addr).unwrap();
-    write!(s, "POST /v1/recognize HTTP/1.1\r\nHost: {addr}\r\nContent-Type: audio/wav\r\nContent-Length: {announce}\r\n\r\n").unwrap();
+    write!(
+        s,
+        "POST /v1/recognize HTTP/1.1\r\nHost: {addr}\r\nContent-Type: audio/wav\r\nContent-Length: {announce}\r\n\r\n"
+    )
+    .unwrap();
     s.write_all(&body[..send.min(body.len())]).unwrap();
     s
 }
@@ -97,7 +102,8 @@ fn clients_that_leave_mid_upload_or_mid_inference_cost_nothing_lasting() {
     assert_eq!(server.metric("instrument_server_requests_in_flight"), 1.0);
     assert_eq!(server.metric("instrument_server_queue_depth"), 0.0);
     let cancelled = server.metric("instrument_server_cancelled_requests_total");
-    let mut r = http_agent().post(server.url("/v1/recognize")).header("content-type", "audio/wav").send(&body[..]).unwrap();
+    let mut r =
+        http_agent().post(server.url("/v1/recognize")).header("content-type", "audio/wav").send(&body[..]).unwrap();
     assert_eq!(r.status().as_u16(), 200, "{}", r.body_mut().read_to_string().unwrap());
     let after = rss_kib(pid);
     // A client that leaves mid-upload ends its request at once (its permit returns). One that
@@ -116,7 +122,11 @@ fn soak_seconds() -> u64 {
 fn a_soak_keeps_memory_flat_and_answers_everything() {
     let server = Server::start(&test_model_dir("resilience"), &[]);
     let pid = server.child.id();
-    let bodies = [clip("phenicx_anechoic__cello.wav"), clip("filosax__Participant1_01_Sax.wav"), clip("saraga_carnatic__Bhuvini_Dasudane.multitrack-violin.mp3")];
+    let bodies = [
+        clip("phenicx_anechoic__cello.wav"),
+        clip("filosax__Participant1_01_Sax.wav"),
+        clip("saraga_carnatic__Bhuvini_Dasudane.multitrack-violin.mp3"),
+    ];
     let url = server.url("/v1/recognize");
     let seconds = soak_seconds();
     let warm_up = Duration::from_secs(seconds / 6);
@@ -139,7 +149,11 @@ fn a_soak_keeps_memory_flat_and_answers_everything() {
                     while Instant::now() < end {
                         let mut r = http_agent().post(url).send(&bodies[i % bodies.len()][..]).expect("an answer");
                         let _ = r.body_mut().read_to_string();
-                        if r.status().as_u16() == 200 { ok += 1 } else { bad += 1 }
+                        if r.status().as_u16() == 200 {
+                            ok += 1
+                        } else {
+                            bad += 1
+                        }
                         i += 1;
                     }
                     (ok, bad)
@@ -161,7 +175,8 @@ fn a_soak_keeps_memory_flat_and_answers_everything() {
     println!(
         "soak {seconds} s, 4 clients: {answered} answered 200, {failed} not; RSS after warm-up {first} KiB (mean of the first third), peak {peak} KiB, {last} KiB (mean of the last third)"
     );
-    let every_10s: Vec<String> = samples.iter().step_by(10).map(|(t, kib)| format!("{t:.0}s {} MiB", kib / 1024)).collect();
+    let every_10s: Vec<String> =
+        samples.iter().step_by(10).map(|(t, kib)| format!("{t:.0}s {} MiB", kib / 1024)).collect();
     println!("RSS: {}", every_10s.join(", "));
     assert_eq!(failed, 0);
     assert!(answered > 0);

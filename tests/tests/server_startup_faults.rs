@@ -52,8 +52,18 @@ fn edit_manifest(dir: &Path, f: impl FnOnce(&mut serde_json::Value)) {
 fn each_broken_model_directory_is_a_named_startup_error() {
     type Change = Box<dyn FnOnce(&Path)>;
     let cases: Vec<(&str, Change, &str, &str)> = vec![
-        ("missing-model", Box::new(|d: &Path| std::fs::remove_file(d.join("model.pt")).unwrap()), "model.pt", "No such file"),
-        ("missing-manifest", Box::new(|d: &Path| std::fs::remove_file(d.join("manifest.json")).unwrap()), "manifest.json", "No such file"),
+        (
+            "missing-model",
+            Box::new(|d: &Path| std::fs::remove_file(d.join("model.pt")).unwrap()),
+            "model.pt",
+            "No such file",
+        ),
+        (
+            "missing-manifest",
+            Box::new(|d: &Path| std::fs::remove_file(d.join("manifest.json")).unwrap()),
+            "manifest.json",
+            "No such file",
+        ),
         (
             "truncated-model",
             Box::new(|d: &Path| {
@@ -74,19 +84,37 @@ fn each_broken_model_directory_is_a_named_startup_error() {
             "manifest.json",
             "sha256",
         ),
-        ("truncated-manifest", Box::new(|d: &Path| {
-            let t = std::fs::read_to_string(d.join("manifest.json")).unwrap();
-            std::fs::write(d.join("manifest.json"), &t[..t.len() / 2]).unwrap();
-        }), "manifest.json", "not a valid manifest"),
-        ("wrong-labels", Box::new(|d: &Path| edit_manifest(d, |v| v["labels"][0]["code"] = "xyz".into())), "manifest.json", "label"),
-        ("wrong-front-end", Box::new(|d: &Path| edit_manifest(d, |v| v["front_end"]["n_mels"] = 64.into())), "manifest.json", "front"),
+        (
+            "truncated-manifest",
+            Box::new(|d: &Path| {
+                let t = std::fs::read_to_string(d.join("manifest.json")).unwrap();
+                std::fs::write(d.join("manifest.json"), &t[..t.len() / 2]).unwrap();
+            }),
+            "manifest.json",
+            "not a valid manifest",
+        ),
+        (
+            "wrong-labels",
+            Box::new(|d: &Path| edit_manifest(d, |v| v["labels"][0]["code"] = "xyz".into())),
+            "manifest.json",
+            "label",
+        ),
+        (
+            "wrong-front-end",
+            Box::new(|d: &Path| edit_manifest(d, |v| v["front_end"]["n_mels"] = 64.into())),
+            "manifest.json",
+            "front",
+        ),
     ];
     for (name, change, file, problem) in cases {
         let dir = variant(name, change);
         let (status, err) = start(&dir);
         assert!(!status.success(), "{name}: exit status {status}");
         assert!(err.contains(file), "{name}: the error does not name {file}:\n{err}");
-        assert!(err.to_lowercase().contains(&problem.to_lowercase()), "{name}: the error does not say {problem:?}:\n{err}");
+        assert!(
+            err.to_lowercase().contains(&problem.to_lowercase()),
+            "{name}: the error does not say {problem:?}:\n{err}"
+        );
         std::fs::remove_dir_all(&dir).ok();
     }
 }

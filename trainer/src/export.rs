@@ -38,7 +38,13 @@ pub fn export(vs: &mut nn::VarStore, net: &ConvNet, mut manifest: Manifest, dir:
 /// The traced TorchScript module of `net` (sigmoid outputs). Input and output are float32 at
 /// every precision: a `bf16` module (whose VarStore must already hold bf16 weights) casts its
 /// input to bf16 and its sigmoids back inside the graph, so callers feed it as any other.
-pub fn trace(net: &ConvNet, window: &WindowParams, mels: i64, device: tch::Device, precision: Precision) -> anyhow::Result<CModule> {
+pub fn trace(
+    net: &ConvNet,
+    window: &WindowParams,
+    mels: i64,
+    device: tch::Device,
+    precision: Precision,
+) -> anyhow::Result<CModule> {
     let example = Tensor::zeros([1, 1, window.frames as i64, mels], (Kind::Float, device));
     let mut forward = |inputs: &[Tensor]| match precision {
         Precision::Fp32 => vec![net.forward_t(&inputs[0], false).sigmoid()],
@@ -46,8 +52,7 @@ pub fn trace(net: &ConvNet, window: &WindowParams, mels: i64, device: tch::Devic
             vec![net.forward_t(&inputs[0].to_kind(Kind::BFloat16), false).sigmoid().to_kind(Kind::Float)]
         }
     };
-    CModule::create_by_tracing("InstrumentConvNet", "forward", &[example], &mut forward)
-        .context("tracing the network")
+    CModule::create_by_tracing("InstrumentConvNet", "forward", &[example], &mut forward).context("tracing the network")
 }
 
 /// Re-exports the model of `from` at `precision` into `to`: the weights of `weights.safetensors`
@@ -74,8 +79,8 @@ pub fn load(dir: &Path, device: tch::Device) -> anyhow::Result<(Manifest, CModul
     manifest
         .verify(&bytes, &shared::frontend::FrontEndParams::default())
         .with_context(|| format!("checking {}", manifest_path.display()))?;
-    let mut module = CModule::load_on_device(&model_path, device)
-        .with_context(|| format!("loading {}", model_path.display()))?;
+    let mut module =
+        CModule::load_on_device(&model_path, device).with_context(|| format!("loading {}", model_path.display()))?;
     module.set_eval();
     Ok((manifest, module))
 }
@@ -164,7 +169,8 @@ pub fn load_network(dir: &Path, device: tch::Device) -> anyhow::Result<(Manifest
     let mut vs = nn::VarStore::new(device);
     let net = ConvNet::new(&vs.root(), activation, manifest.labels.len() as i64);
     let weights = dir.join(WEIGHTS_FILE);
-    vs.load(&weights).with_context(|| format!("loading {} (the trainer writes it beside model.pt)", weights.display()))?;
+    vs.load(&weights)
+        .with_context(|| format!("loading {} (the trainer writes it beside model.pt)", weights.display()))?;
     vs.freeze();
     Ok((manifest, vs, net))
 }

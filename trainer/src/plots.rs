@@ -13,7 +13,11 @@ pub(crate) fn err(e: impl std::fmt::Display) -> anyhow::Error {
     anyhow!("plotting: {e}")
 }
 
-type Chart<'a, 'b> = ChartContext<'a, BitMapBackend<'b>, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>;
+type Chart<'a, 'b> = ChartContext<
+    'a,
+    BitMapBackend<'b>,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
 
 /// A named line with a dot at each point, added to the chart's legend.
 fn line(chart: &mut Chart<'_, '_>, name: &str, color: RGBColor, values: Vec<(f64, f64)>) -> anyhow::Result<()> {
@@ -28,7 +32,13 @@ fn line(chart: &mut Chart<'_, '_>, name: &str, color: RGBColor, values: Vec<(f64
 
 /// The legend of the chart's labelled series, boxed, at `position`.
 fn legend<'a, 'b: 'a>(chart: &mut Chart<'a, 'b>, position: SeriesLabelPosition) -> anyhow::Result<()> {
-    chart.configure_series_labels().position(position).border_style(BLACK).background_style(WHITE).draw().map_err(err)?;
+    chart
+        .configure_series_labels()
+        .position(position)
+        .border_style(BLACK)
+        .background_style(WHITE)
+        .draw()
+        .map_err(err)?;
     Ok(())
 }
 

@@ -56,7 +56,8 @@ fn same_seed_same_corpus_in_the_irmas_layout() {
     assert!((d.duration_seconds() - 3.0).abs() < 1e-9);
     assert!(d.samples.iter().any(|&v| v.abs() > 0.01), "an excerpt is silent");
 
-    let corpus: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(a.join("corpus.json")).unwrap()).unwrap();
+    let corpus: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(a.join("corpus.json")).unwrap()).unwrap();
     assert_ne!(corpus["config"]["train_banks"][0], corpus["config"]["test_banks"][0]);
     std::fs::remove_dir_all(&root).ok();
 }
@@ -88,10 +89,15 @@ fn real_leads_are_tagged_deterministic_and_split_by_performer() {
     assert_eq!(sa, sb, "same seed and share, different corpus");
 
     // 0.06 h = 24 songs; with a share of 0.8 most have a real lead, named with its performer.
-    let corpus: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(a.join("corpus.json")).unwrap()).unwrap();
+    let corpus: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(a.join("corpus.json")).unwrap()).unwrap();
     let real_songs = corpus["summary"]["real_songs"].as_u64().unwrap();
     assert!((12..=24).contains(&real_songs), "{real_songs} real songs of 24");
-    assert_eq!(corpus["summary"]["real_note_songs"].as_u64().unwrap() + corpus["summary"]["real_phrase_songs"].as_u64().unwrap(), real_songs);
+    assert_eq!(
+        corpus["summary"]["real_note_songs"].as_u64().unwrap()
+            + corpus["summary"]["real_phrase_songs"].as_u64().unwrap(),
+        real_songs
+    );
     let clips = trainer::data::list_training(&a).unwrap();
     let real: Vec<_> = clips.iter().filter(|c| c.material.is_real()).collect();
     assert_eq!(real.len() as u64, 3 * real_songs);
@@ -99,13 +105,18 @@ fn real_leads_are_tagged_deterministic_and_split_by_performer() {
     for c in &real {
         let d = shared::audio::decode_file(&c.path, 22_050, &Default::default()).unwrap();
         assert!((d.duration_seconds() - 3.0).abs() < 1e-9);
-        assert!(d.samples.iter().all(|v| v.is_finite()) && d.samples.iter().any(|&v| v.abs() > 0.01), "{}", c.path.display());
+        assert!(
+            d.samples.iter().all(|v| v.is_finite()) && d.samples.iter().any(|&v| v.abs() > 0.01),
+            "{}",
+            c.path.display()
+        );
     }
 
     // No performer on both sides of the split; held-out performers are all validation.
     let (train, val) = trainer::data::TrainingData::split_of(&clips, 0.15, 5);
     let performer = |i: usize| clips[i].song.rsplit(']').next().unwrap().to_string();
-    let trained: std::collections::BTreeSet<_> = train.iter().filter(|&&i| clips[i].material.is_real()).map(|&i| performer(i)).collect();
+    let trained: std::collections::BTreeSet<_> =
+        train.iter().filter(|&&i| clips[i].material.is_real()).map(|&i| performer(i)).collect();
     assert!(val.iter().filter(|&&i| clips[i].material.is_real()).all(|&i| !trained.contains(&performer(i))));
     assert!(val.iter().all(|&i| clips[i].material != trainer::data::Material::Real));
 

@@ -22,9 +22,23 @@ fn workdir(name: &str) -> PathBuf {
 
 fn train(data: &Path, out: &Path, cache: &Path, epochs: &str, seed: &str, extra: &[&str]) {
     let mut args = vec![
-        "train", "--data", data.to_str().unwrap(), "--out", out.to_str().unwrap(),
-        "--cache-dir", cache.to_str().unwrap(), "--epochs", epochs, "--batch", "32",
-        "--seed", seed, "--device", "cpu", "--val-fraction", "0.25",
+        "train",
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--cache-dir",
+        cache.to_str().unwrap(),
+        "--epochs",
+        epochs,
+        "--batch",
+        "32",
+        "--seed",
+        seed,
+        "--device",
+        "cpu",
+        "--val-fraction",
+        "0.25",
     ];
     args.extend_from_slice(extra);
     trainer(&args);
@@ -37,24 +51,50 @@ fn train_export_evaluate_on_a_tiny_dataset() {
     let (model, cache) = (dir.join("model"), dir.join("cache"));
     train(&dir, &model, &cache, "6", "1", &[]);
 
-    for f in ["model.pt", "weights.safetensors", "manifest.json", "training_log.csv", "training_log.json", "validation.md", "training_curves.png"] {
+    for f in [
+        "model.pt",
+        "weights.safetensors",
+        "manifest.json",
+        "training_log.csv",
+        "training_log.json",
+        "validation.md",
+        "training_curves.png",
+    ] {
         assert!(model.join(f).exists(), "{f} missing");
     }
     let manifest: Value = serde_json::from_str(&std::fs::read_to_string(model.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["window"]["frames"], 43);
     assert_eq!(manifest["activation"], "lrelu:0.33");
     assert!(manifest["training"]["metrics"]["validation_macro_f1"].is_number());
-    let log: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(model.join("training_log.json")).unwrap()).unwrap();
+    let log: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(model.join("training_log.json")).unwrap()).unwrap();
     let loss = |e: &Value| e["train_loss"].as_f64().unwrap();
     assert!(loss(log.last().unwrap()) < loss(&log[0]), "training loss did not fall: {log:?}");
 
-    let out = trainer(&["calibrate", "--model", model.to_str().unwrap(), "--cache-dir", cache.to_str().unwrap(), "--device", "cpu"]);
+    let out = trainer(&[
+        "calibrate",
+        "--model",
+        model.to_str().unwrap(),
+        "--cache-dir",
+        cache.to_str().unwrap(),
+        "--device",
+        "cpu",
+    ]);
     println!("{}", String::from_utf8_lossy(&out.stdout));
     let manifest: Value = serde_json::from_str(&std::fs::read_to_string(model.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["label_thresholds"].as_object().map(|m| m.len()), Some(11), "{manifest}");
 
-    let out = trainer(&["evaluate", "--model", model.to_str().unwrap(), "--data", dir.join("test").to_str().unwrap(),
-        "--cache-dir", cache.to_str().unwrap(), "--device", "cpu"]);
+    let out = trainer(&[
+        "evaluate",
+        "--model",
+        model.to_str().unwrap(),
+        "--data",
+        dir.join("test").to_str().unwrap(),
+        "--cache-dir",
+        cache.to_str().unwrap(),
+        "--device",
+        "cpu",
+    ]);
     let md = String::from_utf8_lossy(&out.stdout);
     println!("{}\n{md}", std::fs::read_to_string(model.join("training_log.csv")).unwrap());
     assert!(md.contains("| micro |") && md.contains("S2 threshold sweep"), "{md}");
@@ -73,11 +113,33 @@ fn train_export_evaluate_on_a_tiny_dataset() {
     assert!((0.0..=1.0).contains(&lrap));
 
     // Runs side by side: `compare` reads DIR/model/manifest.json and DIR/<split>/evaluation.json.
-    trainer(&["evaluate", "--model", model.to_str().unwrap(), "--data", dir.join("test").to_str().unwrap(),
-        "--cache-dir", cache.to_str().unwrap(), "--device", "cpu", "--out", dir.join("heldout").to_str().unwrap()]);
+    trainer(&[
+        "evaluate",
+        "--model",
+        model.to_str().unwrap(),
+        "--data",
+        dir.join("test").to_str().unwrap(),
+        "--cache-dir",
+        cache.to_str().unwrap(),
+        "--device",
+        "cpu",
+        "--out",
+        dir.join("heldout").to_str().unwrap(),
+    ]);
     let table = dir.join("compare/tiny");
-    trainer(&["compare", "--title", "Tiny", "--split", "heldout", "--out", table.to_str().unwrap(),
-        "--run", &format!("first={}", dir.display()), "--run", &format!("again={}", dir.display())]);
+    trainer(&[
+        "compare",
+        "--title",
+        "Tiny",
+        "--split",
+        "heldout",
+        "--out",
+        table.to_str().unwrap(),
+        "--run",
+        &format!("first={}", dir.display()),
+        "--run",
+        &format!("again={}", dir.display()),
+    ]);
     let md = std::fs::read_to_string(dir.join("compare/tiny.md")).unwrap();
     assert!(md.contains("## Tiny") && md.contains("the `heldout` evaluation"), "{md}");
     assert!(md.contains("| first | lrelu:0.33 | 1.0 s | 6 (") && md.contains("| again |"), "{md}");
@@ -87,8 +149,21 @@ fn train_export_evaluate_on_a_tiny_dataset() {
 
     // The paper's analyses of the trained network (Fig. 6 and 7).
     let figs = dir.join("figures");
-    trainer(&["tsne", "--model", model.to_str().unwrap(), "--out", figs.to_str().unwrap(), "--per-label", "4",
-        "--iterations", "250", "--cache-dir", cache.to_str().unwrap(), "--device", "cpu"]);
+    trainer(&[
+        "tsne",
+        "--model",
+        model.to_str().unwrap(),
+        "--out",
+        figs.to_str().unwrap(),
+        "--per-label",
+        "4",
+        "--iterations",
+        "250",
+        "--cache-dir",
+        cache.to_str().unwrap(),
+        "--device",
+        "cpu",
+    ]);
     let tsne: Value = serde_json::from_str(&std::fs::read_to_string(figs.join("tsne.json")).unwrap()).unwrap();
     for split in ["train", "validation"] {
         assert!(figs.join(format!("tsne-{split}.png")).exists());
@@ -96,8 +171,22 @@ fn train_export_evaluate_on_a_tiny_dataset() {
         assert_eq!(layers.len(), 6);
         assert_eq!(layers[0].as_array().unwrap().len(), tsne[split]["labels"].as_array().unwrap().len());
     }
-    let clip = std::fs::read_dir(dir.join("test")).unwrap().map(|e| e.unwrap().path()).find(|p| p.extension().is_some_and(|e| e == "wav")).unwrap();
-    trainer(&["deconv", "--model", model.to_str().unwrap(), "--input", clip.to_str().unwrap(), "--out", figs.to_str().unwrap(), "--device", "cpu"]);
+    let clip = std::fs::read_dir(dir.join("test"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "wav"))
+        .unwrap();
+    trainer(&[
+        "deconv",
+        "--model",
+        model.to_str().unwrap(),
+        "--input",
+        clip.to_str().unwrap(),
+        "--out",
+        figs.to_str().unwrap(),
+        "--device",
+        "cpu",
+    ]);
     let units: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(figs.join("deconv.json")).unwrap()).unwrap();
     assert_eq!(units.len(), 8, "two units for each of the four blocks");
     assert!(figs.join("deconv.png").exists());

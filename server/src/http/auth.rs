@@ -45,7 +45,11 @@ fn digest(key: &str) -> [u8; 32] {
 }
 
 /// Refuses a request to `/v1/*` without a valid key with 401.
-pub async fn require_api_key(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Result<Response, ServerError> {
+pub async fn require_api_key(
+    State(state): State<Arc<AppState>>,
+    req: Request,
+    next: Next,
+) -> Result<Response, ServerError> {
     let header = req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok());
     if state.api_keys.allows(header) {
         Ok(next.run(req).await)

@@ -36,17 +36,14 @@ pub struct BatchOutput {
 /// answered with `n × labels` sigmoids.
 pub fn spawn_worker(model: Model, max_batch: usize, threads: usize) -> std::io::Result<mpsc::Sender<Batch>> {
     let (tx, rx) = mpsc::channel::<Batch>();
-    std::thread::Builder::new()
-        .name("model".into())
-        .spawn(move || {
-            crate::model::set_threads(threads);
-            for batch in rx {
-                let _enter = batch.span.enter();
-                let result = run(&model, &batch, max_batch.max(1));
-                let _ = batch.reply.send(result);
-            }
-        })
-        ?;
+    std::thread::Builder::new().name("model".into()).spawn(move || {
+        crate::model::set_threads(threads);
+        for batch in rx {
+            let _enter = batch.span.enter();
+            let result = run(&model, &batch, max_batch.max(1));
+            let _ = batch.reply.send(result);
+        }
+    })?;
     Ok(tx)
 }
 

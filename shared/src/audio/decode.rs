@@ -132,11 +132,9 @@ fn probe_error(e: SymError, container: Option<&'static str>) -> Error {
 fn check_rate(rate: u32) -> Result<u32> {
     match rate {
         0 => Err(Error::ZeroSampleRate),
-        r if !(MIN_SAMPLE_RATE..=MAX_SAMPLE_RATE).contains(&r) => Err(Error::UnsupportedSampleRate {
-            rate: r,
-            min: MIN_SAMPLE_RATE,
-            max: MAX_SAMPLE_RATE,
-        }),
+        r if !(MIN_SAMPLE_RATE..=MAX_SAMPLE_RATE).contains(&r) => {
+            Err(Error::UnsupportedSampleRate { rate: r, min: MIN_SAMPLE_RATE, max: MAX_SAMPLE_RATE })
+        }
         r => Ok(r),
     }
 }
@@ -160,12 +158,7 @@ struct Decoding<'a> {
 impl<'a> Decoding<'a> {
     fn open(format: Box<dyn FormatReader + 'a>, target_rate: u32, opts: &DecodeOptions) -> Result<Self> {
         let track = format.default_track(TrackType::Audio).ok_or(Error::NoAudioTrack)?;
-        let params = track
-            .codec_params
-            .as_ref()
-            .and_then(|p| p.audio())
-            .ok_or(Error::NoAudioTrack)?
-            .clone();
+        let params = track.codec_params.as_ref().and_then(|p| p.audio()).ok_or(Error::NoAudioTrack)?.clone();
         let rate = params.sample_rate.map(check_rate).transpose()?;
         if params.channels.as_ref().is_some_and(|c| c.count() == 0) {
             return Err(Error::NoChannels);
@@ -173,10 +166,9 @@ impl<'a> Decoding<'a> {
         let decoder = symphonia::default::get_codecs()
             .make_audio_decoder(&params, &AudioDecoderOptions::default())
             .map_err(|e| match e {
-                SymError::Unsupported(_) => Error::UnsupportedCodec(format!(
-                    "codec id {} has no decoder in this build",
-                    params.codec
-                )),
+                SymError::Unsupported(_) => {
+                    Error::UnsupportedCodec(format!("codec id {} has no decoder in this build", params.codec))
+                }
                 other => Error::Corrupt(format!("cannot start the decoder: {other}")),
             })?;
         let mut decoding = Self {
@@ -313,10 +305,7 @@ impl<'a> Decoding<'a> {
     }
 
     fn truncated(&self, what: &str) -> Error {
-        let declared = self
-            .declared_frames
-            .map(|d| format!(" of {d} declared"))
-            .unwrap_or_default();
+        let declared = self.declared_frames.map(|d| format!(" of {d} declared")).unwrap_or_default();
         Error::Truncated(format!("{what} after {} frames{declared}", self.frames))
     }
 }

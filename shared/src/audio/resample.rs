@@ -111,12 +111,10 @@ impl StreamResampler {
         let n_in = input.len();
         let adapter_in = InterleavedSlice::new(input, 1, n_in).map_err(resample_error)?;
         let n_out_max = self.scratch.len();
-        let mut adapter_out =
-            InterleavedSlice::new_mut(&mut self.scratch[..], 1, n_out_max).map_err(resample_error)?;
+        let mut adapter_out = InterleavedSlice::new_mut(&mut self.scratch[..], 1, n_out_max).map_err(resample_error)?;
         let indexing = partial.map(|p| Indexing { partial_len: Some(p), ..Indexing::new() });
-        let (used, produced) = r
-            .process_into_buffer(&adapter_in, &mut adapter_out, indexing.as_ref())
-            .map_err(resample_error)?;
+        let (used, produced) =
+            r.process_into_buffer(&adapter_in, &mut adapter_out, indexing.as_ref()).map_err(resample_error)?;
         let trim = self.to_trim.min(produced);
         self.to_trim -= trim;
         self.out.extend_from_slice(self.scratch.get(trim..produced).unwrap_or_default());
@@ -149,9 +147,7 @@ mod tests {
 
     fn sine(rate: u32, freq: f32, seconds: f32) -> Vec<f32> {
         let n = (rate as f32 * seconds) as usize;
-        (0..n)
-            .map(|i| (2.0 * std::f32::consts::PI * freq * i as f32 / rate as f32).sin())
-            .collect()
+        (0..n).map(|i| (2.0 * std::f32::consts::PI * freq * i as f32 / rate as f32).sin()).collect()
     }
 
     fn resample_in_pieces(x: &[f32], from: u32, to: u32, piece: usize) -> Vec<f32> {

@@ -24,9 +24,7 @@ impl LogMel {
         params.validate()?;
         let n = params.n_fft;
         // Periodic Hann, as scipy.signal.get_window("hann", n, fftbins=True).
-        let window = (0..n)
-            .map(|i| 0.5 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / n as f64).cos())
-            .collect();
+        let window = (0..n).map(|i| 0.5 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / n as f64).cos()).collect();
         Ok(Self {
             fft: RealFftPlanner::<f64>::new().plan_fft_forward(n),
             window,
@@ -66,7 +64,8 @@ impl LogMel {
                 }
             } else {
                 for (i, (slot, &w)) in input.iter_mut().zip(&self.window).enumerate() {
-                    let x = usize::try_from(start + i as isize).ok().and_then(|j| signal.get(j)).map_or(0.0, |&x| x as f64);
+                    let x =
+                        usize::try_from(start + i as isize).ok().and_then(|j| signal.get(j)).map_or(0.0, |&x| x as f64);
                     *slot = x * w;
                 }
             }
@@ -101,9 +100,7 @@ mod tests {
 
     fn tone(freq: f64, seconds: f64) -> Vec<f32> {
         let n = (22_050.0 * seconds) as usize;
-        (0..n)
-            .map(|i| (2.0 * std::f64::consts::PI * freq * i as f64 / 22_050.0).sin() as f32)
-            .collect()
+        (0..n).map(|i| (2.0 * std::f64::consts::PI * freq * i as f64 / 22_050.0).sin() as f32).collect()
     }
 
     #[test]

@@ -38,12 +38,10 @@ pub struct MelFilter {
 /// length `n_fft` at `sample_rate`.
 pub fn mel_filterbank(sample_rate: u32, n_fft: usize, n_mels: usize, fmin: f64, fmax: f64) -> Vec<MelFilter> {
     let n_bins = n_fft / 2 + 1;
-    let fft_freqs: Vec<f64> =
-        (0..n_bins).map(|k| k as f64 * sample_rate as f64 / n_fft as f64).collect();
+    let fft_freqs: Vec<f64> = (0..n_bins).map(|k| k as f64 * sample_rate as f64 / n_fft as f64).collect();
     let (mel_lo, mel_hi) = (hz_to_mel(fmin), hz_to_mel(fmax));
-    let edges: Vec<f64> = (0..n_mels + 2)
-        .map(|i| mel_to_hz(mel_lo + (mel_hi - mel_lo) * i as f64 / (n_mels + 1) as f64))
-        .collect();
+    let edges: Vec<f64> =
+        (0..n_mels + 2).map(|i| mel_to_hz(mel_lo + (mel_hi - mel_lo) * i as f64 / (n_mels + 1) as f64)).collect();
     edges
         .windows(3)
         .filter_map(|e| if let &[lo, mid, hi] = e { Some((lo, mid, hi)) } else { None })

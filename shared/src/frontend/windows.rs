@@ -16,9 +16,7 @@ pub fn window_count(frames: usize, w: &WindowParams) -> usize {
 
 /// Start time in seconds of each window.
 pub fn window_starts_seconds(frames: usize, w: &WindowParams, frame_seconds: f64) -> Vec<f64> {
-    (0..window_count(frames, w))
-        .map(|i| (i * w.hop_frames) as f64 * frame_seconds)
-        .collect()
+    (0..window_count(frames, w)).map(|i| (i * w.hop_frames) as f64 * frame_seconds).collect()
 }
 
 /// Windows of a spectrogram, as one tensor-shaped array (windows × frames × mels).

@@ -23,11 +23,8 @@ pub fn run(args: &CalibrateArgs) -> anyhow::Result<()> {
     let specs: Vec<_> = data.val_idx.iter().map(|&i| &data.features.items[i].spec).collect();
     let preds = predict_all(&module, &specs, &manifest.window, fe.silence(), device)?;
     let scores: Vec<Vec<f32>> = preds.iter().map(|p| aggregate(&p.windows, N_LABELS, manifest.aggregation)).collect();
-    let truth: Vec<Vec<bool>> = data
-        .truth(&data.val_idx)
-        .iter()
-        .map(|ls| (0..N_LABELS).map(|l| ls.contains(&l)).collect())
-        .collect();
+    let truth: Vec<Vec<bool>> =
+        data.truth(&data.val_idx).iter().map(|ls| (0..N_LABELS).map(|l| ls.contains(&l)).collect()).collect();
     let c = calibrate(&scores, &truth, N_LABELS, manifest.aggregation);
     let m = &mut manifest.training.metrics;
     if args.record_only {
@@ -37,13 +34,17 @@ pub fn run(args: &CalibrateArgs) -> anyhow::Result<()> {
         }
     } else {
         manifest.threshold = c.global;
-        manifest.label_thresholds = Some(LABELS.iter().map(|l| l.to_string()).zip(c.per_label.iter().copied()).collect::<BTreeMap<_, _>>());
+        manifest.label_thresholds =
+            Some(LABELS.iter().map(|l| l.to_string()).zip(c.per_label.iter().copied()).collect::<BTreeMap<_, _>>());
     }
     m.insert("calibration_global_macro_f1".into(), c.global_macro_f1);
     m.insert("calibration_per_label_macro_f1".into(), c.per_label_macro_f1);
     write_manifest(&args.model, &manifest)?;
     println!("validation clips: {}, aggregation {}", data.val_idx.len(), manifest.aggregation);
-    println!("global θ {:.2} (macro F1 {:.3}); per-label macro F1 {:.3}", c.global, c.global_macro_f1, c.per_label_macro_f1);
+    println!(
+        "global θ {:.2} (macro F1 {:.3}); per-label macro F1 {:.3}",
+        c.global, c.global_macro_f1, c.per_label_macro_f1
+    );
     if args.record_only {
         println!("recorded only: the manifest keeps θ {:.2} and no per-label thresholds", manifest.threshold);
     }

@@ -15,8 +15,12 @@ pub fn run(args: &DeconvArgs) -> anyhow::Result<()> {
     let (manifest, _vs, net) = load_network(&args.model, device)?;
     let fe = FrontEndParams::default();
     let file = std::fs::File::open(&args.input).with_context(|| format!("opening {}", args.input.display()))?;
-    let opts = DecodeOptions { extension: args.input.extension().map(|e| e.to_string_lossy().into_owned()), ..Default::default() };
-    let (_, full) = logmel_of(Box::new(file), &fe, &opts).with_context(|| format!("decoding {}", args.input.display()))?;
+    let opts = DecodeOptions {
+        extension: args.input.extension().map(|e| e.to_string_lossy().into_owned()),
+        ..Default::default()
+    };
+    let (_, full) =
+        logmel_of(Box::new(file), &fe, &opts).with_context(|| format!("decoding {}", args.input.display()))?;
     let spec = excerpt(&full, args.start, args.seconds, &fe, manifest.window.frames);
     let (frames, mels) = spec.dim();
     let x = Tensor::from_slice(spec.as_slice().context("contiguous spectrogram")?)
@@ -30,7 +34,8 @@ pub fn run(args: &DeconvArgs) -> anyhow::Result<()> {
     }
     std::fs::create_dir_all(&args.out)?;
     let name = args.input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let title = format!("{}: {name} from {:.1} s, {} strongest units per block", manifest.model_id, args.start, args.units);
+    let title =
+        format!("{}: {name} from {:.1} s, {} strongest units per block", manifest.model_id, args.start, args.units);
     let png = args.out.join("deconv.png");
     deconv_figure(&title, &spec, &projections, &png)?;
     let record: Vec<_> = projections

@@ -23,9 +23,9 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<()> {
     let how = args.aggregation.unwrap_or(manifest.aggregation);
     let thresholds = match (args.threshold, &manifest.label_thresholds) {
         (Some(t), _) => Thresholds::Global(t),
-        (None, Some(per)) => Thresholds::PerLabel(
-            LABELS.iter().map(|l| per.get(*l).copied().unwrap_or(manifest.threshold)).collect(),
-        ),
+        (None, Some(per)) => {
+            Thresholds::PerLabel(LABELS.iter().map(|l| per.get(*l).copied().unwrap_or(manifest.threshold)).collect())
+        }
         (None, None) => Thresholds::Global(manifest.threshold),
     };
     let report = evaluate_predictions(&truth, &preds, how, &thresholds);

@@ -15,7 +15,8 @@ pub fn run(args: &FeaturesArgs) -> anyhow::Result<()> {
     let spec = LogMel::new(&params)?.compute(&decoded.samples);
     write_npy(&args.out, &spec).with_context(|| format!("writing {}", args.out.display()))?;
     if let Some(path) = &args.signal_out {
-        write_npy(path, &Array1::from(decoded.samples.clone())).with_context(|| format!("writing {}", path.display()))?;
+        write_npy(path, &Array1::from(decoded.samples.clone()))
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     tracing::info!(
         input = %args.input.display(),

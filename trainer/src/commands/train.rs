@@ -59,9 +59,10 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     };
     let trained = train(&config, &train_set, &val_set)?;
 
-    let model_id = args.model_id.clone().unwrap_or_else(|| {
-        args.out.file_name().map_or("model".into(), |n| n.to_string_lossy().into_owned())
-    });
+    let model_id = args
+        .model_id
+        .clone()
+        .unwrap_or_else(|| args.out.file_name().map_or("model".into(), |n| n.to_string_lossy().into_owned()));
     let manifest = Manifest {
         training: Training {
             command: std::env::args().collect::<Vec<_>>().join(" "),

@@ -35,7 +35,10 @@ pub fn run(args: &TsneArgs) -> anyhow::Result<()> {
             embeddings.push(embed(&points, args.perplexity, args.iterations, args.seed, move |_| progress.inc(1)));
         }
         let png = args.out.join(format!("tsne-{name}.png"));
-        let title = format!("{}: t-SNE of {name} windows ({} per label), per-unit max of each layer", manifest.model_id, args.per_label);
+        let title = format!(
+            "{}: t-SNE of {name} windows ({} per label), per-unit max of each layer",
+            manifest.model_id, args.per_label
+        );
         tsne_figure(&title, &embeddings, &sample.labels, &png)?;
         record.insert(
             name.to_string(),

@@ -103,7 +103,8 @@ fn is_wav(p: &Path) -> bool {
 /// Lists `<root>/<label>/*.wav` (root is `IRMAS-TrainingData` or a folder containing it). The
 /// folder names the label; folders that are not one of the 11 labels are refused.
 pub fn list_training(root: &Path) -> anyhow::Result<Vec<TrainingClip>> {
-    let root = if root.join("IRMAS-TrainingData").is_dir() { root.join("IRMAS-TrainingData") } else { root.to_path_buf() };
+    let root =
+        if root.join("IRMAS-TrainingData").is_dir() { root.join("IRMAS-TrainingData") } else { root.to_path_buf() };
     let mut clips = Vec::new();
     for dir in sorted_entries(&root)?.into_iter().filter(|p| p.is_dir()) {
         let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
@@ -163,7 +164,9 @@ pub fn list_from_csv(table: &Path) -> anyhow::Result<Vec<TestClip>> {
     let dir = table.parent().unwrap_or(Path::new("."));
     let mut reader = csv::Reader::from_path(table).with_context(|| format!("reading {}", table.display()))?;
     let headers = reader.headers()?.clone();
-    let column = |name: &str| headers.iter().position(|h| h == name).with_context(|| format!("{}: no {name:?} column", table.display()));
+    let column = |name: &str| {
+        headers.iter().position(|h| h == name).with_context(|| format!("{}: no {name:?} column", table.display()))
+    };
     let (file_col, labels_col) = (column("file")?, column("labels")?);
     let mut clips = Vec::new();
     for row in reader.records() {

@@ -16,7 +16,13 @@ impl TrainingData {
     /// Lists `dir`, computes (or reads from `cache_dir`) the features and draws the split. The
     /// same `(val_fraction, seed)` always gives the same split, so `calibrate` finds the
     /// validation clips `train` held out.
-    pub fn load(dir: &Path, fe: &FrontEndParams, cache_dir: &Path, val_fraction: f64, seed: u64) -> anyhow::Result<Self> {
+    pub fn load(
+        dir: &Path,
+        fe: &FrontEndParams,
+        cache_dir: &Path,
+        val_fraction: f64,
+        seed: u64,
+    ) -> anyhow::Result<Self> {
         let clips = list_training(dir)?;
         let paths: Vec<_> = clips.iter().map(|c| c.path.clone()).collect();
         let features = FeatureSet::load(&paths, fe, cache_dir, "features")?;

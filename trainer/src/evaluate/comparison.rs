@@ -47,8 +47,16 @@ pub fn markdown(title: &str, split: &str, runs: &[Run]) -> String {
         let rep = &r.report.report;
         md += &format!(
             "| {} | {} | {:.1} s | {} ({}) | {:.3} / {:.3} | {} | {} | {:.3} |\n",
-            r.name, r.activation, r.window_seconds, r.epochs, r.best_epoch, rep.micro.f1, rep.macro_.f1,
-            cell(best(&r.report.sweep_s2)), cell(best(&r.report.sweep_s1)), r.report.lrap,
+            r.name,
+            r.activation,
+            r.window_seconds,
+            r.epochs,
+            r.best_epoch,
+            rep.micro.f1,
+            rep.macro_.f1,
+            cell(best(&r.report.sweep_s2)),
+            cell(best(&r.report.sweep_s1)),
+            r.report.lrap,
         );
     }
     md += &against_first(runs);
@@ -122,6 +130,9 @@ mod tests {
         assert_eq!(md.lines().filter(|l| l.starts_with("| voi |")).count(), 1);
         // The same predictions: no difference, and the interval says so.
         assert!(md.contains("Against a on the same clips"), "{md}");
-        assert!(md.contains("| b | +0.000 [+0.000, +0.000] | +0.000 [+0.000, +0.000] | +0.000 [+0.000, +0.000] |"), "{md}");
+        assert!(
+            md.contains("| b | +0.000 [+0.000, +0.000] | +0.000 [+0.000, +0.000] | +0.000 [+0.000, +0.000] |"),
+            "{md}"
+        );
     }
 }

@@ -58,7 +58,12 @@ fn sweep(truth: &[Vec<bool>], preds: &[ClipPrediction], how: Aggregation, thresh
 }
 
 /// Scores `preds` against `truth` (label indices per clip) with `how` and `thresholds`.
-pub fn evaluate_predictions(truth: &[Vec<usize>], preds: &[ClipPrediction], how: Aggregation, thresholds: &Thresholds) -> EvalReport {
+pub fn evaluate_predictions(
+    truth: &[Vec<usize>],
+    preds: &[ClipPrediction],
+    how: Aggregation,
+    thresholds: &Thresholds,
+) -> EvalReport {
     let truth_b: Vec<Vec<bool>> = truth.iter().map(|ls| multi_hot(ls)).collect();
     let scores: Vec<Vec<f32>> = preds.iter().map(|p| aggregate(&p.windows, N_LABELS, how)).collect();
     let predicted: Vec<Vec<bool>> = scores.iter().map(|s| thresholds.apply(s)).collect();
@@ -98,9 +103,18 @@ impl EvalReport {
              | | precision | recall | F1 |\n|---|---|---|---|\n\
              | micro | {:.3} | {:.3} | {:.3} |\n| macro | {:.3} | {:.3} | {:.3} |\n\
              | macro, labels present | {:.3} | {:.3} | {:.3} |\n\n",
-            self.clips, self.aggregation, self.lrap, r.micro.precision, r.micro.recall, r.micro.f1,
-            r.macro_.precision, r.macro_.recall, r.macro_.f1,
-            r.macro_present.precision, r.macro_present.recall, r.macro_present.f1,
+            self.clips,
+            self.aggregation,
+            self.lrap,
+            r.micro.precision,
+            r.micro.recall,
+            r.micro.f1,
+            r.macro_.precision,
+            r.macro_.recall,
+            r.macro_.f1,
+            r.macro_present.precision,
+            r.macro_present.recall,
+            r.macro_present.f1,
         );
         md += "| label | precision | recall | F1 | support |\n|---|---|---|---|---|\n";
         for (code, p) in LABELS.iter().zip(&r.per_label) {

@@ -49,7 +49,10 @@ mod tests {
         let x = Tensor::randn([70, 1, 43, 128], (Kind::Float, Device::Cpu));
         let layers = pooled_activations(&net, &x);
         let shapes: Vec<Vec<i64>> = layers.iter().map(Tensor::size).collect();
-        assert_eq!(shapes, vec![vec![70, 32], vec![70, 64], vec![70, 128], vec![70, 256], vec![70, 1024], vec![70, 11]]);
+        assert_eq!(
+            shapes,
+            vec![vec![70, 32], vec![70, 64], vec![70, 128], vec![70, 256], vec![70, 1024], vec![70, 11]]
+        );
         let out = &layers[5];
         assert!(out.min().double_value(&[]) > 0.0 && out.max().double_value(&[]) < 1.0, "sigmoid outputs");
         // Block 4 pooled per unit is the network's own global max-pool.

@@ -113,7 +113,10 @@ mod tests {
         let s = support(&p);
         assert!(!s.is_empty());
         for (i, j) in s {
-            assert!(i >= lo_t && i <= 3 * t + 2 && j >= lo_f && j <= 3 * f + 2, "({i}, {j}) outside the field of ({t}, {f})");
+            assert!(
+                i >= lo_t && i <= 3 * t + 2 && j >= lo_f && j <= 3 * f + 2,
+                "({i}, {j}) outside the field of ({t}, {f})"
+            );
         }
     }
 }

@@ -33,7 +33,12 @@ pub fn tsne_figure(title: &str, layers: &[Vec<[f32; 2]>], labels: &[usize], path
     root.present().map_err(err)
 }
 
-fn tsne_panel(area: &DrawingArea<BitMapBackend<'_>, Shift>, name: &str, points: &[[f32; 2]], labels: &[usize]) -> anyhow::Result<()> {
+fn tsne_panel(
+    area: &DrawingArea<BitMapBackend<'_>, Shift>,
+    name: &str,
+    points: &[[f32; 2]],
+    labels: &[usize],
+) -> anyhow::Result<()> {
     let (lo_x, hi_x) = points.iter().fold((f32::MAX, f32::MIN), |(lo, hi), p| (lo.min(p[0]), hi.max(p[0])));
     let (lo_y, hi_y) = points.iter().fold((f32::MAX, f32::MIN), |(lo, hi), p| (lo.min(p[1]), hi.max(p[1])));
     let pad = |lo: f32, hi: f32| {
@@ -47,10 +52,18 @@ fn tsne_panel(area: &DrawingArea<BitMapBackend<'_>, Shift>, name: &str, points: 
         .map_err(err)?;
     chart.configure_mesh().disable_mesh().disable_x_axis().disable_y_axis().draw().map_err(err)?;
     chart
-        .draw_series(points.iter().zip(labels).map(|(p, &l)| Circle::new((p[0] as f64, p[1] as f64), 3, label_color(l).filled())))
+        .draw_series(
+            points
+                .iter()
+                .zip(labels)
+                .map(|(p, &l)| Circle::new((p[0] as f64, p[1] as f64), 3, label_color(l).filled())),
+        )
         .map_err(err)?;
-    area.draw(&Rectangle::new([(0, 0), (area.dim_in_pixel().0 as i32 - 1, area.dim_in_pixel().1 as i32 - 1)], BLACK.mix(0.3)))
-        .map_err(err)?;
+    area.draw(&Rectangle::new(
+        [(0, 0), (area.dim_in_pixel().0 as i32 - 1, area.dim_in_pixel().1 as i32 - 1)],
+        BLACK.mix(0.3),
+    ))
+    .map_err(err)?;
     Ok(())
 }
 
@@ -82,7 +95,8 @@ pub fn deconv_figure(title: &str, spec: &Array2<f32>, projections: &[Projection]
         .map_err(err)?;
     for (cell, p) in cells[2..].iter().zip(projections) {
         let peak = p.image.iter().fold(0f32, |m, v| m.max(v.abs())).max(1e-12);
-        let name = format!("block {} unit {} (max {:.2} at frame {}, band {})", p.block, p.unit, p.activation, p.at.0, p.at.1);
+        let name =
+            format!("block {} unit {} (max {:.2} at frame {}, band {})", p.block, p.unit, p.activation, p.at.0, p.at.1);
         spectrogram_panel(cell, &name, spec, |t, m| {
             let bg = 0.55 + 0.45 * grey(spec[[t, m]]);
             let v = p.image[[t, m]] / peak;

@@ -16,7 +16,14 @@ pub struct Sample {
 
 /// Up to `per_label` windows of each label, drawn with `seed` from the clips `idx` of `data` and
 /// cut as in training (windows of `window.frames`, no overlap).
-pub fn balanced_windows(data: &TrainingData, idx: &[usize], window: &WindowParams, pad: f32, per_label: usize, seed: u64) -> Sample {
+pub fn balanced_windows(
+    data: &TrainingData,
+    idx: &[usize],
+    window: &WindowParams,
+    pad: f32,
+    per_label: usize,
+    seed: u64,
+) -> Sample {
     let no_overlap = WindowParams { frames: window.frames, hop_frames: window.frames };
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let (mut xs, mut labels, mut mels) = (Vec::new(), Vec::new(), 0);

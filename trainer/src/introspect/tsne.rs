@@ -7,7 +7,13 @@ const THETA: f32 = 0.5;
 
 /// Embeds `points` (all of one width) in 2-D. `perplexity` is lowered to what the number of
 /// points allows; `on_epoch` is called after each of the `epochs` iterations (for progress).
-pub fn embed(points: &[Vec<f32>], perplexity: f32, epochs: usize, seed: u64, on_epoch: impl FnMut(usize)) -> Vec<[f32; 2]> {
+pub fn embed(
+    points: &[Vec<f32>],
+    perplexity: f32,
+    epochs: usize,
+    seed: u64,
+    on_epoch: impl FnMut(usize),
+) -> Vec<[f32; 2]> {
     let n = points.len();
     if n < 4 {
         return points.iter().enumerate().map(|(i, _)| [i as f32, 0.0]).collect();
@@ -15,9 +21,8 @@ pub fn embed(points: &[Vec<f32>], perplexity: f32, epochs: usize, seed: u64, on_
     let perplexity = perplexity.min((n as f32 - 1.0) / 3.0 - 1.0).max(1.0);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     // The usual start: a tiny Gaussian-like cloud (sum of uniforms), drawn from the seed.
-    let start: Vec<f32> = (0..2 * n)
-        .map(|_| (0..4).map(|_| rng.random_range(-1.0f32..1.0)).sum::<f32>() * 1e-4)
-        .collect();
+    let start: Vec<f32> =
+        (0..2 * n).map(|_| (0..4).map(|_| rng.random_range(-1.0f32..1.0)).sum::<f32>() * 1e-4).collect();
     let rows: Vec<&[f32]> = points.iter().map(Vec::as_slice).collect();
     let mut on_epoch = on_epoch;
     let mut tsne: bhtsne::tSNE<f32, &[f32]> = bhtsne::tSNE::new(&rows);
@@ -40,7 +45,8 @@ mod tests {
         let mut labels = Vec::new();
         for c in 0..2 {
             for _ in 0..60 {
-                points.push((0..20).map(|d| if d == c { 10.0 } else { 0.0 } + rng.random_range(-0.5f32..0.5)).collect());
+                points
+                    .push((0..20).map(|d| if d == c { 10.0 } else { 0.0 } + rng.random_range(-0.5f32..0.5)).collect());
                 labels.push(c);
             }
         }

@@ -19,8 +19,7 @@ struct Act {
 
 impl Act {
     fn new(vs: nn::Path<'_>, kind: Activation, channels: i64) -> Self {
-        let slope = matches!(kind, Activation::Prelu)
-            .then(|| vs.var("prelu", &[channels], nn::Init::Const(0.25)));
+        let slope = matches!(kind, Activation::Prelu).then(|| vs.var("prelu", &[channels], nn::Init::Const(0.25)));
         Self { kind, slope }
     }
 
@@ -47,11 +46,7 @@ fn conv3x3(vs: nn::Path<'_>, c_in: i64, c_out: i64) -> nn::Conv2D {
 }
 
 fn linear(vs: nn::Path<'_>, n_in: i64, n_out: i64) -> nn::Linear {
-    let config = nn::LinearConfig {
-        ws_init: glorot(n_in, n_out),
-        bs_init: Some(nn::Init::Const(0.0)),
-        bias: true,
-    };
+    let config = nn::LinearConfig { ws_init: glorot(n_in, n_out), bs_init: Some(nn::Init::Const(0.0)), bias: true };
     nn::linear(vs, n_in, n_out, config)
 }
 
@@ -165,11 +160,20 @@ mod tests {
         let x = Tensor::zeros([2, 1, 43, 128], (Kind::Float, Device::Cpu));
         let shapes: Vec<Vec<i64>> = net.stages(&x, false).iter().map(|t| t.size()[1..].to_vec()).collect();
         let expected: Vec<Vec<i64>> = vec![
-            vec![32, 45, 130], vec![32, 47, 132], vec![32, 15, 44],
-            vec![64, 17, 46], vec![64, 19, 48], vec![64, 6, 16],
-            vec![128, 8, 18], vec![128, 10, 20], vec![128, 3, 6],
-            vec![256, 5, 8], vec![256, 7, 10],
-            vec![256], vec![1024], vec![11],
+            vec![32, 45, 130],
+            vec![32, 47, 132],
+            vec![32, 15, 44],
+            vec![64, 17, 46],
+            vec![64, 19, 48],
+            vec![64, 6, 16],
+            vec![128, 8, 18],
+            vec![128, 10, 20],
+            vec![128, 3, 6],
+            vec![256, 5, 8],
+            vec![256, 7, 10],
+            vec![256],
+            vec![1024],
+            vec![11],
         ];
         assert_eq!(shapes, expected);
     }

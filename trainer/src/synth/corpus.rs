@@ -61,7 +61,8 @@ fn job_rng(seed: u64, kind: u64, index: usize) -> ChaCha8Rng {
 }
 
 fn write_wav(path: &Path, x: &[f32], sample_rate: u32) -> anyhow::Result<()> {
-    let spec = hound::WavSpec { channels: 1, sample_rate, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+    let spec =
+        hound::WavSpec { channels: 1, sample_rate, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
     let mut w = hound::WavWriter::create(path, spec).with_context(|| format!("creating {}", path.display()))?;
     for &v in x {
         w.write_sample((v.clamp(-1.0, 1.0) * 32_767.0).round() as i16)?;
@@ -84,7 +85,13 @@ struct Rendered {
 }
 
 /// Writes the three excerpts of a training song, each degraded on its own.
-fn write_excerpts(c: &CorpusConfig, audio: &[f32], label: &str, stem: &str, rng: &mut ChaCha8Rng) -> anyhow::Result<()> {
+fn write_excerpts(
+    c: &CorpusConfig,
+    audio: &[f32],
+    label: &str,
+    stem: &str,
+    rng: &mut ChaCha8Rng,
+) -> anyhow::Result<()> {
     let dir = c.out.join("IRMAS-TrainingData").join(label);
     let n = (EXCERPT_SECONDS * c.sample_rate as f64) as usize;
     for (k, chunk) in audio.chunks_exact(n).enumerate() {
@@ -98,7 +105,12 @@ fn write_excerpts(c: &CorpusConfig, audio: &[f32], label: &str, stem: &str, rng:
 /// One training song: three excerpts of one label, its lead played by a real recording for a
 /// `real_share` of the songs (drawn from a stream of its own, so a corpus without real leads is
 /// the same as before they existed).
-fn train_song(c: &CorpusConfig, fonts: &[Arc<SoundFont>], real: Option<&RealBank>, j: usize) -> anyhow::Result<Rendered> {
+fn train_song(
+    c: &CorpusConfig,
+    fonts: &[Arc<SoundFont>],
+    real: Option<&RealBank>,
+    j: usize,
+) -> anyhow::Result<Rendered> {
     let label = LABELS[j % LABELS.len()];
     // Banks take turns per round of labels, so every label is heard from every bank.
     let font = &fonts[(j / LABELS.len()) % fonts.len()];
@@ -124,7 +136,14 @@ fn train_song(c: &CorpusConfig, fonts: &[Arc<SoundFont>], real: Option<&RealBank
 /// track at −3–9 dB, plus the rendered accompaniment a third of the time). The file names carry
 /// the tag `[real]` (training) or `[real-heldout]` (a held-out performer: validation) and the
 /// performer.
-fn real_song(c: &CorpusConfig, font: &Arc<SoundFont>, bank: &RealBank, label: &'static str, j: usize, rng: &mut ChaCha8Rng) -> anyhow::Result<Option<Rendered>> {
+fn real_song(
+    c: &CorpusConfig,
+    font: &Arc<SoundFont>,
+    bank: &RealBank,
+    label: &'static str,
+    j: usize,
+    rng: &mut ChaCha8Rng,
+) -> anyhow::Result<Option<Rendered>> {
     let accompanied = rng.random_bool(0.85);
     let piece = compose(rng, &[label], SONG_SECONDS, accompanied);
     let Some(lead) = render_lead(bank, label, &piece, c.sample_rate, rng) else { return Ok(None) };
@@ -140,7 +159,9 @@ fn real_song(c: &CorpusConfig, font: &Arc<SoundFont>, bank: &RealBank, label: &'
             }
             (bg, rng.random_range(-3.0..9.0f32))
         }
-        None if accompanied => (render(font, &without_channel(&piece, 0), c.sample_rate)?, rng.random_range(0.0..10.0f32)),
+        None if accompanied => {
+            (render(font, &without_channel(&piece, 0), c.sample_rate)?, rng.random_range(0.0..10.0f32))
+        }
         None => (Vec::new(), 0.0),
     };
     background.resize(audio.len(), 0.0);
@@ -193,12 +214,20 @@ pub fn render_corpus(c: &CorpusConfig) -> anyhow::Result<CorpusSummary> {
     std::fs::create_dir_all(c.out.join("IRMAS-TestingData"))?;
     let train_fonts = c.train_banks.iter().map(|p| load_font(p)).collect::<anyhow::Result<Vec<_>>>()?;
     let test_fonts = c.test_banks.iter().map(|p| load_font(p)).collect::<anyhow::Result<Vec<_>>>()?;
-    anyhow::ensure!((0.0..=1.0).contains(&c.real_share), "the real share must be between 0 and 1, got {}", c.real_share);
+    anyhow::ensure!(
+        (0.0..=1.0).contains(&c.real_share),
+        "the real share must be between 0 and 1, got {}",
+        c.real_share
+    );
     let real = match &c.real_instruments {
         Some(dir) if c.real_share > 0.0 => {
             let started = Instant::now();
             let bank = RealBank::load(dir, c.sample_rate)?;
-            tracing::info!(sources = bank.sources.len(), seconds = started.elapsed().as_secs_f64(), "real recordings decoded");
+            tracing::info!(
+                sources = bank.sources.len(),
+                seconds = started.elapsed().as_secs_f64(),
+                "real recordings decoded"
+            );
             Some(bank)
         }
         _ => None,
@@ -232,7 +261,10 @@ pub fn render_corpus(c: &CorpusConfig) -> anyhow::Result<CorpusSummary> {
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a render worker panicked")))).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a render worker panicked"))))
+            .collect()
     });
     bar.finish();
     let mut all = Vec::new();
@@ -240,7 +272,9 @@ pub fn render_corpus(c: &CorpusConfig) -> anyhow::Result<CorpusSummary> {
         all.extend(r?);
     }
     let audio_seconds: f64 = all.iter().map(|r| r.seconds).sum();
-    let real_songs = |kind: Option<SourceKind>| all.iter().filter(|r| r.real.is_some() && (kind.is_none() || r.real == kind)).count();
+    let real_songs = |kind: Option<SourceKind>| {
+        all.iter().filter(|r| r.real.is_some() && (kind.is_none() || r.real == kind)).count()
+    };
     let render_seconds = started.elapsed().as_secs_f64();
     let summary = CorpusSummary {
         train_files: c.train_songs * 3,

@@ -89,7 +89,13 @@ fn melody(w: &mut Writer, rng: &mut impl Rng, label: &str, channel: u8, key: &Ke
     let gate = match rng.random_range(0..3) {
         0 => 0.97, // legato
         1 => 0.85,
-        _ => if long { 0.7 } else { 0.5 }, // detached / staccato
+        _ => {
+            if long {
+                0.7
+            } else {
+                0.5
+            }
+        } // detached / staccato
     };
     let base_velocity = rng.random_range(80..=112);
     let vibrato = long && rng.random_bool(0.7);
@@ -105,7 +111,13 @@ fn melody(w: &mut Writer, rng: &mut impl Rng, label: &str, channel: u8, key: &Ke
         step += match rng.random_range(0..10) {
             0 => rng.random_range(-4..=4),
             1..=2 => 0,
-            _ => if rng.random_bool(0.5) { 1 } else { -1 },
+            _ => {
+                if rng.random_bool(0.5) {
+                    1
+                } else {
+                    -1
+                }
+            }
         };
         step = step.clamp(lo_step, hi_step);
         // Dynamics follow an arc over each phrase.
@@ -129,7 +141,9 @@ fn accompaniment(w: &mut Writer, rng: &mut impl Rng, key: &Key, beat: f64, secon
     let progression = PROGRESSIONS[rng.random_range(0..PROGRESSIONS.len())];
     w.program(8, ACCOMPANIMENT[rng.random_range(0..ACCOMPANIMENT.len())]);
     w.program(7, rng.random_range(32..=39));
-    for (ch, volume) in [(8u8, rng.random_range(40..=70)), (7, rng.random_range(55..=85)), (9, rng.random_range(45..=80))] {
+    for (ch, volume) in
+        [(8u8, rng.random_range(40..=70)), (7, rng.random_range(55..=85)), (9, rng.random_range(45..=80))]
+    {
         w.control(0.0, ch, 7, volume);
     }
     let arpeggio = rng.random_bool(0.4);
@@ -211,7 +225,8 @@ mod tests {
         for label in shared::labels::LABELS {
             let piece = compose(&mut rng, &[label], 10.0, false);
             let (lo, hi) = register(label);
-            let notes: Vec<u8> = piece.events.iter().filter(|e| e.command == 0x90 && e.channel == 0).map(|e| e.data1).collect();
+            let notes: Vec<u8> =
+                piece.events.iter().filter(|e| e.command == 0x90 && e.channel == 0).map(|e| e.data1).collect();
             assert!(notes.len() >= 4, "{label}: {} notes", notes.len());
             // Chord tones of polyphonic leads may sit up to a fifth below the melody.
             assert!(notes.iter().all(|&n| n + 8 >= lo && n <= hi), "{label}: {notes:?}");

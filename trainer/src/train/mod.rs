@@ -129,7 +129,13 @@ pub fn train(config: &TrainConfig, train: &Windowed, val: &Windowed) -> anyhow::
             windows_per_second: train.len() as f64 / seconds,
             best: improved,
         };
-        tracing::info!(epoch, train_loss = format!("{train_loss:.4}"), val_loss = format!("{val_loss:.4}"), improved, "epoch done");
+        tracing::info!(
+            epoch,
+            train_loss = format!("{train_loss:.4}"),
+            val_loss = format!("{val_loss:.4}"),
+            improved,
+            "epoch done"
+        );
         log.push(entry);
         EpochLog::write(&log, &config.log_dir).context("writing the training log")?;
         if epoch - best_epoch >= config.patience && !val.is_empty() {

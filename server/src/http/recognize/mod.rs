@@ -95,7 +95,9 @@ pub async fn recognize(
             return Err(ServerError::BadParameter(format!("threshold must be within [0, 1], got {t}")))
         }
         (Some(t), _) => Thresholds::Global(t),
-        (None, Some(per)) => Thresholds::PerLabel(LABELS.iter().map(|l| per.get(*l).copied().unwrap_or(m.threshold)).collect()),
+        (None, Some(per)) => {
+            Thresholds::PerLabel(LABELS.iter().map(|l| per.get(*l).copied().unwrap_or(m.threshold)).collect())
+        }
         (None, None) => Thresholds::Global(m.threshold),
     };
 
@@ -142,7 +144,13 @@ pub async fn recognize(
         .zip(LABEL_NAMES)
         .zip(scores.iter().zip(&present))
         .enumerate()
-        .map(|(i, ((&label, name), (&score, &present)))| Instrument { label, name, score, threshold: thresholds.for_label(i), present })
+        .map(|(i, ((&label, name), (&score, &present)))| Instrument {
+            label,
+            name,
+            score,
+            threshold: thresholds.for_label(i),
+            present,
+        })
         .collect();
     instruments.sort_by(|x, y| y.score.total_cmp(&x.score).then(x.label.cmp(y.label)));
     let labels = instruments.iter().filter(|i| i.present).map(|i| i.label).collect();
@@ -150,22 +158,27 @@ pub async fn recognize(
         window_starts_seconds(a.frames, &m.window, m.front_end.frame_seconds())
             .into_iter()
             .zip(&per_window)
-            .map(|(start, p)| TimelineWindow { start_seconds: start, scores: LABELS.iter().copied().zip(p.iter().copied()).collect() })
+            .map(|(start, p)| TimelineWindow {
+                start_seconds: start,
+                scores: LABELS.iter().copied().zip(p.iter().copied()).collect(),
+            })
             .collect()
     });
-    Ok((timing, Json(Recognition {
-        model_id: m.model_id.clone(),
-        duration_seconds: a.duration_seconds,
-        sample_rate: a.sample_rate,
-        windows: a.n,
-        aggregation,
-        threshold: match thresholds {
-            Thresholds::Global(t) => Some(t),
-            Thresholds::PerLabel(_) => None,
-        },
-        instruments,
-        labels,
-        timeline,
-    })))
+    Ok((
+        timing,
+        Json(Recognition {
+            model_id: m.model_id.clone(),
+            duration_seconds: a.duration_seconds,
+            sample_rate: a.sample_rate,
+            windows: a.n,
+            aggregation,
+            threshold: match thresholds {
+                Thresholds::Global(t) => Some(t),
+                Thresholds::PerLabel(_) => None,
+            },
+            instruments,
+            labels,
+            timeline,
+        }),
+    ))
 }
-

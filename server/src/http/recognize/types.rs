@@ -95,4 +95,3 @@ pub struct Upload {
     #[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
     pub file: Vec<u8>,
 }
-

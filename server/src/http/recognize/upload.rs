@@ -18,7 +18,13 @@ pub struct Analysed {
     pub sample_rate: u32,
 }
 
-pub fn analyse(bytes: Bytes, mime: Option<String>, fe: &FrontEndParams, window: &WindowParams, max_seconds: f64) -> Result<Analysed, ServerError> {
+pub fn analyse(
+    bytes: Bytes,
+    mime: Option<String>,
+    fe: &FrontEndParams,
+    window: &WindowParams,
+    max_seconds: f64,
+) -> Result<Analysed, ServerError> {
     let opts = DecodeOptions { mime_type: mime, max_seconds: Some(max_seconds), ..Default::default() };
     let (d, spec) = logmel_of(Box::new(Cursor::new(bytes)), fe, &opts)?;
     let w = Windows::cut(spec.view(), window, fe.silence());
@@ -58,4 +64,3 @@ pub async fn read_body(req: Request, max_body_bytes: usize) -> Result<(Bytes, Op
     let mime = content_type.filter(|c| !c.starts_with("application/octet-stream"));
     Ok((bytes, mime))
 }
-

@@ -113,10 +113,12 @@ impl RealBank {
     pub fn load(dir: &Path, sample_rate: u32) -> anyhow::Result<Self> {
         let table = dir.join("samples.csv");
         let mut reader = csv::Reader::from_path(&table).with_context(|| format!("reading {}", table.display()))?;
-        let rows: Vec<Row> = reader.deserialize().collect::<Result<_, _>>().with_context(|| format!("parsing {}", table.display()))?;
+        let rows: Vec<Row> =
+            reader.deserialize().collect::<Result<_, _>>().with_context(|| format!("parsing {}", table.display()))?;
         let rows: Vec<Row> = rows.into_iter().filter(|r| r.articulation != "release").collect();
         let decode = |file: &str| -> anyhow::Result<Vec<f32>> {
-            let d = decode_file(&dir.join(file), sample_rate, &DecodeOptions::default()).with_context(|| format!("decoding {file}"))?;
+            let d = decode_file(&dir.join(file), sample_rate, &DecodeOptions::default())
+                .with_context(|| format!("decoding {file}"))?;
             Ok(d.samples)
         };
         // Every file once, in parallel: the labelled rows and the accompaniments they name.
@@ -142,7 +144,14 @@ impl RealBank {
         let mut sources = Vec::new();
         for ((label, kind, id), rows) in by_source {
             let take = |f: &str| audio.get(f).cloned();
-            let mut source = Source { label, kind, held_out: held_out.contains(&(label, id.clone())), id, samples: Vec::new(), accompaniment: Vec::new() };
+            let mut source = Source {
+                label,
+                kind,
+                held_out: held_out.contains(&(label, id.clone())),
+                id,
+                samples: Vec::new(),
+                accompaniment: Vec::new(),
+            };
             for r in rows {
                 source.samples.push(Sample {
                     file: r.file.clone(),
@@ -164,7 +173,10 @@ impl RealBank {
     }
 }
 
-fn decode_all(files: &[String], decode: &(dyn Fn(&str) -> anyhow::Result<Vec<f32>> + Sync)) -> anyhow::Result<HashMap<String, Vec<f32>>> {
+fn decode_all(
+    files: &[String],
+    decode: &(dyn Fn(&str) -> anyhow::Result<Vec<f32>> + Sync),
+) -> anyhow::Result<HashMap<String, Vec<f32>>> {
     let next = AtomicUsize::new(0);
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let parts: Vec<anyhow::Result<Vec<(String, Vec<f32>)>>> = std::thread::scope(|s| {
@@ -179,7 +191,10 @@ fn decode_all(files: &[String], decode: &(dyn Fn(&str) -> anyhow::Result<Vec<f32
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a decoding worker panicked")))).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a decoding worker panicked"))))
+            .collect()
     });
     let mut all = HashMap::new();
     for p in parts {
@@ -220,7 +235,10 @@ mod tests {
 
     #[test]
     fn mir1k_voice_files_name_their_accompaniment() {
-        assert_eq!(accompaniment_path("audio/voi/mir1k__Ani_1_02.ogg").as_deref(), Some("audio/accompaniment/mir1k__Ani_1_02.ogg"));
+        assert_eq!(
+            accompaniment_path("audio/voi/mir1k__Ani_1_02.ogg").as_deref(),
+            Some("audio/accompaniment/mir1k__Ani_1_02.ogg")
+        );
         assert_eq!(accompaniment_path("audio/voi/utau-kumi__A3-ai_z.ogg"), None);
     }
 }

@@ -86,7 +86,8 @@ pub fn peak(x: &[f32]) -> f32 {
 /// RMS over the blocks of 2,048 samples that sound (RMS within 30 dB of the loudest block), so
 /// a lead with rests and a steady backing compare as a listener hears them. 0 for silence.
 pub fn active_rms(x: &[f32]) -> f32 {
-    let blocks: Vec<f32> = x.chunks(2_048).map(|b| (b.iter().map(|v| v * v).sum::<f32>() / b.len() as f32).sqrt()).collect();
+    let blocks: Vec<f32> =
+        x.chunks(2_048).map(|b| (b.iter().map(|v| v * v).sum::<f32>() / b.len() as f32).sqrt()).collect();
     let loudest = blocks.iter().copied().fold(0.0f32, f32::max);
     if loudest == 0.0 {
         return 0.0;

@@ -83,7 +83,13 @@ fn pick<'a>(sources: &[&'a Source], rng: &mut impl Rng) -> Option<&'a Source> {
 /// (see [`pick`]): recorded notes playing the melody, or recorded phrases (half the time where a
 /// label has both). Electric guitar goes through an amplifier 60 % of the time, and any lead gets
 /// a room half of the time. `None` when the bank has nothing of this label.
-pub fn render_lead(bank: &RealBank, label: &str, piece: &Piece, sample_rate: u32, rng: &mut impl Rng) -> Option<RealLead> {
+pub fn render_lead(
+    bank: &RealBank,
+    label: &str,
+    piece: &Piece,
+    sample_rate: u32,
+    rng: &mut impl Rng,
+) -> Option<RealLead> {
     let index = label_index(label)?;
     let notes = bank.sources_of(index, Some(SourceKind::Notes));
     let phrases = bank.sources_of(index, Some(SourceKind::Phrases));
@@ -102,7 +108,13 @@ pub fn render_lead(bank: &RealBank, label: &str, piece: &Piece, sample_rate: u32
     if rng.random_bool(0.5) {
         room(&mut audio, sample_rate, rng);
     }
-    Some(RealLead { audio, own_accompaniment, source_id: source.id.clone(), kind: source.kind, held_out: source.held_out })
+    Some(RealLead {
+        audio,
+        own_accompaniment,
+        source_id: source.id.clone(),
+        kind: source.kind,
+        held_out: source.held_out,
+    })
 }
 
 #[cfg(test)]
@@ -119,7 +131,8 @@ mod tests {
             audio: (0..33_075).map(|i| (i as f32 * 0.02 * f32::from(midi) / 60.0).sin() * 0.5).collect(),
         };
         let samples: Vec<Sample> = [55u8, 62, 69].into_iter().map(tone).collect();
-        let accompaniment = samples.iter().map(|s| with_own.then(|| s.audio.iter().map(|v| v * 0.3).collect())).collect();
+        let accompaniment =
+            samples.iter().map(|s| with_own.then(|| s.audio.iter().map(|v| v * 0.3).collect())).collect();
         Source { label: 3, kind, id: "test".into(), held_out: false, samples, accompaniment }
     }
 
@@ -140,7 +153,8 @@ mod tests {
     fn larger_sources_are_picked_more_often() {
         let (mut small, mut large) = (source(SourceKind::Notes, false), source(SourceKind::Notes, false));
         small.samples.truncate(1);
-        let extra: Vec<Sample> = (0..6).map(|i| Sample { file: format!("{i}"), midi: Some(60), dynamic: 3, audio: vec![0.1; 10] }).collect();
+        let extra: Vec<Sample> =
+            (0..6).map(|i| Sample { file: format!("{i}"), midi: Some(60), dynamic: 3, audio: vec![0.1; 10] }).collect();
         large.samples.extend(extra);
         large.id = "large".into();
         let refs = [&small, &large];

@@ -28,7 +28,11 @@ pub fn notes_of(piece: &Piece, channel: u8) -> Vec<Note> {
         }
         let end = piece.events[i + 1..]
             .iter()
-            .find(|e| e.channel == channel && e.data1 == on.data1 && (e.command == 0x80 || (e.command == 0x90 && e.data2 == 0)))
+            .find(|e| {
+                e.channel == channel
+                    && e.data1 == on.data1
+                    && (e.command == 0x80 || (e.command == 0x90 && e.data2 == 0))
+            })
             .map_or(piece.seconds, |e| e.time);
         notes.push(Note { start: on.time, length: (end - on.time).max(0.05), midi: on.data1, velocity: on.data2 });
     }
@@ -74,7 +78,16 @@ fn interpolate(x: &[f32], pos: f64) -> f32 {
 
 /// Adds `sample`, played `shift` semitones higher for `seconds` plus a release fade of `release`
 /// seconds, at `gain`, into `out` from sample `at`.
-fn play(out: &mut [f32], at: usize, sample: &[f32], shift: i32, seconds: f64, release: f64, gain: f32, sample_rate: u32) {
+fn play(
+    out: &mut [f32],
+    at: usize,
+    sample: &[f32],
+    shift: i32,
+    seconds: f64,
+    release: f64,
+    gain: f32,
+    sample_rate: u32,
+) {
     let rate = 2f64.powf(f64::from(shift) / 12.0);
     let available = ((sample.len() as f64 - 2.0) / rate).max(0.0) as usize;
     let held = (seconds * f64::from(sample_rate)) as usize;
@@ -97,7 +110,14 @@ fn play(out: &mut [f32], at: usize, sample: &[f32], shift: i32, seconds: f64, re
 
 /// Renders `notes` with recordings from `samples` into `seconds` of audio. Struck instruments
 /// (`ring`) keep sounding after the key is let go for up to `ring` seconds.
-pub fn render_notes(notes: &[Note], samples: &[&Sample], seconds: f64, ring: f64, sample_rate: u32, rng: &mut impl Rng) -> Vec<f32> {
+pub fn render_notes(
+    notes: &[Note],
+    samples: &[&Sample],
+    seconds: f64,
+    ring: f64,
+    sample_rate: u32,
+    rng: &mut impl Rng,
+) -> Vec<f32> {
     let mut out = vec![0.0f32; (seconds * f64::from(sample_rate)).round() as usize];
     for n in notes {
         let dynamic = (u32::from(n.velocity) * 6 / 128) as u8;
@@ -121,7 +141,9 @@ mod tests {
 
     fn sine(midi: u8, seconds: f64) -> Sample {
         let f = 440.0 * 2f64.powf((f64::from(midi) - 69.0) / 12.0);
-        let audio = (0..(seconds * 22_050.0) as usize).map(|i| (2.0 * std::f64::consts::PI * f * i as f64 / 22_050.0).sin() as f32 * 0.5).collect();
+        let audio = (0..(seconds * 22_050.0) as usize)
+            .map(|i| (2.0 * std::f64::consts::PI * f * i as f64 / 22_050.0).sin() as f32 * 0.5)
+            .collect();
         Sample { file: format!("{midi}"), midi: Some(midi), dynamic: 3, audio }
     }
 
