@@ -31,6 +31,7 @@ fn reference_python() -> PathBuf {
 }
 
 #[test]
+#[ignore = "needs the librosa environment (scripts/python-env.sh)"]
 fn logmel_matches_librosa_on_every_real_dev_clip() {
     let dir = real_dev_dir();
     let mut clips: Vec<PathBuf> = std::fs::read_dir(&dir)

@@ -86,6 +86,7 @@ fn serve_a_cello_clip(dir: &Path, precision: &str, m: &Value) {
 }
 
 #[test]
+#[ignore = "needs the SoundFonts (scripts/install-soundfonts.sh --all)"]
 fn manifest_metrics_match_a_fresh_evaluation_on_the_held_out_timbres() {
     let m = manifest(&models()[0]);
     let corpus = &m["training"]["corpus"]["config"];

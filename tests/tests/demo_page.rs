@@ -8,6 +8,7 @@ use e2e::{http_agent, real_dev_dir, repo_root, Server};
 use serde_json::Value;
 
 #[test]
+#[ignore = "needs node, playwright-core and chromium (scripts/install-deploy-tools.sh)"]
 fn demo_page_shows_the_instruments_of_an_uploaded_clip() {
     let server = Server::start(&repo_root().join("models/default"), &[]);
     let clip = real_dev_dir().join("vocadito__vocadito_1.wav"); // 33 s of singing

@@ -6,6 +6,7 @@ use e2e::hostile::corpus;
 use e2e::repo_root;
 
 #[test]
+#[ignore = "needs cargo-fuzz (scripts/fuzz.sh installs it)"]
 fn a_few_thousand_fuzzed_uploads_find_no_crash() {
     let seeds = repo_root().join("target/fuzz-seeds");
     std::fs::create_dir_all(&seeds).unwrap();

@@ -31,6 +31,7 @@ fn checksums(dir: &Path) -> BTreeMap<String, String> {
 }
 
 #[test]
+#[ignore = "needs the SoundFonts (scripts/install-soundfonts.sh)"]
 fn same_seed_same_corpus_in_the_irmas_layout() {
     let root = std::env::temp_dir().join(format!("synth-corpus-{}", std::process::id()));
     let (a, b, c) = (root.join("a"), root.join("b"), root.join("c"));
@@ -79,6 +80,7 @@ fn synth_real(out: &Path, share: &str) {
 }
 
 #[test]
+#[ignore = "needs the SoundFonts (scripts/install-soundfonts.sh)"]
 fn real_leads_are_tagged_deterministic_and_split_by_performer() {
     let root = std::env::temp_dir().join(format!("synth-real-{}", std::process::id()));
     let (a, b, none) = (root.join("a"), root.join("b"), root.join("none"));
