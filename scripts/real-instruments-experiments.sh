@@ -6,28 +6,33 @@
 # real-dev-2 and compared clip by clip (paired bootstrap) with the General MIDI default it
 # replaces (irmas-synth-v1, share 0, whose evaluations are kept in RESULTS/irmas-synth-v1).
 #
-#   scripts/real-instruments-experiments.sh     # ~30 min per share on 2 CPU cores
+#   scripts/real-instruments-experiments.sh     # ~25-40 min per variant on 2 CPU cores
 #
-# Settings (environment): SHARES (space-separated, default "0.5 0.8 1.0"), DEVICE auto|cpu|cuda,
-# WORK (.cache/real-instruments; finished runs are kept and skipped on a rerun), RESULTS
-# (docs/results/real-instruments).
+# Settings (environment): VARIANTS (names from the table below, space-separated; default all),
+# DEVICE auto|cpu|cuda, WORK (.cache/real-instruments; finished runs are kept and skipped on a
+# rerun), RESULTS (docs/results/real-instruments).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SHARES=${SHARES:-0.5 0.8 1.0} DEVICE=${DEVICE:-auto}
-WORK=${WORK:-.cache/real-instruments} RESULTS=${RESULTS:-docs/results/real-instruments}
+DEVICE=${DEVICE:-auto} WORK=${WORK:-.cache/real-instruments} RESULTS=${RESULTS:-docs/results/real-instruments}
 T=./target/release/trainer
+# variant name: "REAL_SHARE PATIENCE"; the default model's other settings are the script's defaults.
+declare -A variants=([real-0.5-p2]="0.5 2" [real-0.8]="0.8 4" [real-1.0]="1.0 4")
+order=(real-0.5-p2 real-0.8 real-1.0)
+VARIANTS=${VARIANTS:-${order[*]}}
 runs=(irmas-synth-v1="$RESULTS/irmas-synth-v1")
-for share in $SHARES; do
-  run="$WORK/real-$share"
+for name in "${order[@]}"; do
+  [[ " $VARIANTS " == *" $name "* ]] || continue
+  run="$WORK/$name"
+  read -r share patience <<< "${variants[$name]}"
   if [[ ! -f "$run/real-dev-2/evaluation.json" ]]; then
-    echo "[real-instruments] real share $share"
+    echo "[real-instruments] $name: real share $share, patience $patience"
     rm -rf "$run"
-    REAL_SHARE=$share DEVICE=$DEVICE WORK="$run" OUT="$run/out" RESULTS="$run" MODEL_ID="irmas-real-$share" \
+    REAL_SHARE=$share PATIENCE=$patience DEVICE=$DEVICE WORK="$run" OUT="$run/out" RESULTS="$run" MODEL_ID="$name" \
       bash scripts/train-default-model.sh > "$run.log" 2>&1 || { tail -n 20 "$run.log"; exit 1; }
   fi
-  runs+=("real-$share=$run")
-  mkdir -p "$RESULTS/real-$share"
-  cp "$run/model/manifest.json" "$run/training_log.csv" "$run/validation.md" "$run/corpus.json" "$RESULTS/real-$share/"
+  runs+=("$name=$run")
+  mkdir -p "$RESULTS/$name"
+  cp "$run/model/manifest.json" "$run/training_log.csv" "$run/validation.md" "$run/corpus.json" "$RESULTS/$name/"
 done
 # shellcheck disable=SC2046 # one word per flag
 for split in test-heldout-timbres real-dev real-dev-2; do

@@ -132,10 +132,12 @@ fn train_song(
 }
 
 /// A song whose lead is real: the composed piece's accompaniment rendered with the bank, the
-/// lead from the real recordings, mixed 0–10 dB above it (MIR-1K singing over its own backing
-/// track at −3–9 dB, plus the rendered accompaniment a third of the time). The file names carry
-/// the tag `[real]` (training) or `[real-heldout]` (a held-out performer: validation) and the
-/// performer.
+/// lead from the real recordings, mixed 0–10 dB above it; a third of the songs are solo, as many
+/// real recordings are. MIR-1K singing goes over its own backing track at −3–9 dB (plus the
+/// rendered accompaniment a third of the time), or alone. MIR-1K was recorded at 16 kHz, so a
+/// third of the other real songs are band-limited the same way (resampled through 16 kHz), lest
+/// "nothing above 8 kHz" mean "voice". The file names carry the tag `[real]` (training) or
+/// `[real-heldout]` (a held-out performer: validation) and the performer.
 fn real_song(
     c: &CorpusConfig,
     font: &Arc<SoundFont>,
@@ -144,13 +146,14 @@ fn real_song(
     j: usize,
     rng: &mut ChaCha8Rng,
 ) -> anyhow::Result<Option<Rendered>> {
-    let accompanied = rng.random_bool(0.85);
+    let accompanied = rng.random_bool(0.67);
     let piece = compose(rng, &[label], SONG_SECONDS, accompanied);
     let Some(lead) = render_lead(bank, label, &piece, c.sample_rate, rng) else { return Ok(None) };
     let mut audio = lead.audio;
+    let narrow_band = lead.own_accompaniment.is_some();
     let (mut background, margin) = match lead.own_accompaniment {
-        Some(own) => {
-            let with_rendered = accompanied && rng.random_bool(0.33);
+        Some(own) if accompanied => {
+            let with_rendered = rng.random_bool(0.33);
             let mut bg = own;
             if with_rendered {
                 let rendered = render(font, &without_channel(&piece, 0), c.sample_rate)?;
@@ -162,13 +165,27 @@ fn real_song(
         None if accompanied => {
             (render(font, &without_channel(&piece, 0), c.sample_rate)?, rng.random_range(0.0..10.0f32))
         }
-        None => (Vec::new(), 0.0),
+        _ => (Vec::new(), 0.0),
     };
     background.resize(audio.len(), 0.0);
     mix_over(&mut audio, &background, margin);
+    if !narrow_band && rng.random_bool(0.33) {
+        audio = through_16k(&audio, c.sample_rate)?;
+    }
     let tag = if lead.held_out { "real-heldout" } else { "real" };
     write_excerpts(c, &audio, label, &format!("[{label}][{tag}]{}__{j:05}", lead.source_id), rng)?;
     Ok(Some(Rendered { seconds: SONG_SECONDS, real: Some(lead.kind) }))
+}
+
+/// `x` resampled to 16 kHz and back (the band limit of a 16-kHz recording), at its own length.
+fn through_16k(x: &[f32], sample_rate: u32) -> anyhow::Result<Vec<f32>> {
+    let mut down = shared::audio::StreamResampler::new(sample_rate, 16_000)?;
+    down.push(x)?;
+    let mut up = shared::audio::StreamResampler::new(16_000, sample_rate)?;
+    up.push(&down.finish()?)?;
+    let mut y = up.finish()?;
+    y.resize(x.len(), 0.0);
+    Ok(y)
 }
 
 /// `piece` without the events of `channel` (the lead a real recording plays instead).
