@@ -24,7 +24,7 @@ pub struct ModelInfo {
 #[utoipa::path(get, path = "/v1/model", tag = "recognition",
     responses(
         (status = 200, description = "The manifest and the device.", body = ModelInfo, example = json!({
-            "device": "cpu", "format_version": 1, "model_id": "irmas-synth-v1",
+            "device": "cpu", "format_version": 1, "model_id": "irmas-real-v2",
             "labels": [{"code": "cel", "name": "cello"}, {"code": "cla", "name": "clarinet"}],
             "front_end": {"sample_rate": 22050, "n_fft": 1024, "hop_length": 512, "n_mels": 128,
                 "fmin": 0.0, "fmax": 11025.0, "power": 2.0, "log_epsilon": 1e-6, "mel_scale": "slaney", "center": true},
