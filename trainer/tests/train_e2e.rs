@@ -44,6 +44,14 @@ fn train(data: &Path, out: &Path, cache: &Path, epochs: &str, seed: &str, extra:
     trainer(&args);
 }
 
+/// `trainer evaluate` of `model` on `data` on the CPU, with `extra` flags.
+fn evaluate(model: &Path, data: &Path, cache: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["evaluate", "--model", model.to_str().unwrap(), "--data", data.to_str().unwrap()];
+    args.extend(["--cache-dir", cache.to_str().unwrap(), "--device", "cpu"]);
+    args.extend_from_slice(extra);
+    trainer(&args)
+}
+
 #[test]
 fn train_export_evaluate_on_a_tiny_dataset() {
     let dir = workdir("full");
@@ -84,17 +92,7 @@ fn train_export_evaluate_on_a_tiny_dataset() {
     let manifest: Value = serde_json::from_str(&std::fs::read_to_string(model.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["label_thresholds"].as_object().map(|m| m.len()), Some(11), "{manifest}");
 
-    let out = trainer(&[
-        "evaluate",
-        "--model",
-        model.to_str().unwrap(),
-        "--data",
-        dir.join("test").to_str().unwrap(),
-        "--cache-dir",
-        cache.to_str().unwrap(),
-        "--device",
-        "cpu",
-    ]);
+    let out = evaluate(&model, &dir.join("test"), &cache, &[]);
     let md = String::from_utf8_lossy(&out.stdout);
     println!("{}\n{md}", std::fs::read_to_string(model.join("training_log.csv")).unwrap());
     assert!(md.contains("| micro |") && md.contains("S2 threshold sweep"), "{md}");
@@ -113,19 +111,7 @@ fn train_export_evaluate_on_a_tiny_dataset() {
     assert!((0.0..=1.0).contains(&lrap));
 
     // Runs side by side: `compare` reads DIR/model/manifest.json and DIR/<split>/evaluation.json.
-    trainer(&[
-        "evaluate",
-        "--model",
-        model.to_str().unwrap(),
-        "--data",
-        dir.join("test").to_str().unwrap(),
-        "--cache-dir",
-        cache.to_str().unwrap(),
-        "--device",
-        "cpu",
-        "--out",
-        dir.join("heldout").to_str().unwrap(),
-    ]);
+    evaluate(&model, &dir.join("test"), &cache, &["--out", dir.join("heldout").to_str().unwrap()]);
     let table = dir.join("compare/tiny");
     trainer(&[
         "compare",
