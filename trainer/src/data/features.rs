@@ -1,13 +1,12 @@
 //! Log-mel features of many files, computed in parallel and cached on disk, so a second run
 //! (or a second experiment on the same data) decodes nothing.
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use ndarray::Array2;
 use ndarray_npy::{read_npy, write_npy};
+use rayon::prelude::*;
 use shared::audio::{decode_file, DecodeOptions};
 use shared::frontend::{peak_normalize, FrontEndParams, LogMel};
 use shared::manifest::sha256_hex;
@@ -58,41 +57,23 @@ impl FeatureSet {
             ProgressStyle::with_template("{msg:>12} [{bar:30}] {pos}/{len} files, {per_sec}, eta {eta}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
-        let next = AtomicUsize::new(0);
-        let results: Mutex<Vec<Option<anyhow::Result<Array2<f32>>>>> =
-            Mutex::new((0..paths.len()).map(|_| None).collect());
-        let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-        std::thread::scope(|s| {
-            for _ in 0..workers {
-                s.spawn(|| loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(path) = paths.get(i) else { break };
-                    let result = (|| {
-                        let cached = cache_file(cache_dir, path, params)?;
-                        if let Ok(spec) = read_npy::<_, Array2<f32>>(&cached) {
-                            return Ok(spec);
-                        }
+        let items = paths
+            .par_iter()
+            .map(|path| {
+                let cached = cache_file(cache_dir, path, params)?;
+                let spec = match read_npy::<_, Array2<f32>>(&cached) {
+                    Ok(spec) => spec,
+                    Err(_) => {
                         let spec = compute(path, &lm)?;
                         write_npy(&cached, &spec).with_context(|| format!("writing {}", cached.display()))?;
-                        Ok(spec)
-                    })();
-                    if let Ok(mut r) = results.lock() {
-                        r[i] = Some(result);
+                        spec
                     }
-                    bar.inc(1);
-                });
-            }
-        });
-        bar.finish();
-        let results = results.into_inner().map_err(|_| anyhow::anyhow!("a feature worker panicked"))?;
-        let items = paths
-            .iter()
-            .zip(results)
-            .map(|(path, r)| {
-                let spec = r.unwrap_or_else(|| Err(anyhow::anyhow!("{} was not processed", path.display())))?;
+                };
+                bar.inc(1);
                 Ok(Item { path: path.clone(), spec })
             })
             .collect::<anyhow::Result<_>>()?;
+        bar.finish();
         Ok(Self { items })
     }
 }

@@ -3,7 +3,6 @@
 //! accompaniment), 5–20-s test excerpts with 1–3 predominant instruments from other banks
 //! (held-out timbres).
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -12,6 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rand::seq::SliceRandom;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 use rustysynth::SoundFont;
 use serde::Serialize;
 use shared::labels::LABELS;
@@ -256,38 +256,19 @@ pub fn render_corpus(c: &CorpusConfig) -> anyhow::Result<CorpusSummary> {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let started = Instant::now();
-    let next = AtomicUsize::new(0);
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let results: Vec<anyhow::Result<Vec<Rendered>>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut rendered = Vec::new();
-                    loop {
-                        let j = next.fetch_add(1, Ordering::Relaxed);
-                        if j >= jobs {
-                            break Ok(rendered);
-                        }
-                        rendered.push(if j < c.train_songs {
-                            train_song(c, &train_fonts, real.as_ref(), j)?
-                        } else {
-                            test_clip(c, &test_fonts, j - c.train_songs)?
-                        });
-                        bar.inc(1);
-                    }
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a render worker panicked"))))
-            .collect()
-    });
+    let all: Vec<Rendered> = (0..jobs)
+        .into_par_iter()
+        .map(|j| {
+            let rendered = if j < c.train_songs {
+                train_song(c, &train_fonts, real.as_ref(), j)
+            } else {
+                test_clip(c, &test_fonts, j - c.train_songs)
+            };
+            bar.inc(1);
+            rendered
+        })
+        .collect::<anyhow::Result<_>>()?;
     bar.finish();
-    let mut all = Vec::new();
-    for r in results {
-        all.extend(r?);
-    }
     let audio_seconds: f64 = all.iter().map(|r| r.seconds).sum();
     let real_songs = |kind: Option<SourceKind>| {
         all.iter().filter(|r| r.real.is_some() && (kind.is_none() || r.real == kind)).count()

@@ -7,9 +7,9 @@
 //! players the network never heard, and every label keeps its larger banks for training.
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context;
+use rayon::prelude::*;
 use serde::Deserialize;
 use shared::audio::{decode_file, DecodeOptions};
 use shared::labels::label_index;
@@ -177,30 +177,7 @@ fn decode_all(
     files: &[String],
     decode: &(dyn Fn(&str) -> anyhow::Result<Vec<f32>> + Sync),
 ) -> anyhow::Result<HashMap<String, Vec<f32>>> {
-    let next = AtomicUsize::new(0);
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let parts: Vec<anyhow::Result<Vec<(String, Vec<f32>)>>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut out = Vec::new();
-                    loop {
-                        let Some(f) = files.get(next.fetch_add(1, Ordering::Relaxed)) else { break Ok(out) };
-                        out.push((f.clone(), decode(f)?));
-                    }
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a decoding worker panicked"))))
-            .collect()
-    });
-    let mut all = HashMap::new();
-    for p in parts {
-        all.extend(p?);
-    }
-    Ok(all)
+    files.par_iter().map(|f| Ok((f.clone(), decode(f)?))).collect()
 }
 
 #[cfg(test)]
