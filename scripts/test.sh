@@ -19,7 +19,7 @@ cargo clippy -p shared -p server --no-deps -- -D warnings
 # #[ignore = "needs …"], so a plain `cargo test` runs the self-contained ones; here, with every
 # tool installed above, all of them run.
 cargo test --workspace --lib --bins --tests --examples -- --include-ignored 2>&1 | tee "$log"
-cargo test --workspace --benches 2>&1 | tee -a "$log"
+cargo test --workspace --bench '*' 2>&1 | tee -a "$log"
 cargo test --workspace --doc 2>&1 | tee -a "$log"
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed/) p += $(i-1); if ($i ~ /^failed/) f += $(i-1); if ($i ~ /^ignored/) s += $(i-1) } }
      END { printf "total: %d passed, %d failed, %d skipped\n", p, f, s; exit (f > 0 || p == 0) }' "$log"
