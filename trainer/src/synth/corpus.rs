@@ -17,7 +17,7 @@ use serde::Serialize;
 use shared::labels::LABELS;
 
 use super::music::{compose, Piece};
-use super::real::{mix_over, render_lead, RealBank, SourceKind};
+use super::real::{active_rms, mix_over, render_lead, RealBank, SourceKind};
 use super::render::{degrade, render};
 
 /// Seconds of one training song, cut into three 3-s excerpts.
@@ -151,20 +151,20 @@ fn real_song(
     let Some(lead) = render_lead(bank, label, &piece, c.sample_rate, rng) else { return Ok(None) };
     let mut audio = lead.audio;
     let narrow_band = lead.own_accompaniment.is_some();
+    // The piece's accompaniment without its lead (channel 0), rendered with the bank.
+    let accompaniment = || render(font, &without_channel(&piece, 0), c.sample_rate);
     let (mut background, margin) = match lead.own_accompaniment {
         Some(own) if accompanied => {
             let with_rendered = rng.random_bool(0.33);
             let mut bg = own;
             if with_rendered {
-                let rendered = render(font, &without_channel(&piece, 0), c.sample_rate)?;
-                let g = super::real::active_rms(&bg) / super::real::active_rms(&rendered).max(1e-9) * 0.5;
+                let rendered = accompaniment()?;
+                let g = active_rms(&bg) / active_rms(&rendered).max(1e-9) * 0.5;
                 bg.iter_mut().zip(&rendered).for_each(|(b, r)| *b += g * r);
             }
             (bg, rng.random_range(-3.0..9.0f32))
         }
-        None if accompanied => {
-            (render(font, &without_channel(&piece, 0), c.sample_rate)?, rng.random_range(0.0..10.0f32))
-        }
+        None if accompanied => (accompaniment()?, rng.random_range(0.0..10.0f32)),
         _ => (Vec::new(), 0.0),
     };
     background.resize(audio.len(), 0.0);

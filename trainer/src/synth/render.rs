@@ -6,6 +6,7 @@ use rand::{Rng, RngExt};
 use rustysynth::{SoundFont, Synthesizer, SynthesizerSettings};
 
 use super::music::Piece;
+use super::real::{low_pass, peak};
 
 /// Renders `piece` (plus a short release tail, cut off) to mono at `sample_rate`.
 pub fn render(font: &Arc<SoundFont>, piece: &Piece, sample_rate: u32) -> anyhow::Result<Vec<f32>> {
@@ -35,17 +36,11 @@ pub fn degrade(x: &mut [f32], sample_rate: u32, rng: &mut impl Rng) -> Vec<&'sta
     let mut applied = Vec::new();
     if rng.random_bool(0.3) {
         let cutoff = rng.random_range(2_500.0..8_000.0f32);
-        let a = (-2.0 * std::f32::consts::PI * cutoff / sample_rate as f32).exp();
-        for _ in 0..2 {
-            let mut y = 0.0f32;
-            for v in x.iter_mut() {
-                y = (1.0 - a) * *v + a * y;
-                *v = y;
-            }
-        }
+        low_pass(x, cutoff, sample_rate);
+        low_pass(x, cutoff, sample_rate);
         applied.push("band-limited");
     }
-    let peak = x.iter().fold(0.0f32, |m, v| m.max(v.abs())).max(1e-9);
+    let peak = peak(x).max(1e-9);
     if rng.random_bool(0.3) {
         let level = peak * 10f32.powf(rng.random_range(-45.0..-25.0) / 20.0);
         for v in x.iter_mut() {

@@ -4,7 +4,7 @@
 use rand::{Rng, RngExt};
 
 /// One-pole low-pass in place.
-fn low_pass(x: &mut [f32], cutoff: f32, sample_rate: u32) {
+pub fn low_pass(x: &mut [f32], cutoff: f32, sample_rate: u32) {
     let a = (-2.0 * std::f32::consts::PI * cutoff / sample_rate as f32).exp();
     let mut y = 0.0f32;
     for v in x.iter_mut() {

@@ -7,7 +7,7 @@ mod effects;
 mod sampler;
 
 pub use bank::{dynamic_rank, performer, RealBank, Sample, Source, SourceKind};
-pub use effects::{active_rms, amp, mix_over, peak, room};
+pub use effects::{active_rms, amp, low_pass, mix_over, peak, room};
 pub use sampler::{notes_of, playable_pitch, render_notes, Note, MAX_SHIFT};
 
 use rand::{Rng, RngExt};
