@@ -7,8 +7,8 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use shared::manifest::Manifest;
-use tch::{CModule, Device, Kind, Tensor};
+use server::model::{load_manifest, Model};
+use tch::{Device, Kind, Tensor};
 
 const SIZES: [i64; 9] = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 const MIN_TIME: Duration = Duration::from_millis(1500);
@@ -27,26 +27,23 @@ fn main() {
     let dir = std::env::var_os("MODEL_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/default"));
-    let manifest: Manifest =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).expect("manifest.json"))
-            .expect("a manifest");
+    let manifest = load_manifest(&dir).expect("a verified model directory");
     let device = Device::cuda_if_available();
-    let mut model = CModule::load_on_device(dir.join("model.pt"), device).expect("model.pt");
-    model.set_eval();
+    let model = Model::load(&dir, device).expect("model.pt");
     let (frames, mels) = (manifest.window.frames as i64, manifest.front_end.n_mels as i64);
     println!("model {} on {device:?}, {} CPU threads", manifest.model_id, tch::get_num_threads());
     println!("| batch | windows/s | × batch 1 |\n|---|---|---|");
     let mut base = None;
     tch::no_grad(|| {
         for &bs in &SIZES {
-            let x = Tensor::randn([bs, 1, frames, mels], (Kind::Float, device));
+            let x = Tensor::randn([bs, frames, mels], (Kind::Float, device));
             for _ in 0..2 {
-                let _ = model.forward_ts(&[&x]).expect("forward");
+                let _ = model.forward_tensor(&x).expect("forward");
             }
             sync(device);
             let (started, mut windows) = (Instant::now(), 0i64);
             while started.elapsed() < MIN_TIME {
-                let y = model.forward_ts(&[&x]).expect("forward");
+                let y = model.forward_tensor(&x).expect("forward");
                 let _ = y.to_device(Device::Cpu);
                 windows += bs;
             }

@@ -4,6 +4,11 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// Default of `--max-audio-seconds` (also what the API document's examples show).
+pub const DEFAULT_MAX_AUDIO_SECONDS: f64 = 600.0;
+/// Default of `--request-timeout-s`.
+pub const DEFAULT_REQUEST_TIMEOUT_S: f64 = 60.0;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DeviceChoice {
     /// CUDA when a GPU is visible, else the CPU.
@@ -101,7 +106,7 @@ pub struct Config {
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 50 * 1024 * 1024)]
     pub max_body_bytes: usize,
     /// Longest audio accepted, in seconds, checked while decoding. Default 600.
-    #[arg(long, env = "MAX_AUDIO_SECONDS", default_value_t = 600.0)]
+    #[arg(long, env = "MAX_AUDIO_SECONDS", default_value_t = DEFAULT_MAX_AUDIO_SECONDS)]
     pub max_audio_seconds: f64,
     /// Browser origins allowed to call the API (comma-separated, e.g.
     /// `https://app.example.com`). Default none: no CORS headers, browsers on other origins are
@@ -111,7 +116,7 @@ pub struct Config {
     /// Longest time, in seconds, from a request's arrival to its answer, upload included; slower
     /// requests get 408. Default 60: long enough for a 50 MB upload on a slow link and a 10-min
     /// clip on the CPU, short enough that a stalled (slow-loris) upload cannot hold a slot.
-    #[arg(long, env = "REQUEST_TIMEOUT_S", default_value_t = 60.0)]
+    #[arg(long, env = "REQUEST_TIMEOUT_S", default_value_t = DEFAULT_REQUEST_TIMEOUT_S)]
     pub request_timeout_s: f64,
     /// API keys accepted as `Authorization: Bearer KEY` on `/v1/*` (comma-separated). Default
     /// none: the API is open. Health, readiness, metrics and the API document stay open always.

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use tch::Device;
 
 use crate::config::{DeviceChoice, PrecisionChoice};
-use crate::error::ServerError;
+use crate::error::StartupError;
 
 /// Where a model directory keeps its bf16 export (`trainer export --precision bf16`).
 pub const BF16_SUBDIR: &str = "bf16";
@@ -22,24 +22,24 @@ pub fn cpu_has_bf16() -> bool {
 }
 
 /// The directory of the model to serve: `dir` itself (fp32) or its `bf16/` export.
-pub fn model_dir(dir: &Path, choice: PrecisionChoice, device: Device, cpu_bf16: bool) -> Result<PathBuf, ServerError> {
+pub fn model_dir(dir: &Path, choice: PrecisionChoice, device: Device, cpu_bf16: bool) -> Result<PathBuf, StartupError> {
     let bf16 = dir.join(BF16_SUBDIR);
     let has_bf16 = bf16.join("manifest.json").is_file();
     match choice {
         PrecisionChoice::Fp32 => Ok(dir.to_path_buf()),
         PrecisionChoice::Bf16 if has_bf16 => Ok(bf16),
-        PrecisionChoice::Bf16 => Err(ServerError::NoBf16Model { path: bf16 }),
+        PrecisionChoice::Bf16 => Err(StartupError::NoBf16Model { path: bf16 }),
         PrecisionChoice::Auto if has_bf16 && device == Device::Cpu && cpu_bf16 => Ok(bf16),
         PrecisionChoice::Auto => Ok(dir.to_path_buf()),
     }
 }
 
-pub fn select(choice: DeviceChoice) -> Result<Device, ServerError> {
+pub fn select(choice: DeviceChoice) -> Result<Device, StartupError> {
     let cuda = tch::Cuda::is_available();
     match (choice, cuda) {
         (DeviceChoice::Cpu, _) | (DeviceChoice::Auto, false) => Ok(Device::Cpu),
         (DeviceChoice::Cuda | DeviceChoice::Auto, true) => Ok(Device::Cuda(0)),
-        (DeviceChoice::Cuda, false) => Err(ServerError::NoCuda),
+        (DeviceChoice::Cuda, false) => Err(StartupError::NoCuda),
     }
 }
 
@@ -59,7 +59,7 @@ mod tests {
         let (auto, fp32, bf16) = (PrecisionChoice::Auto, PrecisionChoice::Fp32, PrecisionChoice::Bf16);
         // No export yet: auto serves fp32, bf16 is a startup error naming the folder.
         assert_eq!(model_dir(&dir, auto, Device::Cpu, true).unwrap(), dir);
-        assert!(matches!(model_dir(&dir, bf16, Device::Cpu, true), Err(ServerError::NoBf16Model { .. })));
+        assert!(matches!(model_dir(&dir, bf16, Device::Cpu, true), Err(StartupError::NoBf16Model { .. })));
         std::fs::write(dir.join(BF16_SUBDIR).join("manifest.json"), "{}").unwrap();
         assert_eq!(model_dir(&dir, auto, Device::Cpu, true).unwrap(), dir.join(BF16_SUBDIR));
         assert_eq!(model_dir(&dir, auto, Device::Cpu, false).unwrap(), dir, "no bf16 units: fp32");
@@ -76,7 +76,7 @@ mod tests {
             assert_eq!(select(DeviceChoice::Cuda).unwrap(), Device::Cuda(0));
         } else {
             assert_eq!(select(DeviceChoice::Auto).unwrap(), Device::Cpu);
-            assert!(matches!(select(DeviceChoice::Cuda), Err(ServerError::NoCuda)));
+            assert!(matches!(select(DeviceChoice::Cuda), Err(StartupError::NoCuda)));
         }
     }
 }

@@ -1,25 +1,33 @@
-//! The one error type of the server. Its HTTP status and `error_type` are decided in one place,
-//! [`ServerError::status`] and [`ServerError::error_type`] (see http/error.rs for the body).
+//! The server's errors: [`StartupError`] for what stops it before the port opens,
+//! [`ServerError`] for what a request can meet. A request error's HTTP status and `error_type`
+//! come from one exhaustive match each ([`ServerError::code`], [`ErrorCode::status`]); no
+//! catch-all, so a new variant cannot silently become a 500. http/error.rs writes the body.
 use std::path::PathBuf;
 
 use axum::http::StatusCode;
+use serde::Serialize;
 
+/// What can stop the server at startup, before it answers anything.
 #[derive(Debug, thiserror::Error)]
-pub enum ServerError {
+pub enum StartupError {
     #[error("--device cuda was requested but libtorch sees no CUDA device")]
     NoCuda,
-    #[error("--precision bf16 was requested but {path} holds no bf16 export (make one with `trainer export --precision bf16 --out {path}`)")]
+    #[error("--precision bf16 was requested but {} holds no bf16 export (make one with `trainer export --precision bf16 --out {}`)", path.display(), path.display())]
     NoBf16Model { path: PathBuf },
-    #[error("model file {path} is missing: {source}")]
-    ModelMissing { path: PathBuf, source: std::io::Error },
-    #[error("model file {path} cannot be loaded by libtorch: {source}")]
+    /// `manifest.json` or `model.pt` missing, unreadable or not matching (the message names the file).
+    #[error(transparent)]
+    ModelDir(#[from] shared::Error),
+    #[error("model file {} cannot be loaded by libtorch: {source}", path.display())]
     ModelLoad { path: PathBuf, source: tch::TchError },
-    #[error("{path}: {message}")]
-    Manifest { path: PathBuf, message: String },
-    #[error("inference failed: {0}")]
-    Inference(tch::TchError),
-    #[error("inference failed: {0}")]
-    InferenceFailed(String),
+    #[error("the warm-up forward pass failed: {0}")]
+    WarmUp(String),
+}
+
+/// What a request can meet. Client faults are 4xx; 5xx only for faults of ours or for a full
+/// or closing server.
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(name(ServerErrorKind), derive(strum::EnumIter))]
+pub enum ServerError {
     #[error("the request body is empty: send the audio as the body or as multipart field `file`")]
     EmptyBody,
     #[error("{0}")]
@@ -44,59 +52,143 @@ pub enum ServerError {
     QueueFull,
     #[error("the server is shutting down")]
     ShuttingDown,
-    #[error("internal error: {0}")]
+    /// The model failed on a batch (libtorch's message, for the log only).
+    #[error("inference failed: {0}")]
+    Inference(String),
+    /// Any other fault of ours (for the log only).
+    #[error("{0}")]
     Internal(String),
 }
 
-impl ServerError {
-    /// The HTTP status of an error answered to a client. 500 is only for faults of ours.
-    pub fn status(&self) -> StatusCode {
-        use shared::Error as A;
+/// The stable, machine-readable `error_type` of an error answer: one line per code, its status
+/// in [`ErrorCode::status`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema, strum::EnumIter, strum::IntoStaticStr)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum ErrorCode {
+    /// 400: the request has no body.
+    EmptyBody,
+    /// 400: a malformed multipart body, or one without field `file`.
+    BadRequest,
+    /// 422: a query parameter out of range or unparsable.
+    InvalidParameter,
+    /// 401: API keys are configured and none valid was sent.
+    Unauthorized,
+    /// 404: no such route.
+    NotFound,
+    /// 405: the route exists for another method.
+    MethodNotAllowed,
+    /// 408: the request (upload included) took longer than `--request-timeout-s`.
+    Timeout,
+    /// 413: the body is over `--max-body-bytes`.
+    BodyTooLarge,
+    /// 400: the audio has 0 bytes.
+    Empty,
+    /// 415: not a container or codec this server decodes.
+    UnknownFormat,
+    /// 415: a known container with a codec this server does not decode.
+    UnsupportedCodec,
+    /// 415: a container without an audio track.
+    NoAudioTrack,
+    /// 400: the track declares 0 Hz.
+    ZeroSampleRate,
+    /// 400: a sample rate outside what is accepted.
+    UnsupportedSampleRate,
+    /// 400: the track declares no channels.
+    NoChannels,
+    /// 400: the audio stream is corrupt.
+    Corrupt,
+    /// 400: the audio stream ends early.
+    Truncated,
+    /// 400: the track holds no samples.
+    NoSamples,
+    /// 413: the decoded audio is over `--max-audio-seconds`.
+    TooLong,
+    /// 429: `--max-concurrent-requests` are in progress; retry after `Retry-After`.
+    Overloaded,
+    /// 503: the inference queue (`--queue-length`) is full; retry after `Retry-After`.
+    QueueFull,
+    /// 503: the server is shutting down; retry on another replica.
+    ShuttingDown,
+    /// 500: a fault of the server; the body carries the request id, the log the detail.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The HTTP status of the code.
+    pub fn status(self) -> StatusCode {
+        use ErrorCode as C;
         match self {
-            ServerError::EmptyBody | ServerError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ServerError::BadParameter(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ServerError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ServerError::NotFound(_) => StatusCode::NOT_FOUND,
-            ServerError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            ServerError::Timeout { .. } => StatusCode::REQUEST_TIMEOUT,
-            ServerError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ServerError::Audio(a) => match a {
-                A::TooLong { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-                A::UnknownFormat(_) | A::UnsupportedCodec(_) | A::NoAudioTrack => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                A::Empty
-                | A::ZeroSampleRate
-                | A::UnsupportedSampleRate { .. }
-                | A::NoChannels
-                | A::Corrupt(_)
-                | A::Truncated(_)
-                | A::NoSamples => StatusCode::BAD_REQUEST,
-                A::Io(_) | A::InvalidParameters(_) | A::Resample(_) | A::Manifest(_) => {
-                    StatusCode::INTERNAL_SERVER_ERROR
-                }
-            },
-            ServerError::Overloaded => StatusCode::TOO_MANY_REQUESTS,
-            ServerError::QueueFull | ServerError::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
-            _ => StatusCode::INTERNAL_SERVER_ERROR,
+            C::EmptyBody
+            | C::BadRequest
+            | C::Empty
+            | C::ZeroSampleRate
+            | C::UnsupportedSampleRate
+            | C::NoChannels
+            | C::Corrupt
+            | C::Truncated
+            | C::NoSamples => StatusCode::BAD_REQUEST,
+            C::Unauthorized => StatusCode::UNAUTHORIZED,
+            C::NotFound => StatusCode::NOT_FOUND,
+            C::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            C::Timeout => StatusCode::REQUEST_TIMEOUT,
+            C::BodyTooLarge | C::TooLong => StatusCode::PAYLOAD_TOO_LARGE,
+            C::UnknownFormat | C::UnsupportedCodec | C::NoAudioTrack => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            C::InvalidParameter => StatusCode::UNPROCESSABLE_ENTITY,
+            C::Overloaded => StatusCode::TOO_MANY_REQUESTS,
+            C::QueueFull | C::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
+            C::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
-    /// A stable machine-readable name.
-    pub fn error_type(&self) -> &'static str {
+    /// The code as it appears in `error_type` and in metrics labels.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+impl ServerError {
+    /// The `error_type` of this error.
+    pub fn code(&self) -> ErrorCode {
+        use shared::Error as A;
+        use ErrorCode as C;
         match self {
-            ServerError::EmptyBody => "empty_body",
-            ServerError::BadRequest(_) => "bad_request",
-            ServerError::BadParameter(_) => "invalid_parameter",
-            ServerError::Unauthorized => "unauthorized",
-            ServerError::NotFound(_) => "not_found",
-            ServerError::MethodNotAllowed(_) => "method_not_allowed",
-            ServerError::Timeout { .. } => "timeout",
-            ServerError::BodyTooLarge { .. } => "body_too_large",
-            ServerError::Audio(a) => a.kind(),
-            ServerError::Overloaded => "overloaded",
-            ServerError::QueueFull => "queue_full",
-            ServerError::ShuttingDown => "shutting_down",
-            _ => "internal",
+            ServerError::EmptyBody => C::EmptyBody,
+            ServerError::BadRequest(_) => C::BadRequest,
+            ServerError::BadParameter(_) => C::InvalidParameter,
+            ServerError::Unauthorized => C::Unauthorized,
+            ServerError::NotFound(_) => C::NotFound,
+            ServerError::MethodNotAllowed(_) => C::MethodNotAllowed,
+            ServerError::Timeout { .. } => C::Timeout,
+            ServerError::BodyTooLarge { .. } => C::BodyTooLarge,
+            ServerError::Audio(a) => match a {
+                A::Empty => C::Empty,
+                A::UnknownFormat(_) => C::UnknownFormat,
+                A::UnsupportedCodec(_) => C::UnsupportedCodec,
+                A::NoAudioTrack => C::NoAudioTrack,
+                A::ZeroSampleRate => C::ZeroSampleRate,
+                A::UnsupportedSampleRate { .. } => C::UnsupportedSampleRate,
+                A::NoChannels => C::NoChannels,
+                A::Corrupt(_) => C::Corrupt,
+                A::Truncated(_) => C::Truncated,
+                A::NoSamples => C::NoSamples,
+                A::TooLong { .. } => C::TooLong,
+                // Reading an in-memory upload, the front end's parameters, the resampler and the
+                // model directory are ours, not the client's.
+                A::Io(_) | A::InvalidParameters(_) | A::Resample(_) | A::Manifest(_) | A::ModelDir { .. } => {
+                    C::Internal
+                }
+            },
+            ServerError::Overloaded => C::Overloaded,
+            ServerError::QueueFull => C::QueueFull,
+            ServerError::ShuttingDown => C::ShuttingDown,
+            ServerError::Inference(_) | ServerError::Internal(_) => C::Internal,
         }
+    }
+
+    /// The HTTP status of an error answered to a client.
+    pub fn status(&self) -> StatusCode {
+        self.code().status()
     }
 
     /// Refusals decided before the request body is read. The connection cannot carry another
@@ -124,24 +216,98 @@ impl ServerError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strum::IntoEnumIterator;
+
+    /// One error of each kind with the status a client must see. The match has no catch-all:
+    /// a new variant does not compile until it is given its status here.
+    fn example(kind: ServerErrorKind) -> Vec<(ServerError, u16)> {
+        use shared::Error as A;
+        use ServerErrorKind as K;
+        match kind {
+            K::EmptyBody => vec![(ServerError::EmptyBody, 400)],
+            K::BadRequest => vec![(ServerError::BadRequest("no field `file`".into()), 400)],
+            K::BadParameter => vec![(ServerError::BadParameter("threshold".into()), 422)],
+            K::Unauthorized => vec![(ServerError::Unauthorized, 401)],
+            K::NotFound => vec![(ServerError::NotFound("/x".into()), 404)],
+            K::MethodNotAllowed => vec![(ServerError::MethodNotAllowed("PUT".into()), 405)],
+            K::Timeout => vec![(ServerError::Timeout { seconds: 1.0 }, 408)],
+            K::BodyTooLarge => vec![(ServerError::BodyTooLarge { limit: 1 }, 413)],
+            K::Audio => audio_examples()
+                .into_iter()
+                .map(|a| {
+                    let status = match &a {
+                        A::TooLong { .. } => 413,
+                        A::UnknownFormat(_) | A::UnsupportedCodec(_) | A::NoAudioTrack => 415,
+                        A::Empty
+                        | A::ZeroSampleRate
+                        | A::UnsupportedSampleRate { .. }
+                        | A::NoChannels
+                        | A::Corrupt(_)
+                        | A::Truncated(_)
+                        | A::NoSamples => 400,
+                        A::Io(_) | A::InvalidParameters(_) | A::Resample(_) | A::Manifest(_) | A::ModelDir { .. } => {
+                            500
+                        }
+                    };
+                    (ServerError::Audio(a), status)
+                })
+                .collect(),
+            K::Overloaded => vec![(ServerError::Overloaded, 429)],
+            K::QueueFull => vec![(ServerError::QueueFull, 503)],
+            K::ShuttingDown => vec![(ServerError::ShuttingDown, 503)],
+            K::Inference => vec![(ServerError::Inference("libtorch".into()), 500)],
+            K::Internal => vec![(ServerError::Internal("a fault".into()), 500)],
+        }
+    }
+
+    /// Every variant of the audio error (the match in `example` says its status).
+    fn audio_examples() -> Vec<shared::Error> {
+        use shared::Error as A;
+        vec![
+            A::Empty,
+            A::UnknownFormat("x".into()),
+            A::UnsupportedCodec("x".into()),
+            A::NoAudioTrack,
+            A::ZeroSampleRate,
+            A::UnsupportedSampleRate { rate: 1, min: 2, max: 3 },
+            A::NoChannels,
+            A::Corrupt("x".into()),
+            A::Truncated("x".into()),
+            A::NoSamples,
+            A::TooLong { limit_seconds: 1.0 },
+            A::Io(std::io::Error::other("x")),
+            A::InvalidParameters("x".into()),
+            A::Resample("x".into()),
+            A::Manifest("x".into()),
+            A::ModelDir { path: "m".into(), message: "x".into() },
+        ]
+    }
 
     #[test]
-    fn client_faults_are_never_500() {
-        let cases = [
-            (ServerError::EmptyBody, 400),
-            (ServerError::BadParameter("threshold".into()), 422),
-            (ServerError::BodyTooLarge { limit: 1 }, 413),
-            (ServerError::Audio(shared::Error::TooLong { limit_seconds: 1.0 }), 413),
-            (ServerError::Audio(shared::Error::UnknownFormat("x".into())), 415),
-            (ServerError::Audio(shared::Error::Truncated("x".into())), 400),
-            (ServerError::Overloaded, 429),
-            (ServerError::Unauthorized, 401),
-            (ServerError::Timeout { seconds: 1.0 }, 408),
-            (ServerError::QueueFull, 503),
-        ];
-        for (e, status) in cases {
-            assert_eq!(e.status().as_u16(), status, "{e}");
+    fn every_variant_has_its_status_and_no_client_fault_is_5xx() {
+        let mut audio_kinds = std::collections::BTreeSet::new();
+        for kind in ServerErrorKind::iter() {
+            for (e, status) in example(kind) {
+                assert_eq!(ServerErrorKind::from(&e), kind);
+                assert_eq!(e.status().as_u16(), status, "{e}");
+                assert_eq!(e.status(), e.code().status());
+                if let ServerError::Audio(a) = &e {
+                    audio_kinds.insert(a.kind());
+                }
+                // 5xx only for our faults (internal) and a full or closing server.
+                if e.status().is_server_error() {
+                    assert!(matches!(e.code(), ErrorCode::Internal | ErrorCode::QueueFull | ErrorCode::ShuttingDown));
+                }
+            }
         }
-        assert_eq!(ServerError::Audio(shared::Error::Corrupt("x".into())).error_type(), "corrupt");
+        assert_eq!(audio_kinds.len(), audio_examples().len(), "audio examples repeat a kind");
+    }
+
+    #[test]
+    fn codes_serialise_as_their_names() {
+        for code in ErrorCode::iter() {
+            assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
+        }
+        assert_eq!(ErrorCode::InvalidParameter.as_str(), "invalid_parameter");
     }
 }

@@ -1,11 +1,19 @@
-//! The TorchScript model on its device, with its verified manifest.
+//! The model the server runs: the [`Forward`] seam the model thread drives, and the TorchScript
+//! [`Model`] behind it (a fake one in the in-process router tests).
 use std::path::Path;
 
-use shared::frontend::FrontEndParams;
 use shared::manifest::Manifest;
+use shared::model_dir::ModelDir;
 use tch::{CModule, Device};
 
-use crate::error::ServerError;
+use crate::error::StartupError;
+
+/// Windows in, sigmoids out: what the model thread runs. Not `Sync`: one thread owns it.
+pub trait Forward: Send + 'static {
+    /// Runs `n` windows of `frames × mels` (flattened, row-major) and returns their
+    /// `n × labels` sigmoids, or the reason it could not (for the log, never for a client).
+    fn forward(&self, windows: &[f32], n: usize, frames: usize, mels: usize) -> Result<Vec<f32>, String>;
+}
 
 pub struct Model {
     module: CModule,
@@ -13,16 +21,9 @@ pub struct Model {
 }
 
 /// Reads `manifest.json` and checks it against `model.pt` (sha256, labels, front end): a model
-/// this server would feed wrongly is refused at startup, with the reason.
-pub fn load_manifest(dir: &Path) -> Result<Manifest, ServerError> {
-    let manifest_path = dir.join("manifest.json");
-    let bad = |message: String| ServerError::Manifest { path: manifest_path.clone(), message };
-    let text = std::fs::read_to_string(&manifest_path).map_err(|e| bad(e.to_string()))?;
-    let manifest: Manifest = serde_json::from_str(&text).map_err(|e| bad(format!("not a valid manifest: {e}")))?;
-    let model_path = dir.join("model.pt");
-    let bytes = std::fs::read(&model_path).map_err(|source| ServerError::ModelMissing { path: model_path, source })?;
-    manifest.verify(&bytes, &FrontEndParams::default()).map_err(|e| bad(e.to_string()))?;
-    Ok(manifest)
+/// this server would feed wrongly is refused at startup, with the file and the reason.
+pub fn load_manifest(dir: &Path) -> Result<Manifest, StartupError> {
+    Ok(ModelDir::new(dir).read_verified()?)
 }
 
 /// Sets libtorch's intra-op threads for the calling thread's forward passes (OpenMP keeps the
@@ -34,11 +35,10 @@ pub fn set_threads(threads: usize) {
 }
 
 impl Model {
-    pub fn load(dir: &Path, device: Device) -> Result<Self, ServerError> {
-        let path = dir.join("model.pt");
-        std::fs::metadata(&path).map_err(|source| ServerError::ModelMissing { path: path.clone(), source })?;
+    pub fn load(dir: &Path, device: Device) -> Result<Self, StartupError> {
+        let path = ModelDir::new(dir).model();
         let mut module = CModule::load_on_device(&path, device)
-            .map_err(|source| ServerError::ModelLoad { path: path.clone(), source })?;
+            .map_err(|source| StartupError::ModelLoad { path: path.clone(), source })?;
         module.set_eval();
         Ok(Self { module, device })
     }
@@ -49,16 +49,23 @@ impl Model {
 
     /// Runs one batch of windows (batch × frames × mels) and returns its sigmoids
     /// (batch × labels).
-    pub fn forward(&self, windows: &tch::Tensor) -> Result<tch::Tensor, ServerError> {
-        tch::no_grad(|| {
-            let input = windows.to_device(self.device).unsqueeze(1);
-            self.module.forward_ts(&[input]).map_err(ServerError::Inference)
-        })
+    pub fn forward_tensor(&self, windows: &tch::Tensor) -> Result<tch::Tensor, tch::TchError> {
+        tch::no_grad(|| self.module.forward_ts(&[windows.to_device(self.device).unsqueeze(1)]))
     }
 
     /// One forward pass on silence, so the first request does not pay for lazy initialisation.
-    pub fn warm_up(&self, frames: i64, mels: i64) -> Result<Vec<i64>, ServerError> {
-        let silence = tch::Tensor::zeros([1, frames, mels], (tch::Kind::Float, tch::Device::Cpu));
-        Ok(self.forward(&silence)?.size())
+    pub fn warm_up(&self, frames: usize, mels: usize) -> Result<(), StartupError> {
+        self.forward(&vec![0.0; frames * mels], 1, frames, mels).map(|_| ()).map_err(StartupError::WarmUp)
+    }
+}
+
+impl Forward for Model {
+    fn forward(&self, windows: &[f32], n: usize, frames: usize, mels: usize) -> Result<Vec<f32>, String> {
+        let run = || -> Result<Vec<f32>, tch::TchError> {
+            let x = tch::Tensor::from_slice(windows).view([n as i64, frames as i64, mels as i64]);
+            let y = self.forward_tensor(&x)?.to_device(Device::Cpu).contiguous().view([-1]);
+            Vec::<f32>::try_from(y)
+        };
+        run().map_err(|e| e.to_string())
     }
 }

@@ -1,14 +1,12 @@
 //! Startup: load, verify and warm the model, then open the port and serve until shutdown.
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::http::HeaderValue;
-
 use crate::config::Config;
-use crate::http::{self, ApiKeys, AppState};
+use crate::http::{self, AppState};
 use crate::infer::{self, BatchPolicy};
 use crate::metrics::Metrics;
+use crate::recognizer::Recognizer;
 use crate::{device, model, shutdown};
 
 pub fn run(config: Config) -> anyhow::Result<()> {
@@ -20,18 +18,12 @@ pub fn run(config: Config) -> anyhow::Result<()> {
     model::set_threads(config.model_threads);
     let model = model::Model::load(&model_dir, device)?;
     let (frames, mels) = (manifest.window.frames, manifest.front_end.n_mels);
-    model.warm_up(frames as i64, mels as i64)?;
+    model.warm_up(frames, mels)?;
     let device_name = match model.device() {
         tch::Device::Cuda(i) => format!("cuda:{i}"),
         _ => "cpu".to_string(),
     };
     tracing::info!(model = %manifest.model_id, precision = ?manifest.precision, dir = %model_dir.display(), device = %device_name, "model loaded and warmed up");
-    let cors_origins = config
-        .cors_origins
-        .iter()
-        .filter(|o| !o.is_empty())
-        .map(|o| HeaderValue::from_str(o).map_err(|_| anyhow::anyhow!("--cors-origins: {o:?} is not a valid origin")))
-        .collect::<anyhow::Result<Vec<_>>>()?;
     let metrics = Metrics::new()?;
     metrics.model_info.with_label_values(&[manifest.model_id.as_str(), device_name.as_str()]).set(1);
     let worker = infer::spawn_worker(model, config.max_batch_size, config.model_threads)?;
@@ -45,19 +37,8 @@ pub fn run(config: Config) -> anyhow::Result<()> {
 
     tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(async move {
         let batcher = infer::Batcher::spawn(worker, policy, metrics.clone());
-        let state = Arc::new(AppState {
-            manifest,
-            batcher,
-            permits: Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_requests)),
-            max_body_bytes: config.max_body_bytes,
-            max_audio_seconds: config.max_audio_seconds,
-            request_timeout: Duration::from_secs_f64(config.request_timeout_s),
-            ready: AtomicBool::new(true),
-            device: device_name,
-            cors_origins,
-            api_keys: ApiKeys::new(&config.api_keys),
-            metrics,
-        });
+        let recognizer = Recognizer::new(manifest, batcher, metrics.clone());
+        let state = Arc::new(AppState::new(&config, recognizer, device_name, metrics)?);
         if !state.api_keys.is_open() {
             tracing::info!("API keys required on /v1/*");
         }

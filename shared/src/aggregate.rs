@@ -60,6 +60,15 @@ pub enum Thresholds {
     PerLabel(Vec<f32>),
 }
 
+/// A requested global threshold, or why it cannot be one.
+pub fn check_threshold(t: f32) -> Result<f32, String> {
+    if (0.0..=1.0).contains(&t) {
+        Ok(t)
+    } else {
+        Err(format!("threshold must be within [0, 1], got {t}"))
+    }
+}
+
 impl Thresholds {
     pub fn for_label(&self, i: usize) -> f32 {
         match self {

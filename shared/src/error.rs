@@ -33,6 +33,8 @@ pub enum Error {
     Resample(String),
     #[error("model manifest does not match: {0}")]
     Manifest(String),
+    #[error("{}: {message}", path.display())]
+    ModelDir { path: std::path::PathBuf, message: String },
 }
 
 impl Error {
@@ -54,6 +56,7 @@ impl Error {
             Error::InvalidParameters(_) => "invalid_parameters",
             Error::Resample(_) => "resample",
             Error::Manifest(_) => "manifest",
+            Error::ModelDir { .. } => "model_dir",
         }
     }
 }

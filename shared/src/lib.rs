@@ -5,7 +5,10 @@
 //! - [`labels`], [`aggregate`], [`metrics`]: the label set, S1/S2 aggregation and thresholds,
 //!   precision/recall/F1 and LRAP, shared by the trainer's evaluation and the server.
 //!
-//! No HTTP, no training, no I/O beyond reading the audio being decoded.
+//! - [`segments`]: where each instrument plays, as time ranges from the window sigmoids.
+//! - [`model_dir`]: a model directory's files, its manifest read and verified against `model.pt`.
+//!
+//! No HTTP, no training, no I/O beyond reading the audio being decoded and the model directory.
 // Nothing a client sends may panic the process: no unwrap, expect, panic or unchecked indexing
 // outside tests.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
@@ -16,5 +19,7 @@ pub mod frontend;
 pub mod labels;
 pub mod manifest;
 pub mod metrics;
+pub mod model_dir;
+pub mod segments;
 
 pub use error::{Error, Result};

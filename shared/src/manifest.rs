@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::aggregate::Aggregation;
+use crate::aggregate::{check_threshold, Aggregation, Thresholds};
 use crate::frontend::{FrontEndParams, WindowParams};
 use crate::labels::{LABELS, LABEL_NAMES};
 use crate::{Error, Result};
@@ -120,6 +120,19 @@ impl Manifest {
         }
     }
 
+    /// The thresholds to apply: `requested` (a global θ, which must lie in [0, 1]) when given,
+    /// else the manifest's per-label thresholds (its global one for labels they omit), else its
+    /// global one. The one place the server and `trainer evaluate` decide it.
+    pub fn thresholds(&self, requested: Option<f32>) -> std::result::Result<Thresholds, String> {
+        match (requested, &self.label_thresholds) {
+            (Some(t), _) => Ok(Thresholds::Global(check_threshold(t)?)),
+            (None, Some(per)) => Ok(Thresholds::PerLabel(
+                LABELS.iter().map(|l| per.get(*l).copied().unwrap_or(self.threshold)).collect(),
+            )),
+            (None, None) => Ok(Thresholds::Global(self.threshold)),
+        }
+    }
+
     /// Checks that this manifest describes `model_bytes` and a model this code can feed:
     /// the sha256, the label set and order, and the front-end parameters. The error says which.
     pub fn verify(&self, model_bytes: &[u8], front_end: &FrontEndParams) -> Result<()> {
@@ -192,6 +205,19 @@ mod tests {
         let json = serde_json::to_string_pretty(&m).unwrap();
         assert!(json.contains("\"aggregation\": \"s2\""));
         assert_eq!(serde_json::from_str::<Manifest>(&json).unwrap(), m);
+    }
+
+    #[test]
+    fn thresholds_come_from_the_request_then_per_label_then_global() {
+        let mut m = manifest(b"m");
+        assert_eq!(m.thresholds(None).unwrap(), Thresholds::Global(0.5));
+        assert_eq!(m.thresholds(Some(0.3)).unwrap(), Thresholds::Global(0.3));
+        assert_eq!(m.thresholds(Some(1.5)).unwrap_err(), "threshold must be within [0, 1], got 1.5");
+        assert!(m.thresholds(Some(f32::NAN)).is_err());
+        m.label_thresholds = Some([("pia".to_string(), 0.2)].into());
+        let Thresholds::PerLabel(per) = m.thresholds(None).unwrap() else { panic!("per-label") };
+        assert_eq!((per[6], per[0], per.len()), (0.2, 0.5, 11));
+        assert_eq!(m.thresholds(Some(0.7)).unwrap(), Thresholds::Global(0.7));
     }
 
     #[test]

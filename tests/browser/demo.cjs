@@ -26,13 +26,15 @@ const { chromium } = require('playwright-core');
       for (let i = 0; i < d.length; i += 4) if (d[i] < 240 || d[i + 1] < 240 || d[i + 2] < 240) n++;
       return n;
     });
+    const bars = await page.$eval('#ranges', (c) => Number(c.dataset.bars || 0));
+    const ranges = await page.$$eval('#range-list li', (ls) => ls.map((l) => ({ label: l.dataset.label, text: l.textContent })));
     const statusText = await page.textContent('#status');
     await page.screenshot({ path: shot, fullPage: true });
     // A file that is not audio: the page explains it.
     await page.setInputFiles('#file', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not audio at all') });
     await page.waitForSelector('#status.error', { timeout: 30000 });
     const error = await page.textContent('#status');
-    console.log(JSON.stringify({ rows, inked, status: statusText, error, consoleErrors }));
+    console.log(JSON.stringify({ rows, inked, bars, ranges, status: statusText, error, consoleErrors }));
   } finally {
     await browser.close();
   }

@@ -1,6 +1,6 @@
 //! The demo page in a real browser: headless Debian Chromium driven by playwright-core uploads a
 //! real clip to the default model, and the page shows the 11 instruments in the order of the
-//! API's answer, a timeline heat map, and for a text file an error a person can act on. The screenshot is left in
+//! API's answer, a timeline heat map, the instruments' time ranges, and for a text file an error a person can act on. The screenshot is left in
 //! `target/screenshots/demo-page.png`.
 use std::process::Command;
 
@@ -13,7 +13,7 @@ fn demo_page_shows_the_instruments_of_an_uploaded_clip() {
     let server = Server::start(&repo_root().join("models/default"), &[]);
     let clip = real_dev_dir().join("vocadito__vocadito_1.wav"); // 33 s of singing
                                                                 // What the API says about the clip, to compare with what the page shows.
-    let mut r = http_agent().post(server.url("/v1/recognize")).send(&std::fs::read(&clip).unwrap()[..]).unwrap();
+    let mut r = http_agent().post(server.url("/v1/recognize?segments=true")).send(&std::fs::read(&clip).unwrap()[..]).unwrap();
     let api: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
     let api_order: Vec<&str> =
         api["instruments"].as_array().unwrap().iter().map(|i| i["label"].as_str().unwrap()).collect();
@@ -40,6 +40,16 @@ fn demo_page_shows_the_instruments_of_an_uploaded_clip() {
     assert_eq!(rows.iter().map(|r| r["present"].as_bool().unwrap()).collect::<Vec<_>>(), present);
     assert!(seen["inked"].as_u64().unwrap() > 5_000, "the heat map is blank: {seen}");
     assert!(seen["status"].as_str().unwrap().contains("windows"), "{seen}");
+    // The ranges drawn are the API's segments, one bar per range, one line per instrument.
+    let api_segments = api["segments"].as_object().unwrap();
+    let api_bars: usize = api_segments.values().map(|s| s.as_array().unwrap().len()).sum();
+    assert!(api_bars > 0, "the API gave no segments for a singing clip: {api}");
+    assert_eq!(seen["bars"].as_u64(), Some(api_bars as u64), "{seen}");
+    for line in seen["ranges"].as_array().unwrap() {
+        let label = line["label"].as_str().unwrap();
+        let n = api_segments[label].as_array().unwrap().len();
+        assert_eq!(line["text"].as_str().unwrap().matches(" s").count(), n, "{line}");
+    }
     let error = seen["error"].as_str().unwrap();
     assert!(error.contains("does not look like an audio file"), "{error}");
     let console = seen["consoleErrors"].as_array().unwrap();

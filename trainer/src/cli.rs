@@ -53,6 +53,8 @@ pub struct ExportArgs {
     /// Arithmetic of the exported network: fp32 or bf16. Input and output stay float32.
     #[arg(long, value_enum, default_value_t = PrecisionArg::Bf16)]
     pub precision: PrecisionArg,
+    /// Where the network is re-traced. Default `cpu`: a module traced on the CPU loads on any
+    /// device, one traced on CUDA only where CUDA is.
     #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
     pub device: DeviceArg,
 }
@@ -114,10 +116,10 @@ pub struct TsneArgs {
     /// Seed of the sample and of the t-SNE start: one seed, one picture.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
-    pub device: DeviceArg,
-    #[arg(long, default_value = ".cache/features")]
-    pub cache_dir: PathBuf,
+    #[command(flatten)]
+    pub device: DeviceOpt,
+    #[command(flatten)]
+    pub cache: CacheOpt,
 }
 
 #[derive(Debug, Args)]
@@ -140,8 +142,8 @@ pub struct DeconvArgs {
     /// Units shown per block (the most activated first).
     #[arg(long, default_value_t = 2)]
     pub units: usize,
-    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
-    pub device: DeviceArg,
+    #[command(flatten)]
+    pub device: DeviceOpt,
 }
 
 #[derive(Debug, Args)]
@@ -192,10 +194,10 @@ pub struct CalibrateArgs {
     /// unseen ones; this keeps them as information.
     #[arg(long)]
     pub record_only: bool,
-    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
-    pub device: DeviceArg,
-    #[arg(long, default_value = ".cache/features")]
-    pub cache_dir: PathBuf,
+    #[command(flatten)]
+    pub device: DeviceOpt,
+    #[command(flatten)]
+    pub cache: CacheOpt,
 }
 
 #[derive(Debug, Args)]
@@ -269,11 +271,11 @@ pub struct TrainArgs {
     /// window is set to the window's mean. 0 (the paper) is off.
     #[arg(long, default_value_t = 0)]
     pub time_mask: usize,
-    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
-    pub device: DeviceArg,
+    #[command(flatten)]
+    pub device: DeviceOpt,
     /// Where decoded log-mel features are cached between runs.
-    #[arg(long, default_value = ".cache/features")]
-    pub cache_dir: PathBuf,
+    #[command(flatten)]
+    pub cache: CacheOpt,
     /// Identifier of the model in its manifest (default: the output folder's name).
     #[arg(long)]
     pub model_id: Option<String>,
@@ -303,10 +305,34 @@ pub struct EvaluateArgs {
     /// a fresh run of this command reproduces.
     #[arg(long, value_name = "NAME")]
     pub record: Option<String>,
-    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
-    pub device: DeviceArg,
-    #[arg(long, default_value = ".cache/features")]
-    pub cache_dir: PathBuf,
+    #[command(flatten)]
+    pub device: DeviceOpt,
+    #[command(flatten)]
+    pub cache: CacheOpt,
+}
+
+/// `--device`, shared by the subcommands that run the network.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct DeviceOpt {
+    /// Where the network runs. Default `auto`: CUDA when libtorch sees a GPU, else the CPU;
+    /// `cuda` makes a missing GPU an error instead of a slow CPU run.
+    #[arg(long = "device", value_enum, default_value_t = DeviceArg::Auto)]
+    pub choice: DeviceArg,
+}
+
+impl DeviceOpt {
+    pub fn resolve(self) -> anyhow::Result<tch::Device> {
+        self.choice.resolve()
+    }
+}
+
+/// `--cache-dir`, shared by the subcommands that decode audio.
+#[derive(Debug, Clone, Args)]
+pub struct CacheOpt {
+    /// Where decoded log-mel features are cached between runs (keyed by file, size, mtime and
+    /// front end, so a changed file is decoded again). Default `.cache/features`.
+    #[arg(long = "cache-dir", default_value = ".cache/features")]
+    pub dir: PathBuf,
 }
 
 impl DeviceArg {

@@ -1,18 +1,14 @@
 //! Export: the trained network traced to TorchScript, its weights, and the manifest.
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Context;
 use shared::frontend::WindowParams;
 use shared::manifest::{sha256_hex, Manifest, Precision};
+pub use shared::model_dir::{ModelDir, MANIFEST_FILE, MODEL_FILE, WEIGHTS_FILE};
 use tch::nn::{self, ModuleT};
 use tch::{CModule, Kind, Tensor};
 
 use crate::model::ConvNet;
-
-/// File names inside a model directory.
-pub const MODEL_FILE: &str = "model.pt";
-pub const WEIGHTS_FILE: &str = "weights.safetensors";
-pub const MANIFEST_FILE: &str = "manifest.json";
 
 /// Traces `sigmoid(net(x))` for `x` of shape batch × 1 × frames × mels and saves it with the
 /// weights and the manifest (whose `model_sha256` is filled in here) into `dir`.
@@ -29,9 +25,7 @@ pub fn export(vs: &mut nn::VarStore, net: &ConvNet, mut manifest: Manifest, dir:
     vs.save(dir.join(WEIGHTS_FILE)).context("saving the weights")?;
     let bytes = std::fs::read(&model_path)?;
     manifest.model_sha256 = sha256_hex(&bytes);
-    let manifest_path: PathBuf = dir.join(MANIFEST_FILE);
-    std::fs::write(&manifest_path, serde_json::to_string_pretty(&manifest)? + "\n")
-        .with_context(|| format!("writing {}", manifest_path.display()))?;
+    write_manifest(dir, &manifest)?;
     Ok(manifest)
 }
 
@@ -72,30 +66,18 @@ pub fn reexport(from: &Path, to: &Path, precision: Precision, device: tch::Devic
 /// Loads a model directory: reads and verifies the manifest against `model.pt` and the front
 /// end this code implements, then loads the TorchScript module onto `device`.
 pub fn load(dir: &Path, device: tch::Device) -> anyhow::Result<(Manifest, CModule)> {
-    let manifest_path = dir.join(MANIFEST_FILE);
-    let manifest = read_manifest(dir)?;
-    let model_path = dir.join(MODEL_FILE);
-    let bytes = std::fs::read(&model_path).with_context(|| format!("reading {}", model_path.display()))?;
-    manifest
-        .verify(&bytes, &shared::frontend::FrontEndParams::default())
-        .with_context(|| format!("checking {}", manifest_path.display()))?;
+    let files = ModelDir::new(dir);
+    let manifest = files.read_verified()?;
+    let model_path = files.model();
     let mut module =
         CModule::load_on_device(&model_path, device).with_context(|| format!("loading {}", model_path.display()))?;
     module.set_eval();
     Ok((manifest, module))
 }
 
-/// Reads and parses the manifest of a model directory (not yet checked against `model.pt`).
-fn read_manifest(dir: &Path) -> anyhow::Result<Manifest> {
-    let path = dir.join(MANIFEST_FILE);
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
-}
-
 /// Rewrites the manifest of a model directory (after adding metrics, thresholds…).
 pub fn write_manifest(dir: &Path, manifest: &Manifest) -> anyhow::Result<()> {
-    std::fs::write(dir.join(MANIFEST_FILE), serde_json::to_string_pretty(manifest)? + "\n")?;
-    Ok(())
+    Ok(ModelDir::new(dir).write_manifest(manifest)?)
 }
 
 #[cfg(test)]
@@ -161,7 +143,7 @@ mod tests {
 /// The trainable network of a model directory, rebuilt from its manifest's activation and its
 /// `weights.safetensors` (for analyses that need more than the TorchScript outputs).
 pub fn load_network(dir: &Path, device: tch::Device) -> anyhow::Result<(Manifest, nn::VarStore, ConvNet)> {
-    let manifest = read_manifest(dir)?;
+    let manifest = ModelDir::new(dir).read_manifest()?;
     let activation: crate::model::Activation = manifest
         .activation
         .parse()

@@ -2,6 +2,7 @@
 mod auth;
 mod demo;
 mod error;
+mod examples;
 mod health;
 mod model_info;
 mod observe;
@@ -9,6 +10,7 @@ pub mod openapi;
 pub mod recognize;
 
 pub use auth::ApiKeys;
+pub use examples::error_body as error_example;
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -21,21 +23,21 @@ use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use shared::manifest::Manifest;
 use tokio::sync::Semaphore;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use crate::config::Config;
 use crate::error::ServerError;
-use crate::infer::Batcher;
+use crate::recognizer::Recognizer;
 use crate::metrics::Metrics;
 
 /// What every handler shares.
 pub struct AppState {
-    pub manifest: Manifest,
-    pub batcher: Batcher,
+    /// The model's manifest and the way to its batching queue.
+    pub recognizer: Recognizer,
     pub permits: Arc<Semaphore>,
     pub max_body_bytes: usize,
     pub max_audio_seconds: f64,
@@ -48,6 +50,35 @@ pub struct AppState {
     pub cors_origins: Vec<HeaderValue>,
     pub api_keys: ApiKeys,
     pub metrics: Metrics,
+}
+
+impl AppState {
+    /// The state of a server with these settings around a loaded model's batcher.
+    pub fn new(
+        config: &Config,
+        recognizer: Recognizer,
+        device: String,
+        metrics: Metrics,
+    ) -> anyhow::Result<Self> {
+        let cors_origins = config
+            .cors_origins
+            .iter()
+            .filter(|o| !o.is_empty())
+            .map(|o| HeaderValue::from_str(o).map_err(|_| anyhow::anyhow!("--cors-origins: {o:?} is not a valid origin")))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(Self {
+            recognizer,
+            permits: Arc::new(Semaphore::new(config.max_concurrent_requests)),
+            max_body_bytes: config.max_body_bytes,
+            max_audio_seconds: config.max_audio_seconds,
+            request_timeout: Duration::from_secs_f64(config.request_timeout_s),
+            ready: AtomicBool::new(true),
+            device,
+            cors_origins,
+            api_keys: ApiKeys::new(&config.api_keys),
+            metrics,
+        })
+    }
 }
 
 /// A panic in a handler becomes a JSON 500; the process and the other requests carry on.
@@ -84,6 +115,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .method_not_allowed_fallback(observe::method_not_allowed)
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(from_fn_with_state(state.clone(), observe::timeout))
+        .layer(axum::middleware::from_fn(error::name_the_request))
         .layer(DefaultBodyLimit::max(state.max_body_bytes))
         .layer(from_fn_with_state(state.clone(), observe::track))
         .layer(cors)

@@ -5,7 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::error::ErrorBody;
-use super::{health, model_info, recognize};
+use super::{examples, health, model_info, recognize};
+use crate::error::ErrorCode;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -16,7 +17,7 @@ a ConvNet over 1-s log-mel windows with a 0.5-s hop (Han, Kim & Lee, 2017), aggr
         license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
     paths(recognize::recognize, model_info::model_info, health::healthz, health::readyz, health::metrics),
-    components(schemas(ErrorBody)),
+    components(schemas(ErrorBody, ErrorCode)),
     modifiers(&ApiKeyScheme),
     tags(
         (name = "recognition", description = "Instruments in audio"),
@@ -47,8 +48,36 @@ impl Modify for ApiKeyScheme {
 pub fn document() -> String {
     let mut doc = ApiDoc::openapi();
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();
-    doc.to_pretty_json().map(|s| s + "\n").unwrap_or_default()
+    let mut doc = serde_json::to_value(doc).unwrap_or_default();
+    real_examples(&mut doc);
+    serde_json::to_string_pretty(&doc).map(|s| s + "\n").unwrap_or_default()
 }
+
+/// Sets the example of every error answer to the body the server gives for that status, and
+/// the model's to the default model's manifest (http/examples.rs): no hand-written copies.
+fn real_examples(doc: &mut serde_json::Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) else { return };
+    for (path, ops) in paths.iter_mut() {
+        let Some(ops) = ops.as_object_mut() else { continue };
+        for op in ops.values_mut() {
+            let Some(responses) = op.get_mut("responses").and_then(|r| r.as_object_mut()) else { continue };
+            for (status, response) in responses.iter_mut() {
+                let Some(json) = response.pointer_mut("/content/application~1json") else { continue };
+                let is_error = json.pointer("/schema/$ref").and_then(|r| r.as_str()) == Some(ERROR_BODY_REF);
+                let example = match (path.as_str(), status.as_str()) {
+                    (_, s) if is_error => s.parse().ok().and_then(examples::error_body),
+                    ("/v1/model", "200") => Some(examples::model_info()),
+                    _ => None,
+                };
+                if let (Some(example), Some(json)) = (example, json.as_object_mut()) {
+                    json.insert("example".into(), example);
+                }
+            }
+        }
+    }
+}
+
+const ERROR_BODY_REF: &str = "#/components/schemas/ErrorBody";
 
 /// The OpenAPI document of this API.
 pub async fn openapi_json() -> Json<serde_json::Value> {

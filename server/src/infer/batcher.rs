@@ -126,14 +126,13 @@ async fn run(mut rx: mpsc::Receiver<Queued>, worker: std_mpsc::Sender<Batch>, po
                     offset += q.job.n;
                     let answer = part
                         .map(|sigmoids| Scored { sigmoids, queue_time: started - q.at, inference_time })
-                        .ok_or_else(|| ServerError::InferenceFailed("the model returned too few outputs".into()));
+                        .ok_or_else(|| ServerError::Inference("the model returned too few outputs".into()));
                     let _ = q.job.reply.send(answer);
                 }
             }
-            Ok(Err(e)) => {
-                let msg = e.to_string();
+            Ok(Err(msg)) => {
                 for q in jobs {
-                    let _ = q.job.reply.send(Err(ServerError::InferenceFailed(msg.clone())));
+                    let _ = q.job.reply.send(Err(ServerError::Inference(msg.clone())));
                 }
             }
             Err(_) => {

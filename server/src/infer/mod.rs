@@ -3,5 +3,5 @@
 mod batcher;
 mod worker;
 
-pub use batcher::{BatchPolicy, Batcher, Job};
+pub use batcher::{BatchPolicy, Batcher, Job, Scored};
 pub use worker::spawn_worker;

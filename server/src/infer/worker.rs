@@ -4,8 +4,7 @@ use std::time::Instant;
 
 use tokio::sync::oneshot;
 
-use crate::error::ServerError;
-use crate::model::Model;
+use crate::model::Forward;
 
 /// A batch for the model: `n` windows of `frames × mels`, flattened.
 pub struct Batch {
@@ -13,7 +12,8 @@ pub struct Batch {
     pub n: usize,
     pub frames: usize,
     pub mels: usize,
-    pub reply: oneshot::Sender<Result<BatchOutput, ServerError>>,
+    /// The sigmoids, or why the model failed (for the log).
+    pub reply: oneshot::Sender<Result<BatchOutput, String>>,
     pub span: tracing::Span,
 }
 
@@ -34,7 +34,7 @@ pub struct BatchOutput {
 /// Starts the model thread; it runs until every sender is dropped. Each batch is run in chunks
 /// of at most `max_batch` windows, with `threads` intra-op threads (0: libtorch's default), and
 /// answered with `n × labels` sigmoids.
-pub fn spawn_worker(model: Model, max_batch: usize, threads: usize) -> std::io::Result<mpsc::Sender<Batch>> {
+pub fn spawn_worker(model: impl Forward, max_batch: usize, threads: usize) -> std::io::Result<mpsc::Sender<Batch>> {
     let (tx, rx) = mpsc::channel::<Batch>();
     std::thread::Builder::new().name("model".into()).spawn(move || {
         crate::model::set_threads(threads);
@@ -47,15 +47,13 @@ pub fn spawn_worker(model: Model, max_batch: usize, threads: usize) -> std::io::
     Ok(tx)
 }
 
-fn run(model: &Model, b: &Batch, max_batch: usize) -> Result<BatchOutput, ServerError> {
+fn run(model: &impl Forward, b: &Batch, max_batch: usize) -> Result<BatchOutput, String> {
     let window = b.frames * b.mels;
     let mut out = BatchOutput { sigmoids: Vec::with_capacity(b.n * 11), chunks: Vec::new() };
-    for chunk in b.input.chunks(max_batch * window) {
+    for chunk in b.input.chunks(max_batch * window.max(1)) {
         let started = Instant::now();
-        let n = chunk.len() / window;
-        let x = tch::Tensor::from_slice(chunk).view([n as i64, b.frames as i64, b.mels as i64]);
-        let y = model.forward(&x)?.to_device(tch::Device::Cpu).contiguous().view([-1]);
-        out.sigmoids.extend(Vec::<f32>::try_from(y).map_err(ServerError::Inference)?);
+        let n = chunk.len() / window.max(1);
+        out.sigmoids.extend(model.forward(chunk, n, b.frames, b.mels)?);
         let seconds = started.elapsed().as_secs_f64();
         tracing::debug!(windows = n, ms = seconds * 1e3, "forward pass");
         out.chunks.push(ChunkRun { windows: n, seconds });

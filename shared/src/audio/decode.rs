@@ -57,6 +57,12 @@ impl Decoded {
 
 /// Decodes a file; the extension of `path` is used as a probe hint.
 pub fn decode_file(path: &Path, target_rate: u32, opts: &DecodeOptions) -> Result<Decoded> {
+    let (file, opts) = open_file(path, opts)?;
+    decode(Box::new(file), target_rate, &opts)
+}
+
+/// Opens a non-empty file, with its extension as the probe hint unless `opts` has one.
+fn open_file(path: &Path, opts: &DecodeOptions) -> Result<(std::fs::File, DecodeOptions)> {
     let file = std::fs::File::open(path)?;
     if file.metadata()?.len() == 0 {
         return Err(Error::Empty);
@@ -65,12 +71,45 @@ pub fn decode_file(path: &Path, target_rate: u32, opts: &DecodeOptions) -> Resul
     if opts.extension.is_none() {
         opts.extension = path.extension().and_then(|e| e.to_str()).map(str::to_owned);
     }
-    decode(Box::new(file), target_rate, &opts)
+    Ok((file, opts))
 }
 
 /// Decodes `source` to mono at `target_rate`, streaming: packets are downmixed and resampled as
 /// they are decoded.
 pub fn decode(source: Box<dyn MediaSource>, target_rate: u32, opts: &DecodeOptions) -> Result<Decoded> {
+    open(source, target_rate, opts, false)?.run(None)
+}
+
+/// Decodes `source` as [`decode`] does, but hands the resampled samples to `sink` piece by piece
+/// instead of keeping them, so memory stays bounded whatever the duration; the returned
+/// [`Decoded`] has no samples. The pieces joined are exactly what [`decode`] returns.
+pub fn decode_stream(
+    source: Box<dyn MediaSource>,
+    target_rate: u32,
+    opts: &DecodeOptions,
+    sink: &mut dyn FnMut(&[f32]) -> Result<()>,
+) -> Result<Decoded> {
+    open(source, target_rate, opts, true)?.run(Some(sink))
+}
+
+/// [`decode_stream`] of a file (its extension a probe hint).
+pub fn decode_file_stream(
+    path: &Path,
+    target_rate: u32,
+    opts: &DecodeOptions,
+    sink: &mut dyn FnMut(&[f32]) -> Result<()>,
+) -> Result<Decoded> {
+    let (file, opts) = open_file(path, opts)?;
+    decode_stream(Box::new(file), target_rate, &opts, sink)
+}
+
+/// Probes `source` and starts its decoder; `streaming` decodes keep no whole-signal buffer.
+fn open(
+    source: Box<dyn MediaSource>,
+    target_rate: u32,
+    opts: &DecodeOptions,
+    streaming: bool,
+) -> Result<Decoding<'static>> {
     if source.byte_len() == Some(0) {
         return Err(Error::Empty);
     }
@@ -86,7 +125,7 @@ pub fn decode(source: Box<dyn MediaSource>, target_rate: u32, opts: &DecodeOptio
     let format = symphonia::default::get_probe()
         .probe(&hint, mss, FormatOptions::default(), MetadataOptions::default())
         .map_err(|e| probe_error(e, container))?;
-    Decoding::open(format, target_rate, opts)?.run()
+    Decoding::open(format, target_rate, opts, streaming)
 }
 
 /// Reads the first bytes without consuming them; `Empty` if there are none.
@@ -153,10 +192,12 @@ struct Decoding<'a> {
     frames: u64,
     resampler: Option<StreamResampler>,
     mono: Vec<f32>,
+    /// The output is handed out as it comes: no room is reserved for the whole signal.
+    streaming: bool,
 }
 
 impl<'a> Decoding<'a> {
-    fn open(format: Box<dyn FormatReader + 'a>, target_rate: u32, opts: &DecodeOptions) -> Result<Self> {
+    fn open(format: Box<dyn FormatReader + 'a>, target_rate: u32, opts: &DecodeOptions, streaming: bool) -> Result<Self> {
         let track = format.default_track(TrackType::Audio).ok_or(Error::NoAudioTrack)?;
         let params = track.codec_params.as_ref().and_then(|p| p.audio()).ok_or(Error::NoAudioTrack)?.clone();
         let rate = params.sample_rate.map(check_rate).transpose()?;
@@ -184,6 +225,7 @@ impl<'a> Decoding<'a> {
             frames: 0,
             resampler: None,
             mono: Vec::new(),
+            streaming,
         };
         if let Some(r) = rate {
             decoding.set_rate(r)?;
@@ -198,7 +240,7 @@ impl<'a> Decoding<'a> {
             self.max_frames = Some((self.limit_seconds * rate as f64).floor().max(0.0) as u64);
         }
         let mut resampler = StreamResampler::new(rate, self.target_rate)?;
-        if let Some(declared) = self.declared_frames {
+        if let Some(declared) = self.declared_frames.filter(|_| !self.streaming) {
             // Trust the header only as far as the duration limit allows.
             let cap = self.max_frames.unwrap_or(rate as u64 * 3600);
             resampler.reserve_for_input(declared.min(cap) as usize);
@@ -207,7 +249,8 @@ impl<'a> Decoding<'a> {
         Ok(())
     }
 
-    fn run(mut self) -> Result<Decoded> {
+    fn run(mut self, mut sink: Option<&mut dyn FnMut(&[f32]) -> Result<()>>) -> Result<Decoded> {
+        let mut piece = Vec::new();
         let mut consecutive_errors = 0usize;
         let mut last_error = String::new();
         loop {
@@ -236,6 +279,13 @@ impl<'a> Decoding<'a> {
                 Ok((channels, rate, frames)) => {
                     consecutive_errors = 0;
                     self.accept(channels, rate, frames)?;
+                    if let (Some(sink), Some(r)) = (sink.as_mut(), self.resampler.as_mut()) {
+                        r.take_output(&mut piece);
+                        if !piece.is_empty() {
+                            sink(&piece)?;
+                            piece.clear();
+                        }
+                    }
                 }
                 Err(SymError::DecodeError(what)) => {
                     consecutive_errors += 1;
@@ -253,7 +303,12 @@ impl<'a> Decoding<'a> {
                 Err(other) => return Err(Error::Corrupt(other.to_string())),
             }
         }
-        self.finish(consecutive_errors, &last_error)
+        let mut decoded = self.finish(consecutive_errors, &last_error)?;
+        if let Some(sink) = sink {
+            sink(&decoded.samples)?;
+            decoded.samples = Vec::new();
+        }
+        Ok(decoded)
     }
 
     /// Takes the packet just downmixed into `self.mono`.

@@ -7,7 +7,9 @@ mod downmix;
 mod resample;
 mod sniff;
 
-pub use decode::{decode, decode_file, DecodeOptions, Decoded, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE};
+pub use decode::{
+    decode, decode_file, decode_file_stream, decode_stream, DecodeOptions, Decoded, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE,
+};
 pub use downmix::{downmix_buffer, downmix_planes};
 pub use resample::StreamResampler;
 pub use sniff::container_of;

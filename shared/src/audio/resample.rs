@@ -23,6 +23,8 @@ pub struct StreamResampler {
     out: Vec<f32>,
     to_trim: usize,
     total_in: usize,
+    /// Output samples already handed out by [`take_output`](Self::take_output).
+    taken: usize,
 }
 
 fn resample_error(e: impl std::fmt::Display) -> Error {
@@ -61,6 +63,7 @@ impl StreamResampler {
             out: Vec::new(),
             to_trim,
             total_in: 0,
+            taken: 0,
         })
     }
 
@@ -79,6 +82,13 @@ impl StreamResampler {
     /// Resampled samples produced so far (the rest is still inside the resampler).
     pub fn output(&self) -> &[f32] {
         &self.out
+    }
+
+    /// Moves the output produced so far to the end of `into` (for streaming: the resampler
+    /// then holds only its pending input). [`finish`](Self::finish) returns the rest.
+    pub fn take_output(&mut self, into: &mut Vec<f32>) {
+        self.taken += self.out.len();
+        into.append(&mut self.out);
     }
 
     pub fn push(&mut self, samples: &[f32]) -> Result<()> {
@@ -121,9 +131,10 @@ impl StreamResampler {
         Ok(used)
     }
 
-    /// Flushes the resampler and returns the resampled signal.
+    /// Flushes the resampler and returns the resampled signal (what
+    /// [`take_output`](Self::take_output) has not handed out yet).
     pub fn finish(mut self) -> Result<Vec<f32>> {
-        let expected = self.expected_output_len();
+        let expected = self.expected_output_len().saturating_sub(self.taken);
         if let Some(need) = self.inner.as_ref().map(|r| r.input_frames_next()) {
             let mut last = std::mem::take(&mut self.pending);
             let valid = last.len();

@@ -45,53 +45,83 @@ impl LogMel {
     /// Log-mel spectrogram of `signal` (already at the analysis rate): frames × n_mels.
     pub fn compute(&self, signal: &[f32]) -> Array2<f32> {
         let p = &self.params;
-        let (n_fft, hop, pad) = (p.n_fft, p.hop_length, p.n_fft / 2);
-        let frames = self.frame_count(signal.len());
-        let eps = p.log_epsilon;
-        let mut out = Array2::<f32>::zeros((frames, p.n_mels));
-        let mut input = self.fft.make_input_vec();
-        let mut spectrum = self.fft.make_output_vec();
-        let mut scratch = self.fft.make_scratch_vec();
-        let mut magnitude = vec![0.0f64; spectrum.len()];
+        let mut out = Array2::<f32>::zeros((self.frame_count(signal.len()), p.n_mels));
+        let mut work = self.work();
         for (t, mut row) in out.outer_iter_mut().enumerate() {
             // Frame t covers padded samples [t*hop, t*hop + n_fft), i.e. signal samples shifted
-            // left by `pad`; samples outside the signal are the zero padding.
-            let start = (t * hop) as isize - pad as isize;
-            let whole = usize::try_from(start).ok().and_then(|s| signal.get(s..s + n_fft));
-            if let Some(frame) = whole {
-                for ((slot, &x), &w) in input.iter_mut().zip(frame).zip(&self.window) {
-                    *slot = x as f64 * w;
-                }
-            } else {
-                for (i, (slot, &w)) in input.iter_mut().zip(&self.window).enumerate() {
-                    let x =
-                        usize::try_from(start + i as isize).ok().and_then(|j| signal.get(j)).map_or(0.0, |&x| x as f64);
-                    *slot = x * w;
-                }
+            // left by n_fft / 2; samples outside the signal are the zero padding.
+            let start = (t * p.hop_length) as isize - (p.n_fft / 2) as isize;
+            match usize::try_from(start).ok().and_then(|s| signal.get(s..s + p.n_fft)) {
+                Some(whole) => self.frame_of(whole, &mut work),
+                None => self.frame(
+                    |i| usize::try_from(start + i as isize).ok().and_then(|j| signal.get(j)).copied(),
+                    &mut work,
+                ),
             }
-            // Input and output lengths come from the plan, so this cannot fail.
-            if self.fft.process_with_scratch(&mut input, &mut spectrum, &mut scratch).is_err() {
-                row.fill(p.log_epsilon.ln() as f32);
-                continue;
-            }
-            // Not `c.norm()`: its overflow-safe hypot is 10× slower and not needed here. The
-            // power branch stays outside the loop, or LLVM turns it into a `pow` call per bin.
-            for (m, c) in magnitude.iter_mut().zip(&spectrum) {
-                *m = (c.re * c.re + c.im * c.im).sqrt();
-            }
-            if p.power != 1.0 {
-                magnitude.iter_mut().for_each(|m| *m = m.powf(p.power));
-            }
-            for (v, f) in row.iter_mut().zip(&self.filters) {
-                let bins = magnitude.get(f.first_bin..f.first_bin + f.weights.len()).unwrap_or_default();
-                let mel: f64 = bins.iter().zip(&f.weights).map(|(a, w)| a * w).sum();
-                // The sum needs f64 (see the parity test); the log does not: f32 ln of the
-                // rounded sum adds ≤ 1e-7 absolute error and costs half as much.
-                *v = ((mel + eps) as f32).ln();
-            }
+            self.finish_frame(&mut work, row.as_slice_mut().unwrap_or_default());
         }
         out
     }
+
+    /// Buffers for [`frame`](Self::frame) and [`finish_frame`](Self::finish_frame).
+    pub(crate) fn work(&self) -> FrameWork {
+        FrameWork {
+            input: self.fft.make_input_vec(),
+            spectrum: self.fft.make_output_vec(),
+            scratch: self.fft.make_scratch_vec(),
+            magnitude: vec![0.0; self.params.n_fft / 2 + 1],
+        }
+    }
+
+    /// Loads one windowed frame: `sample(i)` is the i-th of its `n_fft` samples, `None` outside
+    /// the signal (the centring's zero padding).
+    pub(crate) fn frame(&self, sample: impl Fn(usize) -> Option<f32>, work: &mut FrameWork) {
+        for (i, (slot, &w)) in work.input.iter_mut().zip(&self.window).enumerate() {
+            *slot = sample(i).map_or(0.0, |x| x as f64) * w;
+        }
+    }
+
+    /// Loads one windowed frame of `n_fft` samples all inside the signal (the same numbers as
+    /// [`frame`](Self::frame), without a branch per sample).
+    pub(crate) fn frame_of(&self, samples: &[f32], work: &mut FrameWork) {
+        for ((slot, &x), &w) in work.input.iter_mut().zip(samples).zip(&self.window) {
+            *slot = x as f64 * w;
+        }
+    }
+
+    /// The log-mel row of the frame loaded by [`frame`](Self::frame).
+    pub(crate) fn finish_frame(&self, work: &mut FrameWork, row: &mut [f32]) {
+        let p = &self.params;
+        let eps = p.log_epsilon;
+        // Input and output lengths come from the plan, so this cannot fail.
+        if self.fft.process_with_scratch(&mut work.input, &mut work.spectrum, &mut work.scratch).is_err() {
+            row.fill(p.log_epsilon.ln() as f32);
+            return;
+        }
+        // Not `c.norm()`: its overflow-safe hypot is 10× slower and not needed here. The
+        // power branch stays outside the loop, or LLVM turns it into a `pow` call per bin.
+        for (m, c) in work.magnitude.iter_mut().zip(&work.spectrum) {
+            *m = (c.re * c.re + c.im * c.im).sqrt();
+        }
+        if p.power != 1.0 {
+            work.magnitude.iter_mut().for_each(|m| *m = m.powf(p.power));
+        }
+        for (v, f) in row.iter_mut().zip(&self.filters) {
+            let bins = work.magnitude.get(f.first_bin..f.first_bin + f.weights.len()).unwrap_or_default();
+            let mel: f64 = bins.iter().zip(&f.weights).map(|(a, w)| a * w).sum();
+            // The sum needs f64 (see the parity test); the log does not: f32 ln of the
+            // rounded sum adds ≤ 1e-7 absolute error and costs half as much.
+            *v = ((mel + eps) as f32).ln();
+        }
+    }
+}
+
+/// Scratch of one frame's FFT.
+pub(crate) struct FrameWork {
+    input: Vec<f64>,
+    spectrum: Vec<realfft::num_complex::Complex<f64>>,
+    scratch: Vec<realfft::num_complex::Complex<f64>>,
+    magnitude: Vec<f64>,
 }
 
 #[cfg(test)]

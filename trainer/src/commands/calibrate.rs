@@ -18,7 +18,7 @@ pub fn run(args: &CalibrateArgs) -> anyhow::Result<()> {
     let fe = FrontEndParams::default();
     let data_dir = args.data.clone().unwrap_or_else(|| PathBuf::from(&manifest.training.data));
     let t = &manifest.training;
-    let data = TrainingData::load(&data_dir, &fe, &args.cache_dir, t.validation_fraction, t.seed)?;
+    let data = TrainingData::load(&data_dir, &fe, &args.cache.dir, t.validation_fraction, t.seed)?;
     anyhow::ensure!(!data.val_idx.is_empty(), "the validation split of {} is empty", data_dir.display());
     let specs: Vec<_> = data.val_idx.iter().map(|&i| &data.features.items[i].spec).collect();
     let preds = predict_all(&module, &specs, &manifest.window, fe.silence(), device)?;

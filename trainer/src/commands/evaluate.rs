@@ -1,8 +1,6 @@
 //! `trainer evaluate`: an exported model on IRMAS-layout test data.
 use anyhow::Context;
-use shared::aggregate::Thresholds;
 use shared::frontend::FrontEndParams;
-use shared::labels::LABELS;
 use trainer::data::{list_from_csv, list_testing, FeatureSet};
 use trainer::evaluate::{evaluate_predictions, predict_all};
 use trainer::export::{load, write_manifest};
@@ -16,18 +14,12 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<()> {
     let is_table = args.data.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
     let clips = if is_table { list_from_csv(&args.data)? } else { list_testing(&args.data)? };
     let paths: Vec<_> = clips.iter().map(|c| c.path.clone()).collect();
-    let features = FeatureSet::load(&paths, &fe, &args.cache_dir, "test files")?;
+    let features = FeatureSet::load(&paths, &fe, &args.cache.dir, "test files")?;
     let specs: Vec<_> = features.items.iter().map(|i| &i.spec).collect();
     let preds = predict_all(&module, &specs, &manifest.window, fe.silence(), device)?;
     let truth: Vec<Vec<usize>> = clips.iter().map(|c| c.labels.clone()).collect();
     let how = args.aggregation.unwrap_or(manifest.aggregation);
-    let thresholds = match (args.threshold, &manifest.label_thresholds) {
-        (Some(t), _) => Thresholds::Global(t),
-        (None, Some(per)) => {
-            Thresholds::PerLabel(LABELS.iter().map(|l| per.get(*l).copied().unwrap_or(manifest.threshold)).collect())
-        }
-        (None, None) => Thresholds::Global(manifest.threshold),
-    };
+    let thresholds = manifest.thresholds(args.threshold).map_err(|e| anyhow::anyhow!("--threshold: {e}"))?;
     let report = evaluate_predictions(&truth, &preds, how, &thresholds);
     let out = args.out.clone().unwrap_or_else(|| args.model.clone());
     std::fs::create_dir_all(&out)?;

@@ -2,17 +2,15 @@
 use anyhow::Context;
 use ndarray::Array1;
 use ndarray_npy::write_npy;
-use shared::audio::{decode_file, DecodeOptions};
-use shared::frontend::{peak_normalize, FrontEndParams, LogMel};
+use shared::audio::DecodeOptions;
+use shared::frontend::{logmel_of_file, FrontEndParams};
 
 use crate::cli::FeaturesArgs;
 
 pub fn run(args: &FeaturesArgs) -> anyhow::Result<()> {
     let params = FrontEndParams::default();
-    let mut decoded = decode_file(&args.input, params.sample_rate, &DecodeOptions::default())
+    let (decoded, spec) = logmel_of_file(&args.input, &params, &DecodeOptions::default())
         .with_context(|| format!("decoding {}", args.input.display()))?;
-    peak_normalize(&mut decoded.samples);
-    let spec = LogMel::new(&params)?.compute(&decoded.samples);
     write_npy(&args.out, &spec).with_context(|| format!("writing {}", args.out.display()))?;
     if let Some(path) = &args.signal_out {
         write_npy(path, &Array1::from(decoded.samples.clone()))

@@ -19,7 +19,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     anyhow::ensure!((0.0..=40.0).contains(&args.eq_db), "--eq-db must be between 0 and 40, got {}", args.eq_db);
     tracing::info!(?device, window_frames = window.frames, activation = %args.activation, "training");
 
-    let data = TrainingData::load(&args.data, &fe, &args.cache_dir, args.val_fraction, args.seed)?;
+    let data = TrainingData::load(&args.data, &fe, &args.cache.dir, args.val_fraction, args.seed)?;
     let (clips, features) = (&data.clips, &data.features);
     let (train_idx, val_idx) = (&data.train_idx, &data.val_idx);
     let target = |i: usize| {

@@ -15,7 +15,7 @@ pub fn run(args: &TsneArgs) -> anyhow::Result<()> {
     let fe = FrontEndParams::default();
     let data_dir = args.data.clone().unwrap_or_else(|| PathBuf::from(&manifest.training.data));
     let t = &manifest.training;
-    let data = TrainingData::load(&data_dir, &fe, &args.cache_dir, t.validation_fraction, t.seed)?;
+    let data = TrainingData::load(&data_dir, &fe, &args.cache.dir, t.validation_fraction, t.seed)?;
     std::fs::create_dir_all(&args.out)?;
     let splits = [("train", &data.train_idx), ("validation", &data.val_idx)];
     let bar = ProgressBar::new((splits.len() * LAYERS.len() * args.iterations) as u64);

@@ -7,8 +7,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use ndarray::Array2;
 use ndarray_npy::{read_npy, write_npy};
 use rayon::prelude::*;
-use shared::audio::{decode_file, DecodeOptions};
-use shared::frontend::{peak_normalize, FrontEndParams, LogMel};
+use shared::audio::DecodeOptions;
+use shared::frontend::{logmel_of_file, FrontEndParams};
 use shared::manifest::sha256_hex;
 
 /// The features of one file.
@@ -40,18 +40,17 @@ fn cache_file(cache_dir: &Path, path: &Path, params: &FrontEndParams) -> anyhow:
     Ok(cache_dir.join(format!("{}.npy", &sha256_hex(key.as_bytes())[..32])))
 }
 
-fn compute(path: &Path, lm: &LogMel) -> anyhow::Result<Array2<f32>> {
-    let mut d = decode_file(path, lm.params().sample_rate, &DecodeOptions::default())
+fn compute(path: &Path, params: &FrontEndParams) -> anyhow::Result<Array2<f32>> {
+    let (_, spec) = logmel_of_file(path, params, &DecodeOptions::default())
         .with_context(|| format!("decoding {}", path.display()))?;
-    peak_normalize(&mut d.samples);
-    Ok(lm.compute(&d.samples))
+    Ok(spec)
 }
 
 impl FeatureSet {
     /// Computes (or loads from `cache_dir`) the log-mel of every file, on all cores.
     pub fn load(paths: &[PathBuf], params: &FrontEndParams, cache_dir: &Path, what: &str) -> anyhow::Result<Self> {
         std::fs::create_dir_all(cache_dir).with_context(|| format!("creating {}", cache_dir.display()))?;
-        let lm = LogMel::new(params)?;
+        shared::frontend::LogMel::new(params)?; // invalid parameters fail once, before the files
         let bar = ProgressBar::new(paths.len() as u64).with_message(what.to_string());
         bar.set_style(
             ProgressStyle::with_template("{msg:>12} [{bar:30}] {pos}/{len} files, {per_sec}, eta {eta}")
@@ -64,7 +63,7 @@ impl FeatureSet {
                 let spec = match read_npy::<_, Array2<f32>>(&cached) {
                     Ok(spec) => spec,
                     Err(_) => {
-                        let spec = compute(path, &lm)?;
+                        let spec = compute(path, params)?;
                         write_npy(&cached, &spec).with_context(|| format!("writing {}", cached.display()))?;
                         spec
                     }

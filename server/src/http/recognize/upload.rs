@@ -1,41 +1,9 @@
-//! Reading the upload (raw body or multipart `file`) and turning it into model windows.
-use std::io::Cursor;
-
+//! Reading the upload: the raw body or the multipart field `file`.
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::header::CONTENT_TYPE;
-use shared::audio::DecodeOptions;
-use shared::frontend::{logmel_of, FrontEndParams, WindowParams, Windows};
 
 use crate::error::ServerError;
-
-/// The decoded, analysed upload.
-pub struct Analysed {
-    pub windows: Vec<f32>,
-    pub n: usize,
-    pub frames: usize,
-    pub duration_seconds: f64,
-    pub sample_rate: u32,
-}
-
-pub fn analyse(
-    bytes: Bytes,
-    mime: Option<String>,
-    fe: &FrontEndParams,
-    window: &WindowParams,
-    max_seconds: f64,
-) -> Result<Analysed, ServerError> {
-    let opts = DecodeOptions { mime_type: mime, max_seconds: Some(max_seconds), ..Default::default() };
-    let (d, spec) = logmel_of(Box::new(Cursor::new(bytes)), fe, &opts)?;
-    let w = Windows::cut(spec.view(), window, fe.silence());
-    Ok(Analysed {
-        n: w.len(),
-        windows: w.data.into_raw_vec_and_offset().0,
-        frames: spec.dim().0,
-        duration_seconds: d.duration_seconds(),
-        sample_rate: d.source_sample_rate,
-    })
-}
 
 /// The audio: the raw body, or the multipart field `file`. Larger than `max_body_bytes` (the
 /// limit the router's `DefaultBodyLimit` enforces) is reported as 413 with that limit.
@@ -64,3 +32,6 @@ pub async fn read_body(req: Request, max_body_bytes: usize) -> Result<(Bytes, Op
     let mime = content_type.filter(|c| !c.starts_with("application/octet-stream"));
     Ok((bytes, mime))
 }
+
+/// The analysis of an upload (re-exported for the fuzz targets).
+pub use crate::recognizer::analyse;

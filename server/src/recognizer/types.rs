@@ -1,25 +1,10 @@
-//! The query, the answer and the documented request bodies of `POST /v1/recognize`.
+//! What a recognition answers (the JSON of `POST /v1/recognize` and of `server recognize`).
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use shared::aggregate::Aggregation;
-use utoipa::{IntoParams, ToSchema};
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct Params {
-    /// How window outputs are combined: `s2` (class-wise sum normalised by the maximum, the
-    /// paper's best) or `s1` (class-wise mean). Default: the model's, normally `s2`.
-    #[param(value_type = Option<Aggregation>, example = "s2")]
-    pub aggregation: Option<String>,
-    /// One threshold in [0, 1] for every instrument. Default: the model's calibrated thresholds.
-    #[param(minimum = 0.0, maximum = 1.0, example = 0.5)]
-    pub threshold: Option<f32>,
-    /// Also return every window's sigmoids with its start time.
-    #[serde(default)]
-    #[param(example = false)]
-    pub timeline: bool,
-}
+use shared::segments::{Segment, SegmentParams};
+use utoipa::ToSchema;
 
 /// One of the 11 instruments.
 #[derive(Debug, Serialize, ToSchema)]
@@ -79,19 +64,13 @@ pub struct Recognition {
     /// Per-window sigmoids, with `timeline=true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeline: Option<Vec<TimelineWindow>>,
+    /// Where each present instrument plays, with `segments=true`: time ranges by instrument code
+    /// (an instrument present overall may have none, when no stretch of it stands out).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<BTreeMap<String, Vec<Segment>>>, example = json!({"pia": [{"start_seconds": 0.0, "end_seconds": 3.0, "score": 0.93}], "voi": [{"start_seconds": 1.0, "end_seconds": 2.5, "score": 0.71}]}))]
+    pub segments: Option<BTreeMap<&'static str, Vec<Segment>>>,
+    /// The smoothing the segments were made with, with `segments=true`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segment_params: Option<SegmentParams>,
 }
 
-/// The bytes of an audio file.
-#[derive(ToSchema)]
-#[schema(value_type = String, format = Binary)]
-#[allow(dead_code)] // documents the body; the handler reads it as bytes
-pub struct AudioFile(pub Vec<u8>);
-
-/// The multipart form: the audio file in field `file`.
-#[derive(ToSchema)]
-#[allow(dead_code)] // documents the form; the handler reads it field by field
-pub struct Upload {
-    /// The audio file (WAV, FLAC, MP3, Ogg Vorbis, AAC/M4A…).
-    #[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
-    pub file: Vec<u8>,
-}

@@ -1,0 +1,49 @@
+//! The API document's examples, made from the real thing so they cannot drift: each error
+//! example is the body the server answers for a real error at the default settings, the model
+//! example the embedded default model's manifest.
+use serde_json::Value;
+
+use super::error::{internal_message, ErrorBody};
+use crate::config::{DEFAULT_MAX_AUDIO_SECONDS, DEFAULT_REQUEST_TIMEOUT_S};
+use crate::error::ServerError;
+
+/// The request id shown in the example of a 500.
+pub const SAMPLE_REQUEST_ID: &str = "5f0c6e2a-3b1d-4c59-9a57-2f6b1e8d7c40";
+
+/// The embedded default model's manifest.
+const DEFAULT_MANIFEST: &str = include_str!("../../../models/default/manifest.json");
+
+/// The error a documented status shows as its example.
+pub fn error_for_status(status: u16) -> Option<ServerError> {
+    Some(match status {
+        400 => ServerError::EmptyBody,
+        401 => ServerError::Unauthorized,
+        408 => ServerError::Timeout { seconds: DEFAULT_REQUEST_TIMEOUT_S },
+        413 => ServerError::Audio(shared::Error::TooLong { limit_seconds: DEFAULT_MAX_AUDIO_SECONDS }),
+        415 => ServerError::Audio(shared::Error::UnknownFormat("the data ends before any known audio header".into())),
+        422 => ServerError::BadParameter(shared::aggregate::check_threshold(1.5).err().unwrap_or_default()),
+        429 => ServerError::Overloaded,
+        500 => ServerError::Inference("a libtorch message that stays in the log".into()),
+        503 => ServerError::QueueFull,
+        _ => return None,
+    })
+}
+
+/// The body the server answers for the example error of `status`.
+pub fn error_body(status: u16) -> Option<Value> {
+    let e = error_for_status(status)?;
+    let mut body = ErrorBody::of(&e);
+    if e.status().is_server_error() && body.error_type == crate::error::ErrorCode::Internal {
+        body.error = internal_message(SAMPLE_REQUEST_ID);
+    }
+    serde_json::to_value(body).ok()
+}
+
+/// `GET /v1/model` on the default model, on the CPU.
+pub fn model_info() -> Value {
+    let mut v: Value = serde_json::from_str(DEFAULT_MANIFEST).unwrap_or_default();
+    if let Value::Object(m) = &mut v {
+        m.insert("device".into(), "cpu".into());
+    }
+    v
+}

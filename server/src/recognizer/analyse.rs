@@ -1,0 +1,37 @@
+//! Audio bytes to model windows: decode, resample, normalise, log-mel, cut.
+use std::io::Cursor;
+
+use axum::body::Bytes;
+use shared::audio::DecodeOptions;
+use shared::frontend::{logmel_of, FrontEndParams, WindowParams, Windows};
+
+/// The decoded, analysed audio.
+pub struct Analysed {
+    /// `n × frames × mels` log-mel windows, flattened.
+    pub windows: Vec<f32>,
+    pub n: usize,
+    /// Spectrogram frames of the whole clip.
+    pub frames: usize,
+    pub duration_seconds: f64,
+    pub sample_rate: u32,
+}
+
+/// Decodes `bytes` (`mime` a format hint) up to `max_seconds` and cuts its log-mel into windows.
+pub fn analyse(
+    bytes: Bytes,
+    mime: Option<String>,
+    fe: &FrontEndParams,
+    window: &WindowParams,
+    max_seconds: f64,
+) -> Result<Analysed, shared::Error> {
+    let opts = DecodeOptions { mime_type: mime, max_seconds: Some(max_seconds), ..Default::default() };
+    let (d, spec) = logmel_of(Box::new(Cursor::new(bytes)), fe, &opts)?;
+    let w = Windows::cut(spec.view(), window, fe.silence());
+    Ok(Analysed {
+        n: w.len(),
+        windows: w.data.into_raw_vec_and_offset().0,
+        frames: spec.dim().0,
+        duration_seconds: d.duration_seconds(),
+        sample_rate: d.source_sample_rate,
+    })
+}

@@ -1,0 +1,114 @@
+//! The recognition core: audio → windows → the batcher (and so the model thread) → aggregation,
+//! thresholds, sorting, timeline and segments → [`Recognition`]. `POST /v1/recognize` and the
+//! offline `server recognize` both run it; neither scores anything itself.
+mod analyse;
+mod report;
+mod types;
+
+pub use analyse::{analyse, Analysed};
+pub use report::report;
+pub use types::{Instrument, Recognition, TimelineWindow};
+
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use shared::aggregate::{Aggregation, Thresholds};
+use shared::manifest::Manifest;
+use shared::segments::SegmentParams;
+use tokio::sync::oneshot;
+
+use crate::error::ServerError;
+use crate::infer::{Batcher, Job, Scored};
+use crate::metrics::Metrics;
+
+/// What a caller asks for; `None` takes the model's default.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub aggregation: Option<Aggregation>,
+    /// A global threshold in [0, 1] (default: the manifest's, per label where it has them).
+    pub threshold: Option<f32>,
+    pub timeline: bool,
+    /// Time ranges per present instrument, with this smoothing.
+    pub segments: Option<SegmentParams>,
+}
+
+/// [`Options`] checked against the model: what [`report`] applies.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub aggregation: Aggregation,
+    pub thresholds: Thresholds,
+    pub timeline: bool,
+    pub segments: Option<SegmentParams>,
+}
+
+/// Where a recognition's time went.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Timing {
+    /// Decoding and the front end.
+    pub decode: Duration,
+    /// From entering the batching queue to the batch starting on the model.
+    pub queue: Duration,
+    /// Model time of the batch(es).
+    pub inference: Duration,
+}
+
+/// The served model's manifest and the way to its batching queue.
+#[derive(Clone)]
+pub struct Recognizer {
+    manifest: Manifest,
+    batcher: Batcher,
+    metrics: Metrics,
+}
+
+impl Recognizer {
+    pub fn new(manifest: Manifest, batcher: Batcher, metrics: Metrics) -> Self {
+        Self { manifest, batcher, metrics }
+    }
+
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// Checks the options against the model, before any audio is read.
+    pub fn resolve(&self, o: &Options) -> Result<Resolved, ServerError> {
+        if let Some(p) = &o.segments {
+            p.check().map_err(ServerError::BadParameter)?;
+        }
+        Ok(Resolved {
+            aggregation: o.aggregation.unwrap_or(self.manifest.aggregation),
+            thresholds: self.manifest.thresholds(o.threshold).map_err(ServerError::BadParameter)?,
+            timeline: o.timeline,
+            segments: o.segments,
+        })
+    }
+
+    /// Recognises the instruments of one audio file held in memory, at most `max_seconds` long.
+    pub async fn recognize(
+        &self,
+        audio: Bytes,
+        mime: Option<String>,
+        max_seconds: f64,
+        how: &Resolved,
+    ) -> Result<(Recognition, Timing), ServerError> {
+        let started = Instant::now();
+        let (fe, window) = (self.manifest.front_end.clone(), self.manifest.window);
+        let analysed = tokio::task::spawn_blocking(move || analyse(audio, mime, &fe, &window, max_seconds))
+            .await
+            .map_err(|e| ServerError::Internal(format!("analysis task: {e}")))?;
+        let a = analysed.inspect_err(|e| self.metrics.decode_failures.with_label_values(&[e.kind()]).inc())?;
+        let decode = started.elapsed();
+        tracing::info!(duration_s = a.duration_seconds, windows = a.n, decode_ms = decode.as_secs_f64() * 1e3, "audio analysed");
+        let scored = self.score(a.windows, a.n).await?;
+        self.metrics.audio_seconds.inc_by(a.duration_seconds);
+        let timing = Timing { decode, queue: scored.queue_time, inference: scored.inference_time };
+        let clip = report::Clip { duration_seconds: a.duration_seconds, sample_rate: a.sample_rate, frames: a.frames };
+        Ok((report(&self.manifest, &clip, &scored.sigmoids, how), timing))
+    }
+
+    /// Runs `n` windows (`n × frames × mels`, flattened) through the batcher and the model.
+    pub async fn score(&self, windows: Vec<f32>, n: usize) -> Result<Scored, ServerError> {
+        let (reply, answer) = oneshot::channel();
+        self.batcher.submit(Job { windows, n, reply, span: tracing::Span::current() })?;
+        answer.await.map_err(|_| ServerError::ShuttingDown)?
+    }
+}

@@ -1,0 +1,177 @@
+//! The router in-process (`tower::ServiceExt::oneshot`, no socket) over the real batcher and model
+//! thread, with fake models behind the `Forward` seam: segments line up with known stretches,
+//! a failing model's 500 shows no internals, and the API document's error examples are what the
+//! server really answers.
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use clap::Parser;
+use server::config::Cli;
+use server::http::{app, AppState};
+use server::infer::{spawn_worker, BatchPolicy, Batcher};
+use server::metrics::Metrics;
+use server::model::Forward;
+use server::recognizer::Recognizer;
+use shared::frontend::WindowParams;
+use shared::manifest::Manifest;
+use tower::ServiceExt;
+
+/// Calls a window "cello" when its energy sits in the low mel bands, "piano" when in the high
+/// ones: a model whose right answer is known for a synthetic clip.
+struct LowHigh;
+
+impl Forward for LowHigh {
+    fn forward(&self, windows: &[f32], n: usize, frames: usize, mels: usize) -> Result<Vec<f32>, String> {
+        let mut out = Vec::with_capacity(n * 11);
+        for w in windows.chunks(frames * mels) {
+            let band = |lo: usize, hi: usize| {
+                w.chunks(mels).map(|f| f[lo..hi].iter().sum::<f32>() / (hi - lo) as f32).sum::<f32>() / frames as f32
+            };
+            let low_wins = band(0, 32) > band(64, 128);
+            let mut p = [0.02f32; 11];
+            p[if low_wins { 0 } else { 6 }] = 0.95;
+            out.extend_from_slice(&p);
+        }
+        Ok(out)
+    }
+}
+
+/// A model whose every batch fails with a message that must stay in the log.
+struct Broken;
+
+impl Forward for Broken {
+    fn forward(&self, _: &[f32], _: usize, _: usize, _: usize) -> Result<Vec<f32>, String> {
+        Err("CUDA error: an illegal memory access at 0xdeadbeef (internal detail)".into())
+    }
+}
+
+fn router(model: impl Forward, args: &[&str]) -> axum::Router {
+    let config = Cli::try_parse_from(std::iter::once("server").chain(args.iter().copied())).unwrap().config;
+    let manifest = Manifest::new("fake", WindowParams::default(), "lrelu:0.33");
+    let (frames, mels) = (manifest.window.frames, manifest.front_end.n_mels);
+    let metrics = Metrics::new().unwrap();
+    let worker = spawn_worker(model, config.max_batch_size, 1).unwrap();
+    let policy = BatchPolicy {
+        capacity: config.queue_length,
+        max_batch: config.max_batch_size,
+        max_wait: config.max_batch_wait(),
+        frames,
+        mels,
+    };
+    let batcher = Batcher::spawn(worker, policy, metrics.clone());
+    let recognizer = Recognizer::new(manifest, batcher, metrics.clone());
+    app(Arc::new(AppState::new(&config, recognizer, "cpu".into(), metrics).unwrap()))
+}
+
+/// Mono 16-bit WAV at 22,050 Hz: a 110-Hz tone for `low_s` seconds, then a 3-kHz tone.
+fn low_then_high(low_s: f64, total_s: f64) -> Vec<u8> {
+    let rate = 22_050u32;
+    let spec = hound::WavSpec { channels: 1, sample_rate: rate, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+    let mut cursor = std::io::Cursor::new(Vec::new());
+    let mut w = hound::WavWriter::new(&mut cursor, spec).unwrap();
+    for i in 0..(total_s * rate as f64) as usize {
+        let t = i as f64 / rate as f64;
+        let f = if t < low_s { 110.0 } else { 3000.0 };
+        w.write_sample(((2.0 * std::f64::consts::PI * f * t).sin() * 12_000.0) as i16).unwrap();
+    }
+    w.finalize().unwrap();
+    cursor.into_inner()
+}
+
+async fn post(router: axum::Router, uri: &str, body: Vec<u8>, headers: &[(&str, &str)]) -> (StatusCode, serde_json::Value) {
+    let mut req = Request::post(uri).header("content-type", "audio/wav");
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let res = router.oneshot(req.body(Body::from(body)).unwrap()).await.unwrap();
+    let status = res.status();
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+}
+
+#[tokio::test]
+async fn segments_follow_known_stretches_within_one_hop() {
+    let (status, v) = post(router(LowHigh, &[]), "/v1/recognize?segments=true", low_then_high(4.0, 10.0), &[]).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["labels"], serde_json::json!(["pia", "cel"]), "{v}");
+    let range = |label: &str| {
+        let s = v["segments"][label].as_array().unwrap_or_else(|| panic!("no {label} segments: {v}"));
+        assert_eq!(s.len(), 1, "{label}: {s:?}");
+        (s[0]["start_seconds"].as_f64().unwrap(), s[0]["end_seconds"].as_f64().unwrap())
+    };
+    let ((c0, c1), (p0, p1)) = (range("cel"), range("pia"));
+    let hop = 22.0 * 512.0 / 22050.0;
+    assert_eq!(c0, 0.0);
+    assert!((c1 - 4.0).abs() <= hop, "cello ends at {c1}");
+    assert!((p0 - 4.0).abs() <= hop, "piano starts at {p0}");
+    assert!((p1 - 10.0).abs() < 1e-6, "piano ends at {p1}, the clip at 10 s");
+    assert_eq!(v["segment_params"]["median_windows"], 3);
+    // Without the flag the answer has no segments.
+    let (_, v) = post(router(LowHigh, &[]), "/v1/recognize", low_then_high(4.0, 10.0), &[]).await;
+    assert!(v.get("segments").is_none() && v.get("segment_params").is_none(), "{v}");
+}
+
+#[tokio::test]
+async fn segment_parameters_are_checked_before_the_upload() {
+    let (status, v) = post(router(LowHigh, &[]), "/v1/recognize?segments=true&segment_median=2", vec![1, 2, 3], &[]).await;
+    assert_eq!((status, v["error_type"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_parameter")), "{v}");
+}
+
+#[tokio::test]
+async fn a_failing_model_answers_500_without_internals() {
+    let (status, v) =
+        post(router(Broken, &[]), "/v1/recognize", low_then_high(1.0, 2.0), &[("x-request-id", "req-42")]).await;
+    assert_eq!(status, 500, "{v}");
+    assert_eq!(v["error_type"], "internal");
+    let text = v["error"].as_str().unwrap();
+    assert!(text.starts_with("internal error") && text.contains("req-42"), "{text}");
+    for secret in ["CUDA", "0xdeadbeef", "inference", "illegal"] {
+        assert!(!text.contains(secret), "the 500 body shows {secret:?}: {text}");
+    }
+}
+
+/// Every error example of the committed API document: where a request can provoke it here,
+/// the server's real answer must equal it; otherwise it must be the real error's own body.
+#[tokio::test]
+async fn the_documents_error_examples_are_the_real_answers() {
+    let doc: serde_json::Value =
+        serde_json::from_str(include_str!("../../openapi/openapi.json")).expect("openapi/openapi.json");
+    let mut checked = 0;
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            for (status, response) in op["responses"].as_object().unwrap() {
+                let Some(json) = response["content"].get("application/json") else { continue };
+                if json["schema"]["$ref"] != "#/components/schemas/ErrorBody" {
+                    continue;
+                }
+                let example = &json["example"];
+                let real = match (path.as_str(), status.as_str()) {
+                    ("/v1/recognize", "400") => Some(post(router(LowHigh, &[]), path, vec![], &[]).await),
+                    (_, "401") => {
+                        let req = Request::builder().method(method.to_uppercase().as_str()).uri(path.as_str());
+                        let res = router(LowHigh, &["--api-keys", "k"]).oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+                        let s = res.status();
+                        let b = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+                        Some((s, serde_json::from_slice(&b).unwrap()))
+                    }
+                    ("/v1/recognize", "415") => Some(post(router(LowHigh, &[]), path, b"not audio at all".to_vec(), &[]).await),
+                    ("/v1/recognize", "422") => Some(post(router(LowHigh, &[]), "/v1/recognize?threshold=1.5", vec![1], &[]).await),
+                    _ => None,
+                };
+                match real {
+                    Some((s, body)) => {
+                        assert_eq!(s.as_str(), status, "{method} {path}: {body}");
+                        assert_eq!(&body, example, "{method} {path} {status}: the example is not the real answer");
+                    }
+                    None => {
+                        let want = server::http::error_example(status.parse().unwrap()).expect("an example error");
+                        assert_eq!(&want, example, "{method} {path} {status}");
+                    }
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 10, "only {checked} error examples");
+}

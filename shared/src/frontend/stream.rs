@@ -1,0 +1,258 @@
+//! The front end over a signal that arrives in pieces, in bounded memory: the same model windows,
+//! to the bit, as decoding the whole file, [`peak_normalize`](super::peak_normalize),
+//! [`LogMel::compute`] and [`Windows::cut`](super::Windows::cut). Peak normalisation needs the
+//! peak before the first window, so a file is decoded twice: once for its peak, once for its
+//! windows ([`windows_of_file`]).
+use std::path::Path;
+
+use super::logmel::FrameWork;
+use super::{FrontEndParams, LogMel, WindowParams};
+use crate::audio::{decode_file_stream, DecodeOptions, Decoded};
+use crate::Result;
+
+/// Cuts a pushed signal into log-mel windows as soon as each is complete.
+pub struct WindowStream {
+    lm: LogMel,
+    window: WindowParams,
+    silence: f32,
+    /// Multiplies each sample (1 / peak; 0 for silence).
+    scale: f32,
+    /// Samples from absolute index `base` on.
+    samples: Vec<f32>,
+    base: usize,
+    pushed: usize,
+    /// Log-mel rows (`n_mels` each) from frame `first_row` on.
+    rows: Vec<f32>,
+    first_row: usize,
+    frames: usize,
+    windows: usize,
+    work: FrameWork,
+}
+
+impl WindowStream {
+    /// A stream for a signal whose largest finite |sample| is `peak`.
+    pub fn new(params: &FrontEndParams, window: WindowParams, peak: f32) -> Result<Self> {
+        let lm = LogMel::new(params)?;
+        let work = lm.work();
+        let scale = if peak > 0.0 && peak.is_finite() { 1.0 / peak } else { 0.0 };
+        Ok(Self {
+            lm,
+            window,
+            silence: params.silence(),
+            scale,
+            samples: Vec::new(),
+            base: 0,
+            pushed: 0,
+            rows: Vec::new(),
+            first_row: 0,
+            frames: 0,
+            windows: 0,
+            work,
+        })
+    }
+
+    /// Adds samples; `emit` gets each window completed by them (`frames × n_mels`, row-major).
+    pub fn push(&mut self, samples: &[f32], emit: &mut dyn FnMut(&[f32]) -> Result<()>) -> Result<()> {
+        let scale = self.scale;
+        // As peak_normalize: non-finite samples are 0, a product that is NaN is 0.
+        self.samples.extend(samples.iter().map(|&x| if x.is_finite() { nan_to_zero(x * scale) } else { 0.0 }));
+        self.pushed += samples.len();
+        let (hop, half) = (self.lm.params().hop_length, self.lm.params().n_fft / 2);
+        // Frame t is whole once samples up to t·hop + n_fft/2 are in.
+        while self.frames * hop + half <= self.pushed {
+            self.compute_frame();
+        }
+        self.emit_ready(emit)?;
+        // Keep only the samples a later frame still reads.
+        let keep_from = (self.frames * hop).saturating_sub(half);
+        if keep_from > self.base {
+            self.samples.drain(..(keep_from - self.base).min(self.samples.len()));
+            self.base = keep_from;
+        }
+        Ok(())
+    }
+
+    /// Ends the signal: the last frames (with the centring's zero padding) and windows, padded
+    /// with silence to one window for a clip shorter than that. Returns the frame count.
+    pub fn finish(mut self, emit: &mut dyn FnMut(&[f32]) -> Result<()>) -> Result<usize> {
+        let total = self.lm.frame_count(self.pushed);
+        while self.frames < total {
+            self.compute_frame();
+        }
+        self.emit_ready(emit)?;
+        if self.windows == 0 {
+            let mels = self.lm.params().n_mels;
+            let mut w = vec![self.silence; self.window.frames * mels];
+            let have = self.rows.len().min(w.len());
+            w.get_mut(..have).unwrap_or_default().copy_from_slice(self.rows.get(..have).unwrap_or_default());
+            emit(&w)?;
+        }
+        Ok(self.frames)
+    }
+
+    fn compute_frame(&mut self) {
+        let p = self.lm.params();
+        let (hop, n_fft, mels) = (p.hop_length, p.n_fft, p.n_mels);
+        let start = (self.frames * hop) as isize - (n_fft / 2) as isize;
+        let (base, samples) = (self.base as isize, &self.samples);
+        self.lm.frame(
+            |i| {
+                let j = start + i as isize;
+                if j < 0 {
+                    return None;
+                }
+                usize::try_from(j - base).ok().and_then(|k| samples.get(k)).copied()
+            },
+            &mut self.work,
+        );
+        let at = self.rows.len();
+        self.rows.resize(at + mels, 0.0);
+        self.lm.finish_frame(&mut self.work, self.rows.get_mut(at..).unwrap_or_default());
+        self.frames += 1;
+    }
+
+    /// Emits every window whose frames are all computed, then drops rows no window needs.
+    fn emit_ready(&mut self, emit: &mut dyn FnMut(&[f32]) -> Result<()>) -> Result<()> {
+        let mels = self.lm.params().n_mels;
+        let (len, hop) = (self.window.frames, self.window.hop_frames.max(1));
+        while self.windows * hop + len <= self.frames {
+            let first = (self.windows * hop - self.first_row) * mels;
+            emit(self.rows.get(first..first + len * mels).unwrap_or_default())?;
+            self.windows += 1;
+        }
+        let needed = self.windows * hop;
+        if needed > self.first_row && self.windows > 0 {
+            let drop = ((needed - self.first_row) * mels).min(self.rows.len());
+            self.rows.drain(..drop);
+            self.first_row += drop / mels;
+        }
+        Ok(())
+    }
+}
+
+fn nan_to_zero(x: f32) -> f32 {
+    if x.is_nan() {
+        0.0
+    } else {
+        x
+    }
+}
+
+/// The peak of a file's signal at the analysis rate (largest finite |sample|).
+pub fn peak_of_file(path: &Path, params: &FrontEndParams, opts: &DecodeOptions) -> Result<(Decoded, f32)> {
+    let mut peak = 0.0f32;
+    let d = decode_file_stream(path, params.sample_rate, opts, &mut |x| {
+        peak = x.iter().filter(|v| v.is_finite()).fold(peak, |m, v| m.max(v.abs()));
+        Ok(())
+    })?;
+    Ok((d, peak))
+}
+
+/// The model windows of a file of any length, streamed: `emit` gets each window
+/// (`frames × n_mels`) in order; memory stays a few windows whatever the duration. Returns the
+/// decode's facts and the spectrogram's frame count.
+pub fn windows_of_file(
+    path: &Path,
+    params: &FrontEndParams,
+    window: WindowParams,
+    opts: &DecodeOptions,
+    emit: &mut dyn FnMut(&[f32]) -> Result<()>,
+) -> Result<(Decoded, usize)> {
+    let (_, peak) = peak_of_file(path, params, opts)?;
+    let mut stream = WindowStream::new(params, window, peak)?;
+    let decoded = decode_file_stream(path, params.sample_rate, opts, &mut |x| stream.push(x, emit))?;
+    let frames = stream.finish(emit)?;
+    Ok((decoded, frames))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frontend::{peak_normalize, Windows};
+
+    fn signal(n: usize) -> Vec<f32> {
+        (0..n).map(|i| ((i as f32 * 0.013).sin() * 0.6 + (i as f32 * 0.0007).cos() * 0.3) * 0.8).collect()
+    }
+
+    /// The whole-signal front end, as the server computes it.
+    fn whole(x: &[f32]) -> Vec<f32> {
+        let p = FrontEndParams::default();
+        let mut y = x.to_vec();
+        peak_normalize(&mut y);
+        let spec = LogMel::new(&p).unwrap().compute(&y);
+        Windows::cut(spec.view(), &WindowParams::default(), p.silence()).data.into_raw_vec_and_offset().0
+    }
+
+    fn streamed(x: &[f32], piece: usize) -> Vec<f32> {
+        let peak = x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        let mut s = WindowStream::new(&FrontEndParams::default(), WindowParams::default(), peak).unwrap();
+        let mut out = Vec::new();
+        for chunk in x.chunks(piece.max(1)) {
+            s.push(chunk, &mut |w| {
+                out.extend_from_slice(w);
+                Ok(())
+            })
+            .unwrap();
+        }
+        s.finish(&mut |w| {
+            out.extend_from_slice(w);
+            Ok(())
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn streamed_windows_equal_the_whole_signals_to_the_bit() {
+        // Shorter than a window, exactly one, a few, and a long one; pieces of odd sizes.
+        for n in [0, 100, 21_000, 22_016, 22_528, 50_000, 220_500] {
+            let x = signal(n);
+            let want = whole(&x);
+            for piece in [1, 333, 4096, 100_000] {
+                if n > 50_000 && piece == 1 {
+                    continue;
+                }
+                let got = streamed(&x, piece);
+                assert_eq!(got.len(), want.len(), "n {n} piece {piece}");
+                assert!(got.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()), "n {n} piece {piece}");
+            }
+        }
+    }
+
+    #[test]
+    fn silence_and_non_finite_samples_match_too() {
+        let x = vec![0.0f32; 30_000];
+        assert_eq!(streamed(&x, 777), whole(&x));
+        let mut x = signal(30_000);
+        x[10] = f32::NAN;
+        x[20] = f32::INFINITY;
+        let peak = x.iter().filter(|v| v.is_finite()).fold(0.0f32, |m, v| m.max(v.abs()));
+        let mut s = WindowStream::new(&FrontEndParams::default(), WindowParams::default(), peak).unwrap();
+        let mut got = Vec::new();
+        let mut keep = |w: &[f32]| {
+            got.extend_from_slice(w);
+            Ok(())
+        };
+        s.push(&x, &mut keep).unwrap();
+        s.finish(&mut keep).unwrap();
+        assert!(got.iter().zip(whole(&x)).all(|(a, b)| a.to_bits() == b.to_bits()));
+    }
+
+    #[test]
+    fn memory_stays_bounded_on_a_long_signal() {
+        let p = FrontEndParams::default();
+        let mut s = WindowStream::new(&p, WindowParams::default(), 1.0).unwrap();
+        let piece = signal(4096);
+        let mut windows = 0;
+        for _ in 0..2_000 {
+            s.push(&piece, &mut |_| {
+                windows += 1;
+                Ok(())
+            })
+            .unwrap();
+            assert!(s.samples.len() <= 4096 + p.n_fft, "{}", s.samples.len());
+            assert!(s.rows.len() <= 2 * 43 * p.n_mels, "{}", s.rows.len());
+        }
+        assert!(windows > 700, "{windows}");
+    }
+}

@@ -1,0 +1,126 @@
+//! The model directory (SPEC §4): its file names, and reading its manifest verified against
+//! `model.pt`. The one place the trainer, the server and the benchmarks read a model directory.
+use std::path::{Path, PathBuf};
+
+use crate::frontend::FrontEndParams;
+use crate::manifest::Manifest;
+use crate::{Error, Result};
+
+/// The TorchScript module.
+pub const MODEL_FILE: &str = "model.pt";
+/// The trainable weights (the trainer's analyses rebuild the network from them).
+pub const WEIGHTS_FILE: &str = "weights.safetensors";
+/// What the model expects and how it was made.
+pub const MANIFEST_FILE: &str = "manifest.json";
+
+/// Paths of a model directory's files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelDir {
+    pub dir: PathBuf,
+}
+
+impl ModelDir {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    pub fn model(&self) -> PathBuf {
+        self.dir.join(MODEL_FILE)
+    }
+
+    pub fn manifest(&self) -> PathBuf {
+        self.dir.join(MANIFEST_FILE)
+    }
+
+    pub fn weights(&self) -> PathBuf {
+        self.dir.join(WEIGHTS_FILE)
+    }
+
+    /// Reads and parses `manifest.json`, not yet checked against `model.pt`.
+    pub fn read_manifest(&self) -> Result<Manifest> {
+        let path = self.manifest();
+        let bad = |message: String| Error::ModelDir { path: path.clone(), message };
+        let text = std::fs::read_to_string(&path).map_err(|e| bad(e.to_string()))?;
+        serde_json::from_str(&text).map_err(|e| bad(format!("not a valid manifest: {e}")))
+    }
+
+    /// Reads the manifest and checks it against `model.pt` (sha256, labels) and the front end
+    /// this code computes: a model that would be fed wrongly is refused, with the reason and the
+    /// file it is about.
+    pub fn read_verified(&self) -> Result<Manifest> {
+        let manifest = self.read_manifest()?;
+        let model = self.model();
+        let bytes = std::fs::read(&model).map_err(|e| Error::ModelDir { path: model, message: e.to_string() })?;
+        manifest
+            .verify(&bytes, &FrontEndParams::default())
+            .map_err(|e| Error::ModelDir { path: self.manifest(), message: e.to_string() })?;
+        Ok(manifest)
+    }
+
+    /// Writes `manifest.json` (pretty JSON with a trailing newline, as committed).
+    pub fn write_manifest(&self, manifest: &Manifest) -> Result<()> {
+        let path = self.manifest();
+        let bad = |message: String| Error::ModelDir { path: path.clone(), message };
+        let text = serde_json::to_string_pretty(manifest).map_err(|e| bad(e.to_string()))?;
+        std::fs::write(&path, text + "\n").map_err(|e| bad(e.to_string()))
+    }
+}
+
+impl AsRef<Path> for ModelDir {
+    fn as_ref(&self) -> &Path {
+        &self.dir
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frontend::WindowParams;
+    use crate::manifest::sha256_hex;
+
+    fn dir(name: &str) -> ModelDir {
+        let d = std::env::temp_dir().join(format!("model-dir-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        ModelDir::new(d)
+    }
+
+    fn write(d: &ModelDir, model: &[u8]) -> Manifest {
+        std::fs::write(d.model(), model).unwrap();
+        let m = Manifest {
+            model_sha256: sha256_hex(model),
+            ..Manifest::new("dir-test", WindowParams::default(), "lrelu:0.33")
+        };
+        d.write_manifest(&m).unwrap();
+        m
+    }
+
+    #[test]
+    fn a_written_directory_reads_back_verified() {
+        let d = dir("ok");
+        let m = write(&d, b"model bytes");
+        assert_eq!(d.read_verified().unwrap(), m);
+        assert!(std::fs::read_to_string(d.manifest()).unwrap().ends_with("}\n"));
+        std::fs::remove_dir_all(&d.dir).ok();
+    }
+
+    #[test]
+    fn each_fault_names_its_file_and_problem() {
+        let msg = |d: &ModelDir| d.read_verified().unwrap_err().to_string();
+        let d = dir("faults");
+        write(&d, b"model bytes");
+        std::fs::write(d.model(), b"tampered").unwrap();
+        let e = msg(&d);
+        assert!(e.contains(MANIFEST_FILE) && e.contains("sha256"), "{e}");
+        std::fs::remove_file(d.model()).unwrap();
+        let e = msg(&d);
+        assert!(e.contains(MODEL_FILE) && e.contains("No such file"), "{e}");
+        std::fs::write(d.manifest(), "{").unwrap();
+        let e = msg(&d);
+        assert!(e.contains(MANIFEST_FILE) && e.contains("not a valid manifest"), "{e}");
+        std::fs::remove_file(d.manifest()).unwrap();
+        let e = msg(&d);
+        assert!(e.contains(MANIFEST_FILE) && e.contains("No such file"), "{e}");
+        std::fs::remove_dir_all(&d.dir).ok();
+    }
+}
