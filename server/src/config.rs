@@ -50,7 +50,13 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once
 pub enum Command {
+    /// Recognise the instruments of audio files and folders offline, without a server: one JSON
+    /// line (the API's answer plus `path`) or CSV row per file. Files are streamed, so any
+    /// duration fits in bounded memory; a file that fails gives its error line and the rest go
+    /// on; the exit status is 1 when any file failed.
+    Recognize(RecognizeArgs),
     /// Write the OpenAPI 3.1 document of the API (what `GET /openapi.json` serves) and exit.
     Openapi {
         /// Where to write it; `-` for standard output.
@@ -68,33 +74,8 @@ pub struct Config {
     /// TCP port. Default 8080; 0 picks a free port (printed at startup).
     #[arg(long, env = "PORT", default_value_t = 8080)]
     pub port: u16,
-    /// Model directory (`model.pt` + `manifest.json`). Default: the embedded default model.
-    #[arg(long, env = "MODEL_DIR", default_value = "models/default")]
-    pub model_dir: PathBuf,
-    /// Where the model runs. Default `auto`: CUDA if present, else CPU. `cuda` turns a missing
-    /// GPU into a startup error instead of a silent, slower CPU fallback.
-    #[arg(long, env = "DEVICE", value_enum, default_value_t = DeviceChoice::Auto)]
-    pub device: DeviceChoice,
-    /// Arithmetic of the served network. Default `auto`: the model directory's `bf16/` export
-    /// on a CPU with bfloat16 units (AVX-512 BF16 / AMX), where it serves 1.6–1.8× the audio of fp32
-    /// at the same F1 (`docs/perf.md`); fp32 elsewhere: CPUs without those units emulate bf16
-    /// slowly, and on GPUs bf16 is not measured yet.
-    #[arg(long, env = "PRECISION", value_enum, default_value_t = PrecisionChoice::Auto)]
-    pub precision: PrecisionChoice,
-    /// Most windows (1 s each) run through the model at once. Default 64: larger batches raise
-    /// throughput on a GPU and, measured on a CPU with the bf16 model, at 4–16 clients (1.2–1.4×
-    /// batch 16, `docs/perf.md`), but make each batch, and so each waiting request, slower.
-    #[arg(long, env = "MAX_BATCH_SIZE", default_value_t = 64)]
-    pub max_batch_size: usize,
-    /// Longest wait, in milliseconds, for more requests to join a batch. Default 5: longer waits
-    /// fill batches under load at the cost of latency when idle.
-    #[arg(long, env = "MAX_BATCH_WAIT_MS", default_value_t = 5)]
-    pub max_batch_wait_ms: u64,
-    /// Threads libtorch uses inside one forward pass (intra-op). Default 0: libtorch's choice,
-    /// one per core. Fewer leave cores to the decoding of concurrent uploads, which runs beside
-    /// the model; `docs/perf.md` measures both on the benchmark machine.
-    #[arg(long, env = "MODEL_THREADS", default_value_t = 0)]
-    pub model_threads: usize,
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// Requests handled at once; more get 429 at once. Default 32: bounds memory (each holds its
     /// decoded audio) and queueing delay.
     #[arg(long, env = "MAX_CONCURRENT_REQUESTS", default_value_t = 32)]
@@ -132,18 +113,107 @@ pub struct Config {
     pub shutdown_drain_s: f64,
 }
 
+/// `server recognize`: what to tag, how, and where the answers go.
+#[derive(Debug, Clone, Args)]
+pub struct RecognizeArgs {
+    /// Audio files and folders (searched recursively; a folder's files are taken when their
+    /// content is audio, whatever their name).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Output format: `jsonl` (default; the API's JSON per file, with `path`) or `csv` (path,
+    /// labels, error, then the 11 scores).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Jsonl)]
+    pub format: OutputFormat,
+    /// Where to write the answers. Default `-`: standard output.
+    #[arg(long, default_value = "-")]
+    pub out: PathBuf,
+    /// Files decoded at once. Default 0: one per core. More keep the model busier when decoding
+    /// is the bottleneck, at a few MB of memory each.
+    #[arg(long, env = "JOBS", default_value_t = 0)]
+    pub jobs: usize,
+    /// Only the files of shard I of N (`I/N`, 0 ≤ I < N), chosen by a hash of each path, so N
+    /// runs (a Kubernetes Indexed Job) split a library without overlap or a coordinator.
+    #[arg(long, value_parser = parse_shard)]
+    pub shard: Option<(usize, usize)>,
+    /// Aggregation: `s2` or `s1`. Default: the model's.
+    #[arg(long)]
+    pub aggregation: Option<shared::aggregate::Aggregation>,
+    /// One threshold in [0, 1] for every instrument. Default: the model's.
+    #[arg(long)]
+    pub threshold: Option<f32>,
+    /// Also write each window's sigmoids (`timeline`).
+    #[arg(long)]
+    pub timeline: bool,
+    /// Also write where each present instrument plays (`segments`, default smoothing).
+    #[arg(long)]
+    pub segments: bool,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// One JSON object per line.
+    Jsonl,
+    /// A header and one row per file.
+    Csv,
+}
+
+fn parse_shard(s: &str) -> Result<(usize, usize), String> {
+    let bad = || format!("--shard wants I/N with 0 <= I < N, got {s:?}");
+    let (i, n) = s.split_once('/').ok_or_else(bad)?;
+    let (i, n): (usize, usize) = (i.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+    if n == 0 || i >= n {
+        return Err(bad());
+    }
+    Ok((i, n))
+}
+
+/// The model and how it runs: shared by the service and `server recognize`.
+#[derive(Debug, Clone, Args)]
+pub struct ModelArgs {
+    /// Model directory (`model.pt` + `manifest.json`). Default: the embedded default model.
+    #[arg(long, env = "MODEL_DIR", default_value = "models/default")]
+    pub model_dir: PathBuf,
+    /// Where the model runs. Default `auto`: CUDA if present, else CPU. `cuda` turns a missing
+    /// GPU into a startup error instead of a silent, slower CPU fallback.
+    #[arg(long, env = "DEVICE", value_enum, default_value_t = DeviceChoice::Auto)]
+    pub device: DeviceChoice,
+    /// Arithmetic of the served network. Default `auto`: the model directory's `bf16/` export
+    /// on a CPU with bfloat16 units (AVX-512 BF16 / AMX), where it serves 1.6–1.8× the audio of fp32
+    /// at the same F1 (`docs/perf.md`); fp32 elsewhere: CPUs without those units emulate bf16
+    /// slowly, and on GPUs bf16 is not measured yet.
+    #[arg(long, env = "PRECISION", value_enum, default_value_t = PrecisionChoice::Auto)]
+    pub precision: PrecisionChoice,
+    /// Most windows (1 s each) run through the model at once. Default 64: larger batches raise
+    /// throughput on a GPU and, measured on a CPU with the bf16 model, at 4–16 clients (1.2–1.4×
+    /// batch 16, `docs/perf.md`), but make each batch, and so each waiting request, slower.
+    #[arg(long, env = "MAX_BATCH_SIZE", default_value_t = 64)]
+    pub max_batch_size: usize,
+    /// Longest wait, in milliseconds, for more requests to join a batch. Default 5: longer waits
+    /// fill batches under load at the cost of latency when idle.
+    #[arg(long, env = "MAX_BATCH_WAIT_MS", default_value_t = 5)]
+    pub max_batch_wait_ms: u64,
+    /// Threads libtorch uses inside one forward pass (intra-op). Default 0: libtorch's choice,
+    /// one per core. Fewer leave cores to the decoding of concurrent uploads, which runs beside
+    /// the model; `docs/perf.md` measures both on the benchmark machine.
+    #[arg(long, env = "MODEL_THREADS", default_value_t = 0)]
+    pub model_threads: usize,
+}
+
+impl ModelArgs {
+    pub fn max_batch_wait(&self) -> Duration {
+        Duration::from_millis(self.max_batch_wait_ms)
+    }
+}
+
 /// Never prints the API keys.
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("host", &self.host)
             .field("port", &self.port)
-            .field("model_dir", &self.model_dir)
-            .field("device", &self.device)
-            .field("precision", &self.precision)
-            .field("max_batch_size", &self.max_batch_size)
-            .field("max_batch_wait_ms", &self.max_batch_wait_ms)
-            .field("model_threads", &self.model_threads)
+            .field("model", &self.model)
             .field("max_concurrent_requests", &self.max_concurrent_requests)
             .field("queue_length", &self.queue_length)
             .field("max_body_bytes", &self.max_body_bytes)
@@ -158,13 +228,9 @@ impl std::fmt::Debug for Config {
 }
 
 impl Config {
-    pub fn max_batch_wait(&self) -> Duration {
-        Duration::from_millis(self.max_batch_wait_ms)
-    }
-
     /// Settings that cannot work, found before anything is loaded.
     pub fn validate(&self) -> anyhow::Result<()> {
-        anyhow::ensure!(self.max_batch_size > 0, "--max-batch-size must be at least 1");
+        anyhow::ensure!(self.model.max_batch_size > 0, "--max-batch-size must be at least 1");
         anyhow::ensure!(self.max_concurrent_requests > 0, "--max-concurrent-requests must be at least 1");
         anyhow::ensure!(self.queue_length > 0, "--queue-length must be at least 1");
         anyhow::ensure!(

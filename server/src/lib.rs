@@ -7,11 +7,13 @@
 
 pub mod config;
 pub mod device;
+pub mod engine;
 pub mod error;
 pub mod http;
 pub mod infer;
 pub mod metrics;
 pub mod model;
+pub mod offline;
 pub mod recognizer;
 pub mod serve;
 pub mod shutdown;

@@ -4,8 +4,13 @@ use clap::Parser;
 use server::config::{Cli, Command, LogFormat};
 use server::{http, serve};
 
-fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<std::process::ExitCode> {
     let cli = Cli::parse();
+    if let Some(Command::Recognize(args)) = &cli.command {
+        init_logging(LogFormat::Text);
+        let all_ok = server::offline::run(args)?;
+        return Ok(if all_ok { std::process::ExitCode::SUCCESS } else { std::process::ExitCode::FAILURE });
+    }
     if let Some(Command::Openapi { out }) = cli.command {
         let doc = http::openapi::document();
         if out.as_os_str() == "-" {
@@ -14,12 +19,13 @@ fn main() -> anyhow::Result<()> {
             std::fs::write(&out, doc).map_err(|e| anyhow::anyhow!("writing {}: {e}", out.display()))?;
             eprintln!("OpenAPI document written to {}", out.display());
         }
-        return Ok(());
+        return Ok(std::process::ExitCode::SUCCESS);
     }
     let config = cli.config;
     config.validate()?;
     init_logging(config.log_format);
-    serve::run(config)
+    serve::run(config)?;
+    Ok(std::process::ExitCode::SUCCESS)
 }
 
 /// Logs to stderr; `RUST_LOG` filters (default `info`, symphonia's own logs off).

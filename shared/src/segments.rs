@@ -5,8 +5,9 @@
 //! smoothed sigmoid reaches `on` and lasts while it stays at or above `off` (hysteresis, so a
 //! sigmoid hovering at one threshold does not flicker); ranges closer than `max_gap_seconds` are
 //! merged; ranges shorter than `min_seconds` are dropped. A range runs from the start of its
-//! first window to the end of its last (start + window length), clipped to the clip, so its ends
-//! are exact to the window grid (0.5-s hop). Its score is the mean raw sigmoid of its windows.
+//! first window to the end of its last (start + window length; the clip's end for the clip's last
+//! window, whose tail is in no later window), so its ends are exact to the window grid (0.5-s
+//! hop) and never leave the clip. Its score is the mean raw sigmoid of its windows.
 use serde::{Deserialize, Serialize};
 
 /// The smoothing of [`segments`]; the defaults are what the server applies.
@@ -96,7 +97,9 @@ pub fn segments(sigmoids: &[f32], grid: WindowGrid<'_>, p: &SegmentParams) -> Ve
     }
     let start = |i: usize| grid.starts.get(i).copied().unwrap_or(0.0);
     let clip_end = grid.duration_seconds.max(0.0);
-    let end = |i: usize| (start(i) + grid.window_seconds).min(clip_end);
+    // The last window's range runs to the clip's end: the tail after it (under one hop) is in
+    // no later window.
+    let end = |i: usize| if i + 1 >= n { clip_end } else { (start(i) + grid.window_seconds).min(clip_end) };
     // Merge runs whose gap is short, then drop short ones.
     let mut merged: Vec<(usize, usize)> = Vec::new();
     for (a, b) in runs {

@@ -268,3 +268,52 @@ fn errors_have_distinct_kinds() {
     let unique: std::collections::HashSet<_> = kinds.iter().collect();
     assert_eq!(unique.len(), kinds.len());
 }
+
+/// Streaming decodes hand out exactly the samples of a whole decode, and the streamed front end
+/// (two passes over the file) gives exactly the whole-file windows, for every fixture format.
+#[test]
+fn streamed_decodes_and_windows_equal_the_whole_files() {
+    let fe = FrontEndParams::default();
+    for name in [
+        "tone-44k-stereo-s16.flac",
+        "tone-44k-stereo-s24.flac",
+        "tone-44k-stereo.mp3",
+        "tone-44k-stereo.ogg",
+        "tone-8k-mono.mp3",
+        "tone-96k-6ch.flac",
+    ] {
+        let path = fixture(name);
+        let whole = decode_file(&path, SR, &DecodeOptions::default()).unwrap();
+        let mut pieces = Vec::new();
+        let mut calls = 0;
+        let streamed = shared::audio::decode_file_stream(&path, SR, &DecodeOptions::default(), &mut |x| {
+            pieces.extend_from_slice(x);
+            calls += 1;
+            Ok(())
+        })
+        .unwrap();
+        assert!(streamed.samples.is_empty() && calls > 1, "{name}: {calls} pieces");
+        assert_eq!(streamed.source_frames, whole.source_frames, "{name}");
+        assert!(
+            pieces.len() == whole.samples.len() && pieces.iter().zip(&whole.samples).all(|(a, b)| a == b),
+            "{name}"
+        );
+
+        let (_, spec) = shared::frontend::logmel_of_file(&path, &fe, &DecodeOptions::default()).unwrap();
+        let want = Windows::cut(spec.view(), &WindowParams::default(), fe.silence()).data.into_raw_vec_and_offset().0;
+        let mut got = Vec::new();
+        let (_, frames) = shared::frontend::windows_of_file(
+            &path,
+            &fe,
+            WindowParams::default(),
+            &DecodeOptions::default(),
+            &mut |w| {
+                got.extend_from_slice(w);
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(frames, spec.dim().0, "{name}");
+        assert!(got.len() == want.len() && got.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()), "{name}");
+    }
+}

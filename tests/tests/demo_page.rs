@@ -13,7 +13,8 @@ fn demo_page_shows_the_instruments_of_an_uploaded_clip() {
     let server = Server::start(&repo_root().join("models/default"), &[]);
     let clip = real_dev_dir().join("vocadito__vocadito_1.wav"); // 33 s of singing
                                                                 // What the API says about the clip, to compare with what the page shows.
-    let mut r = http_agent().post(server.url("/v1/recognize?segments=true")).send(&std::fs::read(&clip).unwrap()[..]).unwrap();
+    let mut r =
+        http_agent().post(server.url("/v1/recognize?segments=true")).send(&std::fs::read(&clip).unwrap()[..]).unwrap();
     let api: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
     let api_order: Vec<&str> =
         api["instruments"].as_array().unwrap().iter().map(|i| i["label"].as_str().unwrap()).collect();

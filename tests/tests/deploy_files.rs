@@ -100,12 +100,18 @@ fn prometheus_config_and_rules_pass_promtool() {
 #[ignore = "needs kubernetes-validate (scripts/install-deploy-tools.sh)"]
 fn kubernetes_manifests_match_the_schemas_and_a_broken_one_does_not() {
     let dir = repo_root().join("deploy/k8s");
-    let files = ["deployment.yaml", "service.yaml", "hpa.yaml", "pdb.yaml"];
+    let files = ["deployment.yaml", "service.yaml", "hpa.yaml", "pdb.yaml", "recognize-job.yaml"];
     let out = ok(py_tool("kubernetes-validate").current_dir(&dir).arg("--strict").args(files));
     assert_eq!(out.matches("passed").count(), files.len(), "{out}");
     let deployment = std::fs::read_to_string(dir.join("deployment.yaml")).unwrap();
     for needed in ["nvidia.com/gpu: 1", "path: /readyz", "path: /healthz", "readinessProbe", "livenessProbe"] {
         assert!(deployment.contains(needed), "deployment lacks {needed}");
+    }
+    let job = std::fs::read_to_string(dir.join("recognize-job.yaml")).unwrap();
+    for needed in
+        ["completionMode: Indexed", "--shard \"${JOB_COMPLETION_INDEX}/${SHARDS}\"", "server recognize /library"]
+    {
+        assert!(job.contains(needed), "the recognize job lacks {needed}");
     }
     // The validator can fail: a mistyped field is refused.
     let broken = std::env::temp_dir().join(format!("broken-deployment-{}.yaml", std::process::id()));

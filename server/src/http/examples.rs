@@ -20,7 +20,7 @@ pub fn error_for_status(status: u16) -> Option<ServerError> {
         401 => ServerError::Unauthorized,
         408 => ServerError::Timeout { seconds: DEFAULT_REQUEST_TIMEOUT_S },
         413 => ServerError::Audio(shared::Error::TooLong { limit_seconds: DEFAULT_MAX_AUDIO_SECONDS }),
-        415 => ServerError::Audio(shared::Error::UnknownFormat("the data ends before any known audio header".into())),
+        415 => ServerError::Audio(shared::Error::UnknownFormat("core (probe): no suitable format reader found".into())),
         422 => ServerError::BadParameter(shared::aggregate::check_threshold(1.5).err().unwrap_or_default()),
         429 => ServerError::Overloaded,
         500 => ServerError::Inference("a libtorch message that stays in the log".into()),

@@ -31,8 +31,8 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
 use crate::error::ServerError;
-use crate::recognizer::Recognizer;
 use crate::metrics::Metrics;
+use crate::recognizer::Recognizer;
 
 /// What every handler shares.
 pub struct AppState {
@@ -54,17 +54,14 @@ pub struct AppState {
 
 impl AppState {
     /// The state of a server with these settings around a loaded model's batcher.
-    pub fn new(
-        config: &Config,
-        recognizer: Recognizer,
-        device: String,
-        metrics: Metrics,
-    ) -> anyhow::Result<Self> {
+    pub fn new(config: &Config, recognizer: Recognizer, device: String, metrics: Metrics) -> anyhow::Result<Self> {
         let cors_origins = config
             .cors_origins
             .iter()
             .filter(|o| !o.is_empty())
-            .map(|o| HeaderValue::from_str(o).map_err(|_| anyhow::anyhow!("--cors-origins: {o:?} is not a valid origin")))
+            .map(|o| {
+                HeaderValue::from_str(o).map_err(|_| anyhow::anyhow!("--cors-origins: {o:?} is not a valid origin"))
+            })
             .collect::<anyhow::Result<Vec<_>>>()?;
         Ok(Self {
             recognizer,

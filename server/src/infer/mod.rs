@@ -4,4 +4,4 @@ mod batcher;
 mod worker;
 
 pub use batcher::{BatchPolicy, Batcher, Job, Scored};
-pub use worker::spawn_worker;
+pub use worker::{spawn_worker, Batch};

@@ -6,7 +6,7 @@ mod report;
 mod types;
 
 pub use analyse::{analyse, Analysed};
-pub use report::report;
+pub use report::{report, Clip};
 pub use types::{Instrument, Recognition, TimelineWindow};
 
 use std::time::{Duration, Instant};
@@ -20,6 +20,9 @@ use tokio::sync::oneshot;
 use crate::error::ServerError;
 use crate::infer::{Batcher, Job, Scored};
 use crate::metrics::Metrics;
+
+/// The answer to [`Recognizer::submit`].
+pub type Pending = oneshot::Receiver<Result<Scored, ServerError>>;
 
 /// What a caller asks for; `None` takes the model's default.
 #[derive(Debug, Clone, Default)]
@@ -97,18 +100,29 @@ impl Recognizer {
             .map_err(|e| ServerError::Internal(format!("analysis task: {e}")))?;
         let a = analysed.inspect_err(|e| self.metrics.decode_failures.with_label_values(&[e.kind()]).inc())?;
         let decode = started.elapsed();
-        tracing::info!(duration_s = a.duration_seconds, windows = a.n, decode_ms = decode.as_secs_f64() * 1e3, "audio analysed");
+        tracing::info!(
+            duration_s = a.duration_seconds,
+            windows = a.n,
+            decode_ms = decode.as_secs_f64() * 1e3,
+            "audio analysed"
+        );
         let scored = self.score(a.windows, a.n).await?;
         self.metrics.audio_seconds.inc_by(a.duration_seconds);
         let timing = Timing { decode, queue: scored.queue_time, inference: scored.inference_time };
-        let clip = report::Clip { duration_seconds: a.duration_seconds, sample_rate: a.sample_rate, frames: a.frames };
+        let clip = Clip { duration_seconds: a.duration_seconds, sample_rate: a.sample_rate, frames: a.frames };
         Ok((report(&self.manifest, &clip, &scored.sigmoids, how), timing))
     }
 
     /// Runs `n` windows (`n × frames × mels`, flattened) through the batcher and the model.
     pub async fn score(&self, windows: Vec<f32>, n: usize) -> Result<Scored, ServerError> {
+        self.submit(windows, n)?.await.map_err(|_| ServerError::ShuttingDown)?
+    }
+
+    /// Queues `n` windows for the model without waiting: the answer comes on the receiver
+    /// (a streaming caller keeps a few in flight while it decodes on).
+    pub fn submit(&self, windows: Vec<f32>, n: usize) -> Result<Pending, ServerError> {
         let (reply, answer) = oneshot::channel();
         self.batcher.submit(Job { windows, n, reply, span: tracing::Span::current() })?;
-        answer.await.map_err(|_| ServerError::ShuttingDown)?
+        Ok(answer)
     }
 }

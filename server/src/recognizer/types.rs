@@ -73,4 +73,3 @@ pub struct Recognition {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub segment_params: Option<SegmentParams>,
 }
-

@@ -197,7 +197,12 @@ struct Decoding<'a> {
 }
 
 impl<'a> Decoding<'a> {
-    fn open(format: Box<dyn FormatReader + 'a>, target_rate: u32, opts: &DecodeOptions, streaming: bool) -> Result<Self> {
+    fn open(
+        format: Box<dyn FormatReader + 'a>,
+        target_rate: u32,
+        opts: &DecodeOptions,
+        streaming: bool,
+    ) -> Result<Self> {
         let track = format.default_track(TrackType::Audio).ok_or(Error::NoAudioTrack)?;
         let params = track.codec_params.as_ref().and_then(|p| p.audio()).ok_or(Error::NoAudioTrack)?.clone();
         let rate = params.sample_rate.map(check_rate).transpose()?;

@@ -74,7 +74,12 @@ pub async fn recognize(
     };
     let Query(params) = query.map_err(|e| ServerError::BadParameter(e.body_text()))?;
     let options = Options {
-        aggregation: params.aggregation.as_deref().map(str::parse::<Aggregation>).transpose().map_err(ServerError::BadParameter)?,
+        aggregation: params
+            .aggregation
+            .as_deref()
+            .map(str::parse::<Aggregation>)
+            .transpose()
+            .map_err(ServerError::BadParameter)?,
         threshold: params.threshold,
         timeline: params.timeline,
         segments: params.segments.then(|| params.segment_params()),

@@ -1,0 +1,129 @@
+//! `server recognize`, the offline CLI, as a user runs it: real-dev and real-dev-2 tagged into
+//! JSON Lines and CSV with the default model, a corrupt file in a folder reported on its own line
+//! while the rest succeed, two shards that together are one unsharded run, and the streamed
+//! scores equal to the API's whole-file scores.
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use e2e::{binary, http_agent, real_dev_dir, repo_root, Server};
+use serde_json::Value;
+
+fn recognize(args: &[&str]) -> Output {
+    Command::new(binary("server"))
+        .arg("recognize")
+        .args(["--model-dir", repo_root().join("models/default").to_str().unwrap()])
+        .args(args)
+        .output()
+        .expect("run server recognize")
+}
+
+fn lines(out: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect()
+}
+
+fn audio_files(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "wav" || e == "flac"))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn tags_both_real_dev_sets_into_jsonl_and_csv() {
+    for dir in [real_dev_dir(), real_dev_dir().with_file_name("real-dev-2")] {
+        let n = audio_files(&dir).len();
+        let out = recognize(&[dir.to_str().unwrap(), "--jobs", "2"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let got = lines(&out);
+        assert_eq!(got.len(), n, "one line per clip of {}", dir.display());
+        for v in &got {
+            assert!(v["path"].as_str().is_some() && v["instruments"].as_array().unwrap().len() == 11, "{v}");
+            assert_eq!(v["model_id"], "irmas-real-v2");
+            assert!(!v["labels"].as_array().unwrap().is_empty(), "S2 always names the top instrument: {v}");
+        }
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("files/s") && stderr.contains("audio-s/s"), "{stderr}");
+
+        let csv = recognize(&[dir.to_str().unwrap(), "--format", "csv"]);
+        assert!(csv.status.success());
+        let text = String::from_utf8_lossy(&csv.stdout);
+        let mut rows = text.lines();
+        assert_eq!(rows.next(), Some("path,labels,error,cel,cla,flu,gac,gel,org,pia,sax,tru,vio,voi"));
+        let rows: Vec<&str> = rows.collect();
+        assert_eq!(rows.len(), n);
+        // The same top label as the JSON line, from the 11 scores of the row.
+        for (row, v) in rows.iter().zip(&got) {
+            let scores: Vec<f64> = row.rsplitn(12, ',').take(11).map(|s| s.parse().unwrap()).collect();
+            assert!(scores.iter().any(|&s| s == 1.0), "S2's top score is 1: {row}");
+            let first = v["labels"][0].as_str().unwrap();
+            assert!(row.contains(first), "{row} vs {v}");
+        }
+    }
+}
+
+#[test]
+fn a_corrupt_file_gets_its_error_line_and_the_rest_succeed() {
+    let dir = std::env::temp_dir().join(format!("offline-corrupt-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("nested")).unwrap();
+    let clips = audio_files(&real_dev_dir());
+    for c in &clips[..3] {
+        std::fs::copy(c, dir.join("nested").join(c.file_name().unwrap())).unwrap();
+    }
+    let whole = std::fs::read(&clips[0]).unwrap();
+    std::fs::write(dir.join("broken.wav"), &whole[..whole.len() / 3]).unwrap();
+    std::fs::write(dir.join("readme.txt"), "not audio: skipped in a folder").unwrap();
+    let out = recognize(&[dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "a failed file makes the exit status 1");
+    let got = lines(&out);
+    assert_eq!(got.len(), 4, "three clips and the broken file, not the text: {got:?}");
+    let broken: Vec<&Value> = got.iter().filter(|v| v.get("error").is_some()).collect();
+    assert_eq!(broken.len(), 1, "{got:?}");
+    assert!(broken[0]["path"].as_str().unwrap().ends_with("broken.wav"));
+    assert_eq!(broken[0]["error_type"], "truncated", "{}", broken[0]);
+    assert_eq!(got.iter().filter(|v| v.get("instruments").is_some()).count(), 3);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn two_shards_together_are_one_unsharded_run() {
+    let dir = real_dev_dir();
+    let sorted = |out: Output| {
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let mut l: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(str::to_owned).collect();
+        l.sort();
+        l
+    };
+    let all = sorted(recognize(&[dir.to_str().unwrap()]));
+    let a = sorted(recognize(&[dir.to_str().unwrap(), "--shard", "0/2"]));
+    let b = sorted(recognize(&[dir.to_str().unwrap(), "--shard", "1/2"]));
+    assert!(!a.is_empty() && !b.is_empty(), "both shards have files");
+    let mut joined = [a, b].concat();
+    joined.sort();
+    assert_eq!(joined, all);
+    let bad = recognize(&[dir.to_str().unwrap(), "--shard", "2/2"]);
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("--shard"));
+}
+
+#[test]
+fn streamed_scores_equal_the_apis_whole_file_scores() {
+    // A clip under 32 s: one batch either way, so the model sees the same windows in one pass.
+    let clip = real_dev_dir().join("vocadito__vocadito_1.wav");
+    let out = recognize(&[clip.to_str().unwrap(), "--jobs", "1", "--segments", "--timeline", "--precision", "fp32"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut cli = lines(&out).remove(0);
+    let server = Server::start(&repo_root().join("models/default"), &["--precision", "fp32"]);
+    let mut r = http_agent()
+        .post(server.url("/v1/recognize?segments=true&timeline=true"))
+        .send(&std::fs::read(&clip).unwrap()[..])
+        .unwrap();
+    let api: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+    cli.as_object_mut().unwrap().remove("path");
+    if cli != api {
+        let windows = cli["windows"].as_u64().unwrap();
+        panic!("the CLI and the API differ ({windows} windows):\nCLI {cli}\nAPI {api}");
+    }
+}
