@@ -128,7 +128,10 @@ pub struct RecognizeArgs {
     #[arg(long, default_value = "-")]
     pub out: PathBuf,
     /// Files decoded at once. Default 0: one per core. More keep the model busier when decoding
-    /// is the bottleneck, at a few MB of memory each.
+    /// is the bottleneck, at a few MB of memory each. With 1, each file's windows run in batches
+    /// of their own and the output is reproducible to the bit; with more, files share batches and
+    /// a score can differ in its last digits between runs (libtorch rounds differently at other
+    /// batch sizes).
     #[arg(long, env = "JOBS", default_value_t = 0)]
     pub jobs: usize,
     /// Only the files of shard I of N (`I/N`, 0 ≤ I < N), chosen by a hash of each path, so N
@@ -185,11 +188,13 @@ pub struct ModelArgs {
     /// slowly, and on GPUs bf16 is not measured yet.
     #[arg(long, env = "PRECISION", value_enum, default_value_t = PrecisionChoice::Auto)]
     pub precision: PrecisionChoice,
-    /// Most windows (1 s each) run through the model at once. Default 64: larger batches raise
-    /// throughput on a GPU and, measured on a CPU with the bf16 model, at 4–16 clients (1.2–1.4×
-    /// batch 16, `docs/perf.md`), but make each batch, and so each waiting request, slower.
-    #[arg(long, env = "MAX_BATCH_SIZE", default_value_t = 64)]
-    pub max_batch_size: usize,
+    /// Most windows (1 s each) run through the model at once. Default 64 for the service: larger
+    /// batches raise throughput on a GPU and, measured on a CPU with the bf16 model, at 4–16
+    /// clients (1.2–1.4× batch 16, `docs/perf.md`), but make each batch, and so each waiting
+    /// request, slower. Default 16 for `server recognize`: measured on a 2-core AMD EPYC (fp32),
+    /// twice the audio-s/s of 64 and 254 instead of 355 MiB peak memory on a 1-hour file.
+    #[arg(long, env = "MAX_BATCH_SIZE")]
+    pub max_batch_size: Option<usize>,
     /// Longest wait, in milliseconds, for more requests to join a batch. Default 5: longer waits
     /// fill batches under load at the cost of latency when idle.
     #[arg(long, env = "MAX_BATCH_WAIT_MS", default_value_t = 5)]
@@ -201,7 +206,17 @@ pub struct ModelArgs {
     pub model_threads: usize,
 }
 
+/// `--max-batch-size` of the service when none is given.
+pub const SERVICE_MAX_BATCH: usize = 64;
+/// `--max-batch-size` of `server recognize` when none is given.
+pub const OFFLINE_MAX_BATCH: usize = 16;
+
 impl ModelArgs {
+    /// `--max-batch-size`, or `default` (the front end's own) when none was given.
+    pub fn max_batch(&self, default: usize) -> usize {
+        self.max_batch_size.unwrap_or(default)
+    }
+
     pub fn max_batch_wait(&self) -> Duration {
         Duration::from_millis(self.max_batch_wait_ms)
     }
@@ -230,7 +245,7 @@ impl std::fmt::Debug for Config {
 impl Config {
     /// Settings that cannot work, found before anything is loaded.
     pub fn validate(&self) -> anyhow::Result<()> {
-        anyhow::ensure!(self.model.max_batch_size > 0, "--max-batch-size must be at least 1");
+        anyhow::ensure!(self.model.max_batch_size != Some(0), "--max-batch-size must be at least 1");
         anyhow::ensure!(self.max_concurrent_requests > 0, "--max-concurrent-requests must be at least 1");
         anyhow::ensure!(self.queue_length > 0, "--queue-length must be at least 1");
         anyhow::ensure!(

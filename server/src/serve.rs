@@ -2,7 +2,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::config::Config;
+use crate::config::{Config, SERVICE_MAX_BATCH};
 use crate::engine::Engine;
 use crate::http::{self, AppState};
 use crate::metrics::Metrics;
@@ -11,7 +11,7 @@ use crate::shutdown;
 pub fn run(config: Config) -> anyhow::Result<()> {
     // The model is loaded and warmed up before the runtime starts, so the port opens only
     // when the server can answer.
-    let engine = Engine::start(&config.model)?;
+    let engine = Engine::start(&config.model, SERVICE_MAX_BATCH)?;
     let metrics = Metrics::new()?;
     metrics.model_info.with_label_values(&[engine.manifest.model_id.as_str(), engine.device.as_str()]).set(1);
 

@@ -52,14 +52,10 @@ fn router(model: impl Forward, args: &[&str]) -> axum::Router {
     let manifest = Manifest::new("fake", WindowParams::default(), "lrelu:0.33");
     let (frames, mels) = (manifest.window.frames, manifest.front_end.n_mels);
     let metrics = Metrics::new().unwrap();
-    let worker = spawn_worker(model, config.model.max_batch_size, 1).unwrap();
-    let policy = BatchPolicy {
-        capacity: config.queue_length,
-        max_batch: config.model.max_batch_size,
-        max_wait: config.model.max_batch_wait(),
-        frames,
-        mels,
-    };
+    let max_batch = config.model.max_batch(server::config::SERVICE_MAX_BATCH);
+    let worker = spawn_worker(model, max_batch, 1).unwrap();
+    let policy =
+        BatchPolicy { capacity: config.queue_length, max_batch, max_wait: config.model.max_batch_wait(), frames, mels };
     let batcher = Batcher::spawn(worker, policy, metrics.clone());
     let recognizer = Recognizer::new(manifest, batcher, metrics.clone());
     app(Arc::new(AppState::new(&config, recognizer, "cpu".into(), metrics).unwrap()))

@@ -34,7 +34,7 @@ fn audio_files(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn tags_both_real_dev_sets_into_jsonl_and_csv() {
     for dir in [real_dev_dir(), real_dev_dir().with_file_name("real-dev-2")] {
-        let n = audio_files(&dir).len();
+        let n = std::fs::read_to_string(dir.join("labels.csv")).unwrap().lines().count() - 1;
         let out = recognize(&[dir.to_str().unwrap(), "--jobs", "2"]);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let got = lines(&out);
@@ -97,9 +97,12 @@ fn two_shards_together_are_one_unsharded_run() {
         l.sort();
         l
     };
-    let all = sorted(recognize(&[dir.to_str().unwrap()]));
-    let a = sorted(recognize(&[dir.to_str().unwrap(), "--shard", "0/2"]));
-    let b = sorted(recognize(&[dir.to_str().unwrap(), "--shard", "1/2"]));
+    // One file at a time: each file's windows then run in batches of their own, so a score does
+    // not depend on which other files shared its batch (libtorch's kernels round differently
+    // at other batch sizes), and the lines are identical to the bit.
+    let all = sorted(recognize(&[dir.to_str().unwrap(), "--jobs", "1"]));
+    let a = sorted(recognize(&[dir.to_str().unwrap(), "--jobs", "1", "--shard", "0/2"]));
+    let b = sorted(recognize(&[dir.to_str().unwrap(), "--jobs", "1", "--shard", "1/2"]));
     assert!(!a.is_empty() && !b.is_empty(), "both shards have files");
     let mut joined = [a, b].concat();
     joined.sort();
@@ -110,9 +113,10 @@ fn two_shards_together_are_one_unsharded_run() {
 
 #[test]
 fn streamed_scores_equal_the_apis_whole_file_scores() {
-    // A clip under 32 s: one batch either way, so the model sees the same windows in one pass.
+    // 64 windows, and batches of 64 either way: the model sees the same windows in one pass.
     let clip = real_dev_dir().join("vocadito__vocadito_1.wav");
-    let out = recognize(&[clip.to_str().unwrap(), "--jobs", "1", "--segments", "--timeline", "--precision", "fp32"]);
+    let args = ["--jobs", "1", "--segments", "--timeline", "--precision", "fp32", "--max-batch-size", "64"];
+    let out = recognize(&[&[clip.to_str().unwrap()][..], &args].concat());
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let mut cli = lines(&out).remove(0);
     let server = Server::start(&repo_root().join("models/default"), &["--precision", "fp32"]);

@@ -53,6 +53,11 @@ fn typescript_client_uploads_a_clip() {
     // S2: the top score is 1.
     assert_eq!(v["instruments"][0][1].as_f64(), Some(1.0), "{v}");
     assert_eq!(v["timeline"], v["windows"], "{v}");
+    // Segments come for exactly the present instruments.
+    let mut labels: Vec<&str> = v["labels"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
+    labels.sort();
+    let segmented: Vec<&str> = v["segmented"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
+    assert_eq!(segmented, labels, "{v}");
 }
 
 #[test]

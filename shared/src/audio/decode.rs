@@ -55,6 +55,9 @@ impl Decoded {
     }
 }
 
+/// Where a streaming decode hands its samples; an error stops the decode with it.
+pub type Sink<'a> = dyn FnMut(&[f32]) -> Result<()> + 'a;
+
 /// Decodes a file; the extension of `path` is used as a probe hint.
 pub fn decode_file(path: &Path, target_rate: u32, opts: &DecodeOptions) -> Result<Decoded> {
     let (file, opts) = open_file(path, opts)?;
@@ -87,7 +90,7 @@ pub fn decode_stream(
     source: Box<dyn MediaSource>,
     target_rate: u32,
     opts: &DecodeOptions,
-    sink: &mut dyn FnMut(&[f32]) -> Result<()>,
+    sink: &mut Sink<'_>,
 ) -> Result<Decoded> {
     open(source, target_rate, opts, true)?.run(Some(sink))
 }
@@ -254,7 +257,7 @@ impl<'a> Decoding<'a> {
         Ok(())
     }
 
-    fn run(mut self, mut sink: Option<&mut dyn FnMut(&[f32]) -> Result<()>>) -> Result<Decoded> {
+    fn run(mut self, mut sink: Option<&mut Sink<'_>>) -> Result<Decoded> {
         let mut piece = Vec::new();
         let mut consecutive_errors = 0usize;
         let mut last_error = String::new();
