@@ -97,6 +97,22 @@ mod tests {
         assert!(committed == document(), "{path} is stale: run `cargo run -p server -- openapi`");
     }
 
+    /// A client generated from the document knows every `error_type` the server can send.
+    #[test]
+    fn every_error_code_is_listed_in_the_document() {
+        use strum::IntoEnumIterator;
+        let doc: serde_json::Value = serde_json::from_str(&document()).unwrap();
+        let listed = doc["components"]["schemas"]["ErrorCode"]["enum"].as_array().expect("ErrorCode's enum");
+        for code in ErrorCode::iter() {
+            assert!(listed.iter().any(|v| v == code.as_str()), "{} is not in openapi.json", code.as_str());
+        }
+        assert_eq!(listed.len(), ErrorCode::iter().count());
+        assert_eq!(
+            doc["components"]["schemas"]["ErrorBody"]["properties"]["error_type"]["$ref"],
+            "#/components/schemas/ErrorCode"
+        );
+    }
+
     #[test]
     fn every_status_of_every_operation_has_an_example() {
         let doc: serde_json::Value = serde_json::from_str(&document()).unwrap();
