@@ -28,6 +28,19 @@ fn cpu_name() -> String {
         .unwrap_or_else(|| "unknown CPU".into())
 }
 
+/// The CPU features that decide which fast path pays (`avx2`, `avx512f`, `avx512_bf16`,
+/// `amx_tile` of /proc/cpuinfo), so figures from different machines are not confused.
+fn cpu_flags() -> String {
+    let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let flags: Vec<&str> =
+        info.lines().find(|l| l.starts_with("flags")).map(|l| l.split_whitespace().collect()).unwrap_or_default();
+    ["avx2", "avx512f", "avx512_bf16", "amx_tile"]
+        .iter()
+        .map(|f| if flags.contains(f) { format!("{f} yes") } else { format!("{f} no") })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Drives one server at every level on `clip`; returns the results in level order.
 fn levels(
     server: &procs::Running,
@@ -60,11 +73,12 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     writeln!(
         md,
         "# Performance\n\nMade by `bash bench/run.sh` (= `perf run`, {} s of load per server measurement). \
-        Machine: {}, {} cores, {threads} libtorch threads on both sides; no GPU. Model `{}`. \
+        Machine: {} (CPU flags: {}), {} cores, {threads} libtorch threads on both sides; no GPU. Model `{}`. \
         The reference is `bench/reference/` (librosa 0.11 + PyTorch 2.11 `torch.jit.load` of the same `model.pt`, \
         FastAPI + uvicorn, one process), run by the same command.\n",
         args.seconds,
         cpu_name(),
+        cpu_flags(),
         std::thread::available_parallelism().map_or(1, |n| n.get()),
         fp32.model_id
     )?;
