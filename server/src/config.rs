@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub use crate::infer::tuning::ChunkSize;
+
 /// Default of `--max-audio-seconds` (also what the API document's examples show).
 pub const DEFAULT_MAX_AUDIO_SECONDS: f64 = 600.0;
 /// Default of `--request-timeout-s`.
@@ -188,13 +190,18 @@ pub struct ModelArgs {
     /// slowly, and on GPUs bf16 is not measured yet.
     #[arg(long, env = "PRECISION", value_enum, default_value_t = PrecisionChoice::Auto)]
     pub precision: PrecisionChoice,
-    /// Most windows (1 s each) run through the model at once. Default 64 for the service: larger
-    /// batches raise throughput on a GPU and, measured on a CPU with the bf16 model, at 4–16
-    /// clients (1.2–1.4× batch 16, `docs/perf.md`), but make each batch, and so each waiting
-    /// request, slower. Default 16 for `server recognize`: measured on a 2-core AMD EPYC (fp32),
-    /// twice the audio-s/s of 64 and 254 instead of 355 MiB peak memory on a 1-hour file.
-    #[arg(long, env = "MAX_BATCH_SIZE")]
-    pub max_batch_size: Option<usize>,
+    /// Most windows (1 s each) gathered into one batch from concurrent requests (or files). Default
+    /// 64: larger batches let the model thread run its best chunk size under load and raise a
+    /// GPU's throughput, but each waiting request waits for the whole batch.
+    #[arg(long, env = "MAX_BATCH_SIZE", default_value_t = DEFAULT_MAX_BATCH)]
+    pub max_batch_size: usize,
+    /// Windows per forward pass; a batch of more runs as several passes. Default `auto`: at
+    /// warm-up the model thread times passes of 4–128 windows (up to `--max-batch-size`) on this
+    /// hardware and precision and keeps the fastest (measured best: 16 on a 2-core AMD EPYC in
+    /// fp32, 64 on a Xeon with AMX in bf16); it costs about 2 s of startup on a CPU. A number skips
+    /// the timing (a fast start, or the same size on every replica).
+    #[arg(long, env = "CHUNK_SIZE", default_value = "auto")]
+    pub chunk_size: ChunkSize,
     /// Longest wait, in milliseconds, for more requests to join a batch. Default 5: longer waits
     /// fill batches under load at the cost of latency when idle.
     #[arg(long, env = "MAX_BATCH_WAIT_MS", default_value_t = 5)]
@@ -206,17 +213,10 @@ pub struct ModelArgs {
     pub model_threads: usize,
 }
 
-/// `--max-batch-size` of the service when none is given.
-pub const SERVICE_MAX_BATCH: usize = 64;
-/// `--max-batch-size` of `server recognize` when none is given.
-pub const OFFLINE_MAX_BATCH: usize = 16;
+/// Default of `--max-batch-size`.
+pub const DEFAULT_MAX_BATCH: usize = 64;
 
 impl ModelArgs {
-    /// `--max-batch-size`, or `default` (the front end's own) when none was given.
-    pub fn max_batch(&self, default: usize) -> usize {
-        self.max_batch_size.unwrap_or(default)
-    }
-
     pub fn max_batch_wait(&self) -> Duration {
         Duration::from_millis(self.max_batch_wait_ms)
     }
@@ -245,7 +245,7 @@ impl std::fmt::Debug for Config {
 impl Config {
     /// Settings that cannot work, found before anything is loaded.
     pub fn validate(&self) -> anyhow::Result<()> {
-        anyhow::ensure!(self.model.max_batch_size != Some(0), "--max-batch-size must be at least 1");
+        anyhow::ensure!(self.model.max_batch_size > 0, "--max-batch-size must be at least 1");
         anyhow::ensure!(self.max_concurrent_requests > 0, "--max-concurrent-requests must be at least 1");
         anyhow::ensure!(self.queue_length > 0, "--queue-length must be at least 1");
         anyhow::ensure!(

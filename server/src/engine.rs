@@ -2,42 +2,76 @@
 //! the offline CLI both start.
 use std::sync::mpsc;
 
+use serde::Serialize;
 use shared::manifest::Manifest;
+use utoipa::ToSchema;
 
 use crate::config::ModelArgs;
-use crate::infer::{spawn_worker, BatchPolicy, Batcher};
+use crate::error::StartupError;
+use crate::infer::tuning::{Budget, Chunking};
+use crate::infer::{spawn_worker, BatchPolicy, Batcher, WorkerSetup};
 use crate::metrics::Metrics;
+use crate::model::Forward;
 use crate::recognizer::Recognizer;
 use crate::{device, model};
+
+/// Where and how the model runs (`/v1/model`, the startup log, the metrics).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Runtime {
+    /// `cpu` or `cuda:N`.
+    #[schema(example = "cpu")]
+    pub device: String,
+    /// Windows per forward pass, and how they were chosen.
+    pub chunking: Chunking,
+}
 
 /// A started model thread and what describes it.
 pub struct Engine {
     pub manifest: Manifest,
-    /// Windows per forward pass and most per batch.
+    /// Most windows per batch.
     pub max_batch: usize,
-    /// `cpu` or `cuda:N`.
-    pub device: String,
+    pub runtime: Runtime,
     worker: mpsc::Sender<crate::infer::Batch>,
 }
 
 impl Engine {
-    /// Loads the model of `args`, checks it against its manifest, runs one warm-up pass, and
-    /// starts the thread that owns it; `default_batch` when `args` sets no `--max-batch-size`.
-    pub fn start(args: &ModelArgs, default_batch: usize) -> anyhow::Result<Self> {
-        let max_batch = args.max_batch(default_batch).max(1);
+    /// Loads the model of `args`, checks it against its manifest, and starts the thread that
+    /// owns it (warmed up, its chunk size chosen).
+    pub fn start(args: &ModelArgs) -> anyhow::Result<Self> {
         let device = device::select(args.device)?;
         let dir = device::model_dir(&args.model_dir, args.precision, device, device::cpu_has_bf16())?;
         let manifest = model::load_manifest(&dir)?;
-        model::set_threads(args.model_threads);
         let model = model::Model::load(&dir, device)?;
-        model.warm_up(manifest.window.frames, manifest.front_end.n_mels)?;
         let device = match model.device() {
             tch::Device::Cuda(i) => format!("cuda:{i}"),
             _ => "cpu".to_string(),
         };
-        tracing::info!(model = %manifest.model_id, precision = ?manifest.precision, dir = %dir.display(), %device, "model loaded and warmed up");
-        let worker = spawn_worker(model, max_batch, args.model_threads)?;
-        Ok(Self { manifest, max_batch, device, worker })
+        tracing::info!(model = %manifest.model_id, precision = ?manifest.precision, dir = %dir.display(), %device, "model loaded");
+        Ok(Self::with_model(model, manifest, device, args)?)
+    }
+
+    /// Starts the model thread over any [`Forward`] (the in-process tests' fake models too) and
+    /// waits for its warm-up.
+    pub fn with_model(
+        model: impl Forward,
+        manifest: Manifest,
+        device: String,
+        args: &ModelArgs,
+    ) -> Result<Self, StartupError> {
+        let max_batch = args.max_batch_size.max(1);
+        let setup = WorkerSetup {
+            frames: manifest.window.frames,
+            mels: manifest.front_end.n_mels,
+            max_batch,
+            chunk: args.chunk_size,
+            threads: args.model_threads,
+            budget: Budget::default(),
+        };
+        let (worker, chunking) = spawn_worker(model, setup)?;
+        let trials: Vec<String> =
+            chunking.trials.iter().map(|t| format!("{}: {:.0}/s", t.windows, t.windows_per_second)).collect();
+        tracing::info!(chunk_size = chunking.chunk_size, tuned = chunking.tuned, trials = %trials.join(", "), "model warmed up");
+        Ok(Self { manifest, max_batch, runtime: Runtime { device, chunking }, worker })
     }
 
     /// The batching task in front of the model thread (call inside a tokio runtime), and the
@@ -50,6 +84,7 @@ impl Engine {
             frames: self.manifest.window.frames,
             mels: self.manifest.front_end.n_mels,
         };
+        metrics.describe_model(&self.manifest.model_id, &self.runtime);
         let batcher = Batcher::spawn(self.worker, policy, metrics.clone());
         Recognizer::new(self.manifest, batcher, metrics.clone())
     }

@@ -174,10 +174,13 @@ impl ServerError {
                 A::NoSamples => C::NoSamples,
                 A::TooLong { .. } => C::TooLong,
                 // Reading an in-memory upload, the front end's parameters, the resampler and the
-                // model directory are ours, not the client's.
-                A::Io(_) | A::InvalidParameters(_) | A::Resample(_) | A::Manifest(_) | A::ModelDir { .. } => {
-                    C::Internal
-                }
+                // model directory are ours, not the client's; so is a stream we stopped.
+                A::Io(_)
+                | A::InvalidParameters(_)
+                | A::Resample(_)
+                | A::Manifest(_)
+                | A::ModelDir { .. }
+                | A::Stopped => C::Internal,
             },
             ServerError::Overloaded => C::Overloaded,
             ServerError::QueueFull => C::QueueFull,
@@ -245,9 +248,12 @@ mod tests {
                         | A::Corrupt(_)
                         | A::Truncated(_)
                         | A::NoSamples => 400,
-                        A::Io(_) | A::InvalidParameters(_) | A::Resample(_) | A::Manifest(_) | A::ModelDir { .. } => {
-                            500
-                        }
+                        A::Io(_)
+                        | A::InvalidParameters(_)
+                        | A::Resample(_)
+                        | A::Manifest(_)
+                        | A::ModelDir { .. }
+                        | A::Stopped => 500,
                     };
                     (ServerError::Audio(a), status)
                 })
@@ -280,6 +286,7 @@ mod tests {
             A::Resample("x".into()),
             A::Manifest("x".into()),
             A::ModelDir { path: "m".into(), message: "x".into() },
+            A::Stopped,
         ]
     }
 

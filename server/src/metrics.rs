@@ -33,6 +33,8 @@ pub struct Metrics {
     pub decode_failures: IntCounterVec,
     /// Always 1, labelled with the served model's id and the device it runs on.
     pub model_info: IntGaugeVec,
+    /// Windows per forward pass (tuned at warm-up, or `--chunk-size`).
+    pub chunk_size: IntGauge,
 }
 
 fn name(n: &str) -> String {
@@ -78,6 +80,10 @@ impl Metrics {
                 Opts::new(name("model_info"), "The served model (always 1)"),
                 &["model_id", "device"],
             )?,
+            chunk_size: IntGauge::new(
+                name("model_chunk_size_windows"),
+                "Windows per forward pass (tuned at warm-up, or --chunk-size)",
+            )?,
             registry,
         };
         m.registry.register(Box::new(m.requests.clone()))?;
@@ -91,7 +97,14 @@ impl Metrics {
         m.registry.register(Box::new(m.audio_seconds.clone()))?;
         m.registry.register(Box::new(m.decode_failures.clone()))?;
         m.registry.register(Box::new(m.model_info.clone()))?;
+        m.registry.register(Box::new(m.chunk_size.clone()))?;
         Ok(m)
+    }
+
+    /// Records the served model, its device and its chunk size.
+    pub fn describe_model(&self, model_id: &str, runtime: &crate::engine::Runtime) {
+        self.model_info.with_label_values(&[model_id, runtime.device.as_str()]).set(1);
+        self.chunk_size.set(runtime.chunking.chunk_size as i64);
     }
 
     /// The Prometheus text exposition of every metric.

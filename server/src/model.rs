@@ -52,11 +52,6 @@ impl Model {
     pub fn forward_tensor(&self, windows: &tch::Tensor) -> Result<tch::Tensor, tch::TchError> {
         tch::no_grad(|| self.module.forward_ts(&[windows.to_device(self.device).unsqueeze(1)]))
     }
-
-    /// One forward pass on silence, so the first request does not pay for lazy initialisation.
-    pub fn warm_up(&self, frames: usize, mels: usize) -> Result<(), StartupError> {
-        self.forward(&vec![0.0; frames * mels], 1, frames, mels).map(|_| ()).map_err(StartupError::WarmUp)
-    }
 }
 
 impl Forward for Model {

@@ -2,7 +2,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::config::{Config, SERVICE_MAX_BATCH};
+use crate::config::Config;
 use crate::engine::Engine;
 use crate::http::{self, AppState};
 use crate::metrics::Metrics;
@@ -11,14 +11,13 @@ use crate::shutdown;
 pub fn run(config: Config) -> anyhow::Result<()> {
     // The model is loaded and warmed up before the runtime starts, so the port opens only
     // when the server can answer.
-    let engine = Engine::start(&config.model, SERVICE_MAX_BATCH)?;
+    let engine = Engine::start(&config.model)?;
     let metrics = Metrics::new()?;
-    metrics.model_info.with_label_values(&[engine.manifest.model_id.as_str(), engine.device.as_str()]).set(1);
 
     tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(async move {
-        let device = engine.device.clone();
+        let runtime = engine.runtime.clone();
         let recognizer = engine.recognizer(&config.model, config.queue_length, &metrics);
-        let state = Arc::new(AppState::new(&config, recognizer, device, metrics)?);
+        let state = Arc::new(AppState::new(&config, recognizer, runtime, metrics)?);
         if !state.api_keys.is_open() {
             tracing::info!("API keys required on /v1/*");
         }

@@ -8,11 +8,10 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use clap::Parser;
 use server::config::Cli;
+use server::engine::Engine;
 use server::http::{app, AppState};
-use server::infer::{spawn_worker, BatchPolicy, Batcher};
 use server::metrics::Metrics;
 use server::model::Forward;
-use server::recognizer::Recognizer;
 use shared::frontend::WindowParams;
 use shared::manifest::Manifest;
 use tower::ServiceExt;
@@ -38,27 +37,32 @@ impl Forward for LowHigh {
     }
 }
 
-/// A model whose every batch fails with a message that must stay in the log.
+/// A model that warms up (one window) and then fails every batch with a message that must stay in
+/// the log.
 struct Broken;
 
 impl Forward for Broken {
-    fn forward(&self, _: &[f32], _: usize, _: usize, _: usize) -> Result<Vec<f32>, String> {
-        Err("CUDA error: an illegal memory access at 0xdeadbeef (internal detail)".into())
+    fn forward(&self, _: &[f32], n: usize, _: usize, _: usize) -> Result<Vec<f32>, String> {
+        match n {
+            1 => Ok(vec![0.5; 11]),
+            _ => Err("CUDA error: an illegal memory access at 0xdeadbeef (internal detail)".into()),
+        }
     }
 }
 
+/// The app over `model`, with a fixed chunk size unless `args` ask for another (the tuning has
+/// its own test).
 fn router(model: impl Forward, args: &[&str]) -> axum::Router {
-    let config = Cli::try_parse_from(std::iter::once("server").chain(args.iter().copied())).unwrap().config;
+    let fixed = ["--chunk-size", "16"];
+    let fixed = if args.contains(&"--chunk-size") { &[][..] } else { &fixed[..] };
+    let args = std::iter::once("server").chain(fixed.iter().copied()).chain(args.iter().copied());
+    let config = Cli::try_parse_from(args).unwrap().config;
     let manifest = Manifest::new("fake", WindowParams::default(), "lrelu:0.33");
-    let (frames, mels) = (manifest.window.frames, manifest.front_end.n_mels);
     let metrics = Metrics::new().unwrap();
-    let max_batch = config.model.max_batch(server::config::SERVICE_MAX_BATCH);
-    let worker = spawn_worker(model, max_batch, 1).unwrap();
-    let policy =
-        BatchPolicy { capacity: config.queue_length, max_batch, max_wait: config.model.max_batch_wait(), frames, mels };
-    let batcher = Batcher::spawn(worker, policy, metrics.clone());
-    let recognizer = Recognizer::new(manifest, batcher, metrics.clone());
-    app(Arc::new(AppState::new(&config, recognizer, "cpu".into(), metrics).unwrap()))
+    let engine = Engine::with_model(model, manifest, "cpu".into(), &config.model).unwrap();
+    let runtime = engine.runtime.clone();
+    let recognizer = engine.recognizer(&config.model, config.queue_length, &metrics);
+    app(Arc::new(AppState::new(&config, recognizer, runtime, metrics).unwrap()))
 }
 
 /// Mono 16-bit WAV at 22,050 Hz: a 110-Hz tone for `low_s` seconds, then a 3-kHz tone.
@@ -137,6 +141,55 @@ async fn a_failing_model_answers_500_without_internals() {
     for secret in ["CUDA", "0xdeadbeef", "inference", "illegal"] {
         assert!(!text.contains(secret), "the 500 body shows {secret:?}: {text}");
     }
+}
+
+/// 5 ms a pass plus 1 ms a window up to 8 windows, 10 ms a window beyond (as a small CPU falls
+/// out of its caches); it keeps the size of every pass.
+struct Cliff(Arc<std::sync::Mutex<Vec<usize>>>);
+
+impl Forward for Cliff {
+    fn forward(&self, _: &[f32], n: usize, _: usize, _: usize) -> Result<Vec<f32>, String> {
+        let per_window = if n > 8 { 10 } else { 1 };
+        std::thread::sleep(std::time::Duration::from_millis(5 + per_window * n as u64));
+        self.0.lock().unwrap().push(n);
+        Ok(vec![0.5; n * 11])
+    }
+}
+
+#[tokio::test]
+async fn the_model_thread_runs_batches_in_the_chunk_size_it_timed_fastest() {
+    let passes = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let app = router(Cliff(passes.clone()), &["--chunk-size", "auto", "--max-batch-size", "16"]);
+    let res = app.clone().oneshot(Request::get("/v1/model").body(Body::empty()).unwrap()).await.unwrap();
+    let info: serde_json::Value =
+        serde_json::from_slice(&axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap()).unwrap();
+    assert_eq!(info["chunking"]["chunk_size"], 8, "{info}");
+    assert_eq!(info["chunking"]["tuned"], true);
+    let timed: Vec<u64> =
+        info["chunking"]["trials"].as_array().unwrap().iter().map(|t| t["windows"].as_u64().unwrap()).collect();
+    assert_eq!(timed, [4, 8, 16]);
+    // A 10-s clip is 18 windows: one batch, run as passes of 8, 8 and 2.
+    passes.lock().unwrap().clear();
+    let (status, v) = post(app.clone(), "/v1/recognize", low_then_high(5.0, 10.0), &[]).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(*passes.lock().unwrap(), [8, 8, 2]);
+    let res = app.oneshot(Request::get("/metrics").body(Body::empty()).unwrap()).await.unwrap();
+    let text = String::from_utf8(axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap().to_vec()).unwrap();
+    assert!(text.contains("instrument_server_model_chunk_size_windows 8"), "{text}");
+}
+
+#[tokio::test]
+async fn a_fixed_chunk_size_is_kept_and_reported_untimed() {
+    let passes = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let app = router(Cliff(passes.clone()), &["--chunk-size", "5"]);
+    let res = app.clone().oneshot(Request::get("/v1/model").body(Body::empty()).unwrap()).await.unwrap();
+    let info: serde_json::Value =
+        serde_json::from_slice(&axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap()).unwrap();
+    assert_eq!(info["chunking"], serde_json::json!({"chunk_size": 5, "tuned": false, "trials": []}));
+    assert_eq!(*passes.lock().unwrap(), [1], "only the warm-up pass");
+    let (status, _) = post(app, "/v1/recognize", low_then_high(5.0, 10.0), &[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(passes.lock().unwrap()[1..], [5, 5, 5, 3]);
 }
 
 /// Every error example of the committed API document: where a request can provoke it here,

@@ -35,6 +35,10 @@ pub enum Error {
     Manifest(String),
     #[error("{}: {message}", path.display())]
     ModelDir { path: std::path::PathBuf, message: String },
+    /// A streaming consumer (the sink of `decode_stream`, the `emit` of `windows_of_file`)
+    /// asked to stop; the reason is the consumer's own.
+    #[error("stopped by the consumer of the stream")]
+    Stopped,
 }
 
 impl Error {
@@ -57,6 +61,7 @@ impl Error {
             Error::Resample(_) => "resample",
             Error::Manifest(_) => "manifest",
             Error::ModelDir { .. } => "model_dir",
+            Error::Stopped => "stopped",
         }
     }
 }

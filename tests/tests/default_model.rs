@@ -70,10 +70,19 @@ fn loads_in_the_server_and_names_the_instrument_of_a_real_clip() {
 }
 
 fn serve_a_cello_clip(dir: &Path, precision: &str, m: &Value) {
-    let server = Server::start(dir, &["--precision", precision]);
+    let server = Server::start(dir, &["--precision", precision, "--chunk-size", "auto"]);
     let mut r = http_agent().get(server.url("/v1/model")).call().unwrap();
     let info: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
     assert_eq!(info["model_id"], m["model_id"]);
+    // The chunk size was timed at warm-up: 4–64 windows, the one kept among the fastest.
+    let chunking = &info["chunking"];
+    let trials = chunking["trials"].as_array().unwrap();
+    let sizes: Vec<u64> = trials.iter().map(|t| t["windows"].as_u64().unwrap()).collect();
+    assert_eq!((chunking["tuned"].as_bool(), &sizes[..]), (Some(true), &[4, 8, 16, 32, 64][..]), "{chunking}");
+    let rate = |t: &Value| t["windows_per_second"].as_f64().unwrap();
+    let best = trials.iter().map(rate).fold(0.0, f64::max);
+    let kept = trials.iter().find(|t| t["windows"] == chunking["chunk_size"]).expect("the kept size was timed");
+    assert!(rate(kept) >= 0.95 * best, "{chunking}");
     assert_eq!(info["precision"], precision);
     assert_eq!(info["model_sha256"], m["model_sha256"]);
     let clip = std::fs::read(real_dev_dir().join("phenicx_anechoic__cello.wav")).expect("real-dev clip");

@@ -5,7 +5,9 @@ use serde_json::Value;
 
 use super::error::{internal_message, ErrorBody};
 use crate::config::{DEFAULT_MAX_AUDIO_SECONDS, DEFAULT_REQUEST_TIMEOUT_S};
+use crate::engine::Runtime;
 use crate::error::ServerError;
+use crate::infer::tuning::{ChunkTrial, Chunking};
 
 /// The request id shown in the example of a 500.
 pub const SAMPLE_REQUEST_ID: &str = "5f0c6e2a-3b1d-4c59-9a57-2f6b1e8d7c40";
@@ -39,11 +41,15 @@ pub fn error_body(status: u16) -> Option<Value> {
     serde_json::to_value(body).ok()
 }
 
-/// `GET /v1/model` on the default model, on the CPU.
+/// `GET /v1/model` on the default model, on the CPU, its chunk size tuned.
 pub fn model_info() -> Value {
     let mut v: Value = serde_json::from_str(DEFAULT_MANIFEST).unwrap_or_default();
-    if let Value::Object(m) = &mut v {
-        m.insert("device".into(), "cpu".into());
+    let trials = [(4, 410.0), (8, 520.0), (16, 612.5), (32, 590.0), (64, 455.0)]
+        .map(|(windows, windows_per_second)| ChunkTrial { windows, windows_per_second });
+    let runtime =
+        Runtime { device: "cpu".into(), chunking: Chunking { chunk_size: 16, tuned: true, trials: trials.to_vec() } };
+    if let (Value::Object(m), Ok(Value::Object(r))) = (&mut v, serde_json::to_value(runtime)) {
+        m.extend(r);
     }
     v
 }

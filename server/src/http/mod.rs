@@ -30,6 +30,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
+use crate::engine::Runtime;
 use crate::error::ServerError;
 use crate::metrics::Metrics;
 use crate::recognizer::Recognizer;
@@ -44,8 +45,8 @@ pub struct AppState {
     pub request_timeout: Duration,
     /// False once shutdown has begun (`/readyz` answers 503).
     pub ready: AtomicBool,
-    /// Where the model runs (`cpu`, `cuda:0`).
-    pub device: String,
+    /// Where the model runs (`cpu`, `cuda:0`) and its chunk size.
+    pub runtime: Runtime,
     /// Browser origins allowed by CORS; empty: none.
     pub cors_origins: Vec<HeaderValue>,
     pub api_keys: ApiKeys,
@@ -54,7 +55,7 @@ pub struct AppState {
 
 impl AppState {
     /// The state of a server with these settings around a loaded model's batcher.
-    pub fn new(config: &Config, recognizer: Recognizer, device: String, metrics: Metrics) -> anyhow::Result<Self> {
+    pub fn new(config: &Config, recognizer: Recognizer, runtime: Runtime, metrics: Metrics) -> anyhow::Result<Self> {
         let cors_origins = config
             .cors_origins
             .iter()
@@ -70,7 +71,7 @@ impl AppState {
             max_audio_seconds: config.max_audio_seconds,
             request_timeout: Duration::from_secs_f64(config.request_timeout_s),
             ready: AtomicBool::new(true),
-            device,
+            runtime,
             cors_origins,
             api_keys: ApiKeys::new(&config.api_keys),
             metrics,

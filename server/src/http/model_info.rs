@@ -9,18 +9,19 @@ use utoipa::ToSchema;
 
 use super::error::ErrorBody;
 use super::AppState;
+use crate::engine::Runtime;
 
-/// The served model's manifest (SPEC §4) and its device.
+/// The served model's manifest (SPEC §4), its device and its chunk size.
 #[derive(Serialize, ToSchema)]
 pub struct ModelInfo {
-    /// Where the model runs: `cpu` or `cuda:N`.
-    #[schema(example = "cpu")]
-    device: String,
+    #[serde(flatten)]
+    runtime: Runtime,
     #[serde(flatten)]
     manifest: Manifest,
 }
 
-/// The model being served: labels, front-end parameters, thresholds, how it was trained.
+/// The model being served: labels, front-end parameters, thresholds, how it was trained, where
+/// it runs and in chunks of how many windows.
 #[utoipa::path(get, path = "/v1/model", tag = "recognition",
     responses(
         (status = 200, description = "The manifest and the device.", body = ModelInfo),
@@ -28,5 +29,5 @@ pub struct ModelInfo {
     ),
     security((), ("api_key" = [])))]
 pub async fn model_info(State(state): State<Arc<AppState>>) -> Json<ModelInfo> {
-    Json(ModelInfo { device: state.device.clone(), manifest: state.recognizer.manifest().clone() })
+    Json(ModelInfo { runtime: state.runtime.clone(), manifest: state.recognizer.manifest().clone() })
 }

@@ -1,9 +1,12 @@
-//! The thread that owns the TorchScript model and runs batches.
+//! The thread that owns the TorchScript model: warms it up, sizes its forward passes, and runs
+//! batches.
 use std::sync::mpsc;
 use std::time::Instant;
 
 use tokio::sync::oneshot;
 
+use super::tuning::{self, Budget, ChunkSize, Chunking};
+use crate::error::StartupError;
 use crate::model::Forward;
 
 /// A batch for the model: `n` windows of `frames × mels`, flattened.
@@ -31,29 +34,71 @@ pub struct BatchOutput {
     pub chunks: Vec<ChunkRun>,
 }
 
-/// Starts the model thread; it runs until every sender is dropped. Each batch is run in chunks
-/// of at most `max_batch` windows, with `threads` intra-op threads (0: libtorch's default), and
-/// answered with `n × labels` sigmoids.
-pub fn spawn_worker(model: impl Forward, max_batch: usize, threads: usize) -> std::io::Result<mpsc::Sender<Batch>> {
-    let (tx, rx) = mpsc::channel::<Batch>();
-    std::thread::Builder::new().name("model".into()).spawn(move || {
-        crate::model::set_threads(threads);
-        for batch in rx {
-            let _enter = batch.span.enter();
-            let result = run(&model, &batch, max_batch.max(1));
-            let _ = batch.reply.send(result);
-        }
-    })?;
-    Ok(tx)
+/// How the model thread runs.
+#[derive(Debug, Clone, Copy)]
+pub struct WorkerSetup {
+    /// Shape of one window.
+    pub frames: usize,
+    pub mels: usize,
+    /// Most windows per batch; chunk sizes are tuned up to it.
+    pub max_batch: usize,
+    /// `--chunk-size`.
+    pub chunk: ChunkSize,
+    /// Libtorch intra-op threads (0: its default).
+    pub threads: usize,
+    pub budget: Budget,
 }
 
-fn run(model: &impl Forward, b: &Batch, max_batch: usize) -> Result<BatchOutput, String> {
+/// Starts the model thread and waits until it has warmed the model up and chosen its chunk size
+/// (on that thread: libtorch keeps thread pools and caches per thread). It then runs until every
+/// sender is dropped, each batch in forward passes of at most the chunk size.
+pub fn spawn_worker(model: impl Forward, setup: WorkerSetup) -> Result<(mpsc::Sender<Batch>, Chunking), StartupError> {
+    let (tx, rx) = mpsc::channel::<Batch>();
+    let (ready_tx, ready_rx) = mpsc::sync_channel::<Result<Chunking, String>>(1);
+    std::thread::Builder::new()
+        .name("model".into())
+        .spawn(move || {
+            crate::model::set_threads(setup.threads);
+            let chunking = match warm_up(&model, &setup) {
+                Ok(chunking) => chunking,
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e));
+                    return;
+                }
+            };
+            let chunk = chunking.chunk_size;
+            let _ = ready_tx.send(Ok(chunking));
+            for batch in rx {
+                let _enter = batch.span.enter();
+                let result = run(&model, &batch, chunk);
+                let _ = batch.reply.send(result);
+            }
+        })
+        .map_err(|e| StartupError::WarmUp(format!("cannot start the model thread: {e}")))?;
+    let chunking = ready_rx
+        .recv()
+        .map_err(|_| StartupError::WarmUp("the model thread stopped during warm-up".into()))?
+        .map_err(StartupError::WarmUp)?;
+    Ok((tx, chunking))
+}
+
+/// One pass on a single window (lazy initialisation is paid before the first request), then the
+/// chunk size: tuned, or the fixed one.
+fn warm_up(model: &impl Forward, s: &WorkerSetup) -> Result<Chunking, String> {
+    model.forward(&vec![0.0; s.frames * s.mels], 1, s.frames, s.mels)?;
+    match s.chunk {
+        ChunkSize::Fixed(n) => Ok(Chunking::fixed(n.min(s.max_batch.max(1)))),
+        ChunkSize::Auto => tuning::tune(model, s.frames, s.mels, &tuning::candidates(s.max_batch), s.budget),
+    }
+}
+
+fn run(model: &impl Forward, b: &Batch, chunk: usize) -> Result<BatchOutput, String> {
     let window = b.frames * b.mels;
     let mut out = BatchOutput { sigmoids: Vec::with_capacity(b.n * 11), chunks: Vec::new() };
-    for chunk in b.input.chunks(max_batch * window.max(1)) {
+    for part in b.input.chunks(chunk.max(1) * window.max(1)) {
         let started = Instant::now();
-        let n = chunk.len() / window.max(1);
-        out.sigmoids.extend(model.forward(chunk, n, b.frames, b.mels)?);
+        let n = part.len() / window.max(1);
+        out.sigmoids.extend(model.forward(part, n, b.frames, b.mels)?);
         let seconds = started.elapsed().as_secs_f64();
         tracing::debug!(windows = n, ms = seconds * 1e3, "forward pass");
         out.chunks.push(ChunkRun { windows: n, seconds });

@@ -16,7 +16,7 @@ use shared::audio::DecodeOptions;
 use shared::frontend::windows_of_file;
 use tokio::sync::{mpsc, Semaphore};
 
-use crate::config::{RecognizeArgs, OFFLINE_MAX_BATCH};
+use crate::config::RecognizeArgs;
 use crate::engine::Engine;
 use crate::error::ServerError;
 use crate::metrics::Metrics;
@@ -34,8 +34,8 @@ pub fn run(args: &RecognizeArgs) -> anyhow::Result<bool> {
     if let Some(shard) = args.shard {
         files.retain(|f| files::in_shard(f, shard));
     }
-    anyhow::ensure!(args.model.max_batch_size != Some(0), "--max-batch-size must be at least 1");
-    let engine = Engine::start(&args.model, OFFLINE_MAX_BATCH)?;
+    anyhow::ensure!(args.model.max_batch_size > 0, "--max-batch-size must be at least 1");
+    let engine = Engine::start(&args.model)?;
     let jobs = match args.jobs {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
@@ -147,7 +147,7 @@ fn stream(
         if group.len() >= GROUP * per_window {
             if let Err(e) = send(&mut group, &mut pending, &mut sigmoids) {
                 failure = Some(e);
-                return Err(shared::Error::Io(std::io::Error::other("stopped: the model failed")));
+                return Err(shared::Error::Stopped);
             }
         }
         Ok(())

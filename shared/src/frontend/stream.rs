@@ -139,13 +139,13 @@ fn nan_to_zero(x: f32) -> f32 {
 }
 
 /// The peak of a file's signal at the analysis rate (largest finite |sample|).
-pub fn peak_of_file(path: &Path, params: &FrontEndParams, opts: &DecodeOptions) -> Result<(Decoded, f32)> {
+pub fn peak_of_file(path: &Path, params: &FrontEndParams, opts: &DecodeOptions) -> Result<f32> {
     let mut peak = 0.0f32;
-    let d = decode_file_stream(path, params.sample_rate, opts, &mut |x| {
+    decode_file_stream(path, params.sample_rate, opts, &mut |x| {
         peak = x.iter().filter(|v| v.is_finite()).fold(peak, |m, v| m.max(v.abs()));
         Ok(())
     })?;
-    Ok((d, peak))
+    Ok(peak)
 }
 
 /// The model windows of a file of any length, streamed: `emit` gets each window
@@ -158,7 +158,7 @@ pub fn windows_of_file(
     opts: &DecodeOptions,
     emit: &mut dyn FnMut(&[f32]) -> Result<()>,
 ) -> Result<(Decoded, usize)> {
-    let (_, peak) = peak_of_file(path, params, opts)?;
+    let peak = peak_of_file(path, params, opts)?;
     let mut stream = WindowStream::new(params, window, peak)?;
     let decoded = decode_file_stream(path, params.sample_rate, opts, &mut |x| stream.push(x, emit))?;
     let frames = stream.finish(emit)?;
