@@ -8,7 +8,8 @@
 #   scripts/fuzz.sh                       # bounded: RUNS=10000 executions per target, SEED=1 (the test suite)
 #   RUNS=0 SEED=0 SECONDS_PER_TARGET=1800 scripts/fuzz.sh    # by hand: 30 min per target, random seed
 #
-# The targets are built like the release binary (-O: optimised, no overflow checks). With overflow
+# The targets are built in fuzz/'s release profile (-O: opt-level 1, see fuzz/Cargo.toml; no overflow
+# checks, as the release binary). With overflow
 # checks, libFuzzer soon stops in symphonia-format-riff 0.6.1 (wave/chunks.rs:100): a u16
 # `channels * bytes_per_sample` that only feeds a log line and wraps harmlessly in release builds.
 # The suite's run has a fixed seed, so it is the same run every time.
