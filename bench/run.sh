@@ -11,15 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-libtorch.sh
-VENV=.cache/bench-pyenv REQ=bench/reference/requirements.txt STAMP=.cache/bench-pyenv/.requirements.sha256
-want=$(sha256sum "$REQ" | cut -d' ' -f1)
-if [[ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]]; then
-  echo "[bench] installing $REQ into $VENV (torch with its CUDA libraries: ~5 GB)" >&2
-  rm -rf "$VENV"
-  "${PYTHON:-python3}" -m venv "$VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check --find-links .cache/wheels -r "$REQ" >&2
-  echo "$want" > "$STAMP"
-fi
+PY=$(bash scripts/bench-env.sh)
 cargo build --release -p server -p trainer -p bench
 T=./target/release/trainer
 if [[ ! -f models/default/bf16/model.pt ]]; then
@@ -33,4 +25,4 @@ if ! grep -q '"test_macro_f1"' models/default/bf16/manifest.json; then
   $T evaluate --model models/default/bf16 --data "$corpus/IRMAS-TestingData" --device cpu \
     --cache-dir .cache/default-model/features --record test --out target/perf/bf16-test > /dev/null
 fi
-exec ./target/release/perf run --python "$VENV/bin/python" "$@"
+exec ./target/release/perf run --python "$PY" "$@"

@@ -6,6 +6,7 @@ n_fft 1024, hop 512, 128 Slaney mels, magnitude) → ln(mel + 1e-6) → 1-s wind
 (class-wise sum normalised by the maximum) → labels at θ 0.5.
 """
 import json
+import os
 
 import librosa
 import numpy as np
@@ -13,12 +14,14 @@ import torch
 
 SR, N_FFT, HOP, N_MELS, EPS = 22050, 1024, 512, 128, 1e-6
 BATCH = 64
+# Where the model runs: `cpu` (default) or `cuda` (the GPU check, scripts/gpu-check.sh).
+DEVICE = os.environ.get("DEVICE", "cpu")
 
 
 def load_model(model_dir: str) -> tuple[torch.jit.ScriptModule, dict]:
     with open(f"{model_dir}/manifest.json") as f:
         manifest = json.load(f)
-    model = torch.jit.load(f"{model_dir}/model.pt", map_location="cpu").eval()
+    model = torch.jit.load(f"{model_dir}/model.pt", map_location=DEVICE).eval()
     return model, manifest
 
 
@@ -40,7 +43,8 @@ def windows(spec: np.ndarray, frames: int, hop: int) -> np.ndarray:
 def recognise(model: torch.jit.ScriptModule, manifest: dict, source) -> dict:
     w = windows(logmel(source), manifest["window"]["frames"], manifest["window"]["hop_frames"])
     with torch.inference_mode():
-        out = torch.cat([model(torch.from_numpy(w[i : i + BATCH]).unsqueeze(1)) for i in range(0, len(w), BATCH)])
+        x = torch.from_numpy(w)
+        out = torch.cat([model(x[i : i + BATCH].unsqueeze(1).to(DEVICE)).cpu() for i in range(0, len(w), BATCH)])
     summed = out.sum(dim=0)
     scores = (summed / summed.max().clamp_min(1e-12)).tolist()
     codes = [label["code"] for label in manifest["labels"]]

@@ -16,6 +16,43 @@ pub enum Command {
     Run(RunArgs),
     /// Drive one server with a bounded load and print the measurements as JSON.
     Load(LoadArgs),
+    /// The accelerator section: model windows/s by batch size (fp32, bf16) and both servers at
+    /// 1/4/16/64 clients on one device; writes device.md and device.json (scripts/gpu-check.sh).
+    Device(DeviceArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DeviceArgs {
+    /// `cuda` (the GPU) or `cpu` (the same path without one).
+    #[arg(long, default_value = "cuda")]
+    pub device: String,
+    /// fp32 model directory; its `bf16/` export is measured too when present.
+    #[arg(long, default_value = "models/default")]
+    pub model: PathBuf,
+    /// Python with the reference's packages (torch, librosa, FastAPI, uvicorn).
+    #[arg(long, env = "REFERENCE_PYTHON", default_value = "python3")]
+    pub python: PathBuf,
+    /// The recording the 10-s clip is cut from.
+    #[arg(long, default_value = "bench/audio/real-music-30s.mp3")]
+    pub source: PathBuf,
+    /// Our server binary.
+    #[arg(long, default_value = "target/release/server")]
+    pub server: PathBuf,
+    /// Where device.md and device.json go.
+    #[arg(long, default_value = "target/perf-device")]
+    pub out: PathBuf,
+    /// Where the benchmark clips are cut to.
+    #[arg(long, default_value = "target/perf-device/clips")]
+    pub work: PathBuf,
+    /// Batch sizes of the model measurement.
+    #[arg(long, value_delimiter = ',', default_value = "1,4,16,64,256")]
+    pub batches: Vec<i64>,
+    /// Concurrent clients of the server measurement.
+    #[arg(long, value_delimiter = ',', default_value = "1,4,16,64")]
+    pub clients: Vec<usize>,
+    /// Seconds of load per level.
+    #[arg(long, default_value_t = 10.0)]
+    pub seconds: f64,
 }
 
 #[derive(Debug, Args)]

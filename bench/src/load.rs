@@ -175,3 +175,23 @@ pub fn drive(plan: &Plan, pid: Option<u32>) -> anyhow::Result<LoadResult> {
         rss_trace_mib: trace,
     })
 }
+
+/// Drives one server at every concurrency level on `clip`; returns the results in level order.
+pub fn levels(
+    server: &crate::procs::Running,
+    clip: &crate::clips::Clip,
+    levels: &[usize],
+    seconds: f64,
+) -> anyhow::Result<Vec<LoadResult>> {
+    levels
+        .iter()
+        .map(|&c| {
+            let r = drive(&Plan::new(&server.base, &clip.path, clip.seconds, c, seconds, 0)?, Some(server.pid()))?;
+            eprintln!(
+                "[perf] {} c={c}: {:.1} audio-s/s, p50 {:.0} ms, p99 {:.0} ms",
+                server.base, r.audio_seconds_per_second, r.p50_ms, r.p99_ms
+            );
+            Ok(r)
+        })
+        .collect()
+}

@@ -4,8 +4,10 @@ use clap::Parser;
 
 mod cli;
 mod clips;
+mod device;
 mod floor;
 mod load;
+mod machine;
 mod offline;
 mod procs;
 mod reference;
@@ -15,6 +17,7 @@ mod run;
 fn main() -> anyhow::Result<()> {
     match cli::Cli::parse().command {
         cli::Command::Run(args) => run::run(&args),
+        cli::Command::Device(args) => device::run(&args),
         cli::Command::Load(args) => {
             let result = load::drive(&load::Plan::from_args(&args)?, args.pid)?;
             println!("{}", serde_json::to_string_pretty(&result)?);

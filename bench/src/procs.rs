@@ -58,14 +58,16 @@ pub fn ours(binary: &Path, model: &Path, extra: &[String]) -> anyhow::Result<Run
     Ok(Running { child, base })
 }
 
-/// The reference FastAPI server under uvicorn (one process), ready when `/healthz` answers.
-pub fn reference(python: &Path, model: &Path, threads: usize) -> anyhow::Result<Running> {
+/// The reference FastAPI server under uvicorn (one process) on `device` (`cpu`, `cuda`), ready
+/// when `/healthz` answers.
+pub fn reference(python: &Path, model: &Path, threads: usize, device: &str) -> anyhow::Result<Running> {
     let port = free_port()?;
     let child = Command::new(python)
         .args(["-m", "uvicorn", "server:app", "--app-dir", "bench/reference", "--host", "127.0.0.1"])
         .args(["--port", &port.to_string(), "--log-level", "warning"])
         .env("MODEL_DIR", model)
         .env("THREADS", threads.to_string())
+        .env("DEVICE", device)
         .env("OMP_NUM_THREADS", threads.to_string())
         .stdout(Stdio::null())
         .stderr(Stdio::null())

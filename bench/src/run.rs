@@ -9,57 +9,14 @@ use trainer::export::load;
 
 use crate::cli::RunArgs;
 use crate::clips::{self, Clips};
-use crate::load::{drive, LoadResult, Plan};
+use crate::load::{drive, levels, LoadResult, Plan};
+use crate::machine::{cpu_flags, cpu_name};
 use crate::report::{ratio, server_header, server_row, target, variant_header, variant_row};
 use crate::{floor, offline, procs, reference};
 use server::device::cpu_has_bf16;
 
 const LEVELS: [usize; 3] = [1, 4, 16];
 const SERVER_CLIPS: [(&str, &str); 2] = [("10s-wav", "10 s WAV"), ("10s-mp3", "10 s MP3")];
-
-fn cpu_name() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".into())
-}
-
-/// The CPU features that decide which fast path pays (`avx2`, `avx512f`, `avx512_bf16`,
-/// `amx_tile` of /proc/cpuinfo), so figures from different machines are not confused.
-fn cpu_flags() -> String {
-    let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let flags: Vec<&str> =
-        info.lines().find(|l| l.starts_with("flags")).map(|l| l.split_whitespace().collect()).unwrap_or_default();
-    ["avx2", "avx512f", "avx512_bf16", "amx_tile"]
-        .iter()
-        .map(|f| if flags.contains(f) { format!("{f} yes") } else { format!("{f} no") })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Drives one server at every level on `clip`; returns the results in level order.
-fn levels(
-    server: &procs::Running,
-    clip: &clips::Clip,
-    levels: &[usize],
-    seconds: f64,
-) -> anyhow::Result<Vec<LoadResult>> {
-    levels
-        .iter()
-        .map(|&c| {
-            let r = drive(&Plan::new(&server.base, &clip.path, clip.seconds, c, seconds, 0)?, Some(server.pid()))?;
-            eprintln!(
-                "[perf] {} c={c}: {:.1} audio-s/s, p50 {:.0} ms, p99 {:.0} ms",
-                server.base, r.audio_seconds_per_second, r.p50_ms, r.p99_ms
-            );
-            Ok(r)
-        })
-        .collect()
-}
 
 pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -86,7 +43,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     // (c) The floor.
     eprintln!("[perf] matrix throughput and model windows/s");
     let gflop = reference::gflop_per_window(&args.python, &args.model)?;
-    let (mm32, mm16) = (floor::matmul_gflops(Kind::Float), floor::matmul_gflops(Kind::BFloat16));
+    let (mm32, mm16) =
+        (floor::matmul_gflops(Kind::Float, Device::Cpu), floor::matmul_gflops(Kind::BFloat16, Device::Cpu));
     let (frames, mels) = (fp32.window.frames as i64, fp32.front_end.n_mels as i64);
     writeln!(
         md,
@@ -102,7 +60,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     for (name, m, limit) in [("fp32", Some(&module), mm32), ("bf16", bf16_module, mm16)] {
         let Some(m) = m else { continue };
         for batch in [16, 64] {
-            let w = floor::model_windows_per_second(m, batch, frames, mels)?;
+            let w = floor::model_windows_per_second(m, batch, frames, mels, Device::Cpu)?;
             let fraction = w * gflop / limit;
             best_fraction = best_fraction.max(fraction);
             writeln!(md, "| {name} | {batch} | {w:.0} | {:.0} | {:.0} % |", w * gflop, fraction * 100.0)?;
@@ -165,7 +123,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     }
     let mut ref_rows = Vec::new();
     {
-        let server = procs::reference(&args.python, &args.model, threads)?;
+        let server = procs::reference(&args.python, &args.model, threads, "cpu")?;
         for (clip, _) in SERVER_CLIPS {
             ref_rows.push(levels(&server, clips::get(&clips, clip)?, &LEVELS, args.seconds)?);
         }
@@ -200,7 +158,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     };
     variant("`--precision fp32`", &args.model, &["--precision", "fp32"], "only without bf16 units")?;
     variant("`--model-threads 1`", &args.model, &["--model-threads", "1"], "no: one per core")?;
-    variant("`--max-batch-size 16`", &args.model, &["--max-batch-size", "16"], "no")?;
+    variant("`--chunk-size 64` (untimed)", &args.model, &["--chunk-size", "64"], "no: timed at warm-up")?;
     variant("`--max-batch-wait-ms 0`", &args.model, &["--max-batch-wait-ms", "0"], "no: 5 ms")?;
     if let Some((b, _)) = &bf16 {
         let get = |m: &Manifest, k: &str| m.training.metrics.get(k).copied().unwrap_or(f64::NAN);
