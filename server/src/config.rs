@@ -185,9 +185,10 @@ pub struct ModelArgs {
     #[arg(long, env = "DEVICE", value_enum, default_value_t = DeviceChoice::Auto)]
     pub device: DeviceChoice,
     /// Arithmetic of the served network. Default `auto`: the model directory's `bf16/` export
-    /// on a CPU with bfloat16 units (AVX-512 BF16 / AMX), where it serves 1.6–1.8× the audio of fp32
-    /// at the same F1 (`docs/perf.md`); fp32 elsewhere: CPUs without those units emulate bf16
-    /// slowly, and on GPUs bf16 is not measured yet.
+    /// on a CPU with bfloat16 units (AVX-512 BF16 / AMX), at the same F1: measured 1.6–1.8× the
+    /// audio of fp32 on a Xeon with AMX, 1.05–1.09× on one with AVX-512 BF16 alone (`docs/perf.md`);
+    /// fp32 elsewhere: CPUs without those units emulate bf16 slowly, and on GPUs bf16 is not
+    /// measured yet.
     #[arg(long, env = "PRECISION", value_enum, default_value_t = PrecisionChoice::Auto)]
     pub precision: PrecisionChoice,
     /// Most windows (1 s each) gathered into one batch from concurrent requests (or files). Default
