@@ -46,7 +46,7 @@ pub fn run(args: &DeviceArgs) -> anyhow::Result<()> {
     };
     std::fs::create_dir_all(&args.out)?;
     let (fp32, fp32_module) = load(&args.model, device)?;
-    let bf16_dir = args.model.join("bf16");
+    let bf16_dir = args.model.join(server::device::BF16_SUBDIR);
     let bf16 = bf16_dir.join("model.pt").exists().then(|| load(&bf16_dir, device)).transpose()?;
     let (frames, mels) = (fp32.window.frames as i64, fp32.front_end.n_mels as i64);
 

@@ -55,6 +55,11 @@ pub struct Server {
     pub base: String,
 }
 
+/// The chunk size the tests' servers and `server recognize` runs are given (`CHUNK_SIZE`): timed
+/// at each start, it would cost 2 s and could differ between two runs, and so the last digits of
+/// their scores.
+pub const FIXED_CHUNK_SIZE: &str = "16";
+
 impl Server {
     /// Starts the real binary and waits for its "listening on" line. The chunk size is fixed at
     /// 16 (`CHUNK_SIZE`), sparing each start the 2 s of timing, unless `extra` passes
@@ -62,7 +67,7 @@ impl Server {
     pub fn start(model_dir: &Path, extra: &[&str]) -> Server {
         use std::io::{BufRead, BufReader};
         let mut child = Command::new(binary("server"))
-            .env("CHUNK_SIZE", "16")
+            .env("CHUNK_SIZE", FIXED_CHUNK_SIZE)
             .args(["--model-dir", model_dir.to_str().unwrap(), "--host", "127.0.0.1", "--port", "0"])
             .args(extra)
             .stdout(std::process::Stdio::piped())

@@ -8,12 +8,10 @@ use std::process::{Command, Output};
 use e2e::{binary, http_agent, real_dev_dir, repo_root, Server};
 use serde_json::Value;
 
-/// `server recognize` on the default model. The chunk size is fixed (`CHUNK_SIZE`, as for the
-/// servers the tests start): timed at each start, it could differ between two runs, and so the
-/// last digits of their scores.
+/// `server recognize` on the default model, its chunk size fixed as for the tests' servers.
 fn recognize(args: &[&str]) -> Output {
     Command::new(binary("server"))
-        .env("CHUNK_SIZE", "16")
+        .env("CHUNK_SIZE", e2e::FIXED_CHUNK_SIZE)
         .arg("recognize")
         .args(["--model-dir", repo_root().join("models/default").to_str().unwrap()])
         .args(args)
