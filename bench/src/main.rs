@@ -15,6 +15,9 @@ mod report;
 mod run;
 
 fn main() -> anyhow::Result<()> {
+    // As the trainer and the server do (shared::memory): the floor and offline measurements run
+    // libtorch in this process.
+    shared::memory::retain_freed_memory();
     match cli::Cli::parse().command {
         cli::Command::Run(args) => run::run(&args),
         cli::Command::Device(args) => device::run(&args),

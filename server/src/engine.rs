@@ -38,6 +38,10 @@ impl Engine {
     /// Loads the model of `args`, checks it against its manifest, and starts the thread that
     /// owns it (warmed up, its chunk size chosen).
     pub fn start(args: &ModelArgs) -> anyhow::Result<Self> {
+        if args.retain_freed_memory {
+            let retained = shared::memory::retain_freed_memory();
+            tracing::info!(retained, "freed memory kept for the next forward pass");
+        }
         let device = device::select(args.device)?;
         let dir = device::model_dir(&args.model_dir, args.precision, device, device::cpu_has_bf16())?;
         let manifest = model::load_manifest(&dir)?;

@@ -18,6 +18,7 @@ mod error;
 pub mod frontend;
 pub mod labels;
 pub mod manifest;
+pub mod memory;
 pub mod metrics;
 pub mod model_dir;
 pub mod segments;

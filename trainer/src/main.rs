@@ -11,6 +11,9 @@ fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
+    // libtorch's activations come back from the heap instead of fresh page-faulted mappings
+    // (shared::memory): training, evaluation and export all run faster, at a peak-sized RSS.
+    shared::memory::retain_freed_memory();
     match cli::Cli::parse().command {
         cli::Command::Features(args) => commands::features::run(&args),
         cli::Command::Train(args) => commands::train::run(&args),

@@ -1,7 +1,7 @@
 //! VGG-style ConvNet of Table I: four blocks of two 3×3 convolutions, max-pooling, global
 //! max-pooling, a 1024-unit hidden layer and one sigmoid per label.
 use tch::nn::{self, ModuleT};
-use tch::Tensor;
+use tch::{Kind, Tensor};
 
 use super::Activation;
 
@@ -15,17 +15,47 @@ pub const FC_UNITS: i64 = 1024;
 struct Act {
     kind: Activation,
     slope: Option<Tensor>,
+    /// LReLU(α) only: α as a one-element fp32 tensor (not a variable), for inference.
+    leaky_slope: Option<Tensor>,
 }
 
 impl Act {
     fn new(vs: nn::Path<'_>, kind: Activation, channels: i64) -> Self {
         let slope = matches!(kind, Activation::Prelu).then(|| vs.var("prelu", &[channels], nn::Init::Const(0.25)));
-        Self { kind, slope }
+        let leaky_slope = match kind {
+            Activation::Lrelu(a) => Some(Tensor::from_slice(&[a as f32]).to_device(vs.device())),
+            _ => None,
+        };
+        Self { kind, slope, leaky_slope }
     }
 
     fn apply(&self, x: &Tensor) -> Tensor {
         self.kind.apply(x, self.slope.as_ref())
     }
+
+    /// [`Act::apply`] in fewer passes over memory: LReLU(α) on fp32 as libtorch's PReLU kernel
+    /// with the constant slope α (one vectorised pass; `max(x, αx)` takes two kernels and a
+    /// temporary). The same values, bit for bit: both give `x` for `x ≥ 0` and the same fp32
+    /// product `αx` below. Other precisions keep `apply` (a bf16 α would round to 0.3301).
+    fn infer(&self, x: &Tensor) -> Tensor {
+        match &self.leaky_slope {
+            Some(a) if x.kind() == Kind::Float && x.device() == a.device() => x.prelu(a),
+            _ => self.apply(x),
+        }
+    }
+}
+
+/// Max-pooling over 3 × 3 tiles with stride 3 (floor mode, no padding) as the elementwise
+/// maximum of the tiles' nine strided views: the same values as `max_pool2d`, whose CPU kernel
+/// also computes the argmax of every tile and took a fifth of a forward pass (perf record on the
+/// server). The slices read no shape, so a traced graph keeps accepting any number of frames:
+/// `k..-(2-k)` step 3 has ⌊n/3⌋ elements for each offset k.
+fn pool3(x: &Tensor) -> Tensor {
+    let tiles = |t: &Tensor, dim: i64| {
+        let part = |k: i64| t.slice(dim, k, if k == 2 { None } else { Some(k - 2) }, 3);
+        part(0).maximum(&part(1)).maximum(&part(2))
+    };
+    tiles(&tiles(x, -1), -2)
 }
 
 /// Glorot-uniform (Keras' default) for a layer with the given fan-in and fan-out.
@@ -136,9 +166,37 @@ impl ConvNet {
     }
 }
 
+impl ConvNet {
+    /// The logits in evaluation mode by the shortest path, what the exported model traces:
+    /// each pooling taken on the convolution's output before its activation (a non-decreasing
+    /// activation commutes with the maximum, so 9× fewer elements go through it), pooling by
+    /// [`pool3`], LReLU by [`Act::infer`]. The same values as [`ConvNet::stages`], bit for bit.
+    fn infer(&self, x: &Tensor) -> Tensor {
+        let mut h = x.shallow_clone();
+        let last = self.convs.len() - 1;
+        for (i, (conv, act)) in self.convs.iter().enumerate() {
+            h = h.apply(conv);
+            h = match (i % 2 == 1 && i < last, act.kind) {
+                (false, _) => act.infer(&h),
+                // A learned PReLU slope may turn negative, and then it does not commute.
+                (true, Activation::Prelu) => pool3(&act.infer(&h)),
+                (true, _) => act.infer(&pool3(&h)),
+            };
+        }
+        let h = self.fc_act.infer(&h.amax([-2, -1], false).apply(&self.fc));
+        h.apply(&self.out)
+    }
+}
+
 impl ModuleT for ConvNet {
+    /// Training runs [`ConvNet::stages`] (its gradients, dropout and all, as they always were);
+    /// evaluation the equal but faster [`ConvNet::infer`].
     fn forward_t(&self, x: &Tensor, train: bool) -> Tensor {
-        self.stages(x, train).pop().unwrap_or_else(|| x.shallow_clone())
+        if train {
+            self.stages(x, train).pop().unwrap_or_else(|| x.shallow_clone())
+        } else {
+            self.infer(x)
+        }
     }
 }
 
@@ -187,6 +245,36 @@ mod tests {
         let (vs, _net) = net(Activation::Prelu);
         let n: i64 = vs.trainable_variables().iter().map(|t| t.numel() as i64).sum();
         assert_eq!(n, 1_446_123 + 2 * (32 + 64 + 128 + 256) + 1024);
+    }
+
+    #[test]
+    fn the_inference_path_equals_the_stages_bit_for_bit() {
+        for activation in [Activation::default(), Activation::Relu, Activation::Prelu, Activation::Tanh] {
+            let (vs, net) = net(activation);
+            // PReLU slopes learned negative (a falling activation) must still give the same.
+            for (name, mut slope) in vs.variables() {
+                if name.ends_with("prelu") {
+                    tch::no_grad(|| slope.copy_(&(slope.rand_like() - 0.75)));
+                }
+            }
+            for (b, t) in [(2, 43), (1, 44), (3, 101)] {
+                let x = Tensor::randn([b, 1, t, 128], (Kind::Float, Device::Cpu));
+                let slow = net.stages(&x, false).pop().unwrap();
+                let fast = net.forward_t(&x, false);
+                assert_eq!(fast.size(), slow.size());
+                let diff = (fast - slow).abs().max().double_value(&[]);
+                assert_eq!(diff, 0.0, "{activation} at {t} frames");
+            }
+        }
+    }
+
+    #[test]
+    fn pool3_is_max_pool2d_for_any_size() {
+        for (h, w) in [(47, 132), (3, 3), (5, 8), (19, 48), (10, 20)] {
+            let x = Tensor::randn([2, 3, h, w], (Kind::Float, Device::Cpu));
+            let expected = x.max_pool2d([3, 3], [3, 3], [0, 0], [1, 1], false);
+            assert_eq!(pool3(&x), expected, "{h}×{w}");
+        }
     }
 
     #[test]
