@@ -184,11 +184,12 @@ pub struct ModelArgs {
     /// GPU into a startup error instead of a silent, slower CPU fallback.
     #[arg(long, env = "DEVICE", value_enum, default_value_t = DeviceChoice::Auto)]
     pub device: DeviceChoice,
-    /// Arithmetic of the served network. Default `auto`: the model directory's `bf16/` export
-    /// on a CPU with bfloat16 units (AVX-512 BF16 / AMX), at the same F1: measured 1.6–1.8× the
-    /// audio of fp32 on a Xeon with AMX, 1.05–1.09× on one with AVX-512 BF16 alone (`docs/perf.md`);
-    /// fp32 elsewhere: CPUs without those units emulate bf16 slowly, and on GPUs bf16 is not
-    /// measured yet.
+    /// Arithmetic of the served network. Default `auto`: on a CPU with bfloat16 units (AVX-512
+    /// BF16 / AMX) whose model directory has a `bf16/` export, both are timed at warm-up and the
+    /// faster served (bf16 only when more than 5 % faster; same F1 either way): measured 1.6–1.8×
+    /// the audio of fp32 in bf16 on a Xeon with AMX, but fp32 1.6× faster on one with AVX-512
+    /// BF16 alone (`docs/perf.md`); it doubles the warm-up. fp32 elsewhere: CPUs without those
+    /// units emulate bf16 slowly, and on GPUs bf16 is not measured yet. `fp32`/`bf16` skip it.
     #[arg(long, env = "PRECISION", value_enum, default_value_t = PrecisionChoice::Auto)]
     pub precision: PrecisionChoice,
     /// Most windows (1 s each) gathered into one batch from concurrent requests (or files). Default

@@ -80,9 +80,19 @@ pub enum Precision {
     /// 32-bit floats: the trained weights as they are.
     #[default]
     Fp32,
-    /// bfloat16 weights and activations: about twice the matrix throughput on CPUs with AMX or
-    /// AVX-512 BF16 and on GPUs, at a small cost in accuracy (measured in `docs/perf.md`).
+    /// bfloat16 weights and activations: about twice the matrix throughput on CPUs with AMX and
+    /// on GPUs, but slower than fp32 on CPUs with AVX-512 BF16 alone, at a small cost in
+    /// accuracy (measured in `docs/perf.md`).
     Bf16,
+}
+
+impl std::fmt::Display for Precision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Precision::Fp32 => "fp32",
+            Precision::Bf16 => "bf16",
+        })
+    }
 }
 
 fn default_validation_fraction() -> f64 {
