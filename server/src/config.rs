@@ -213,11 +213,11 @@ pub struct ModelArgs {
     /// the model; `docs/perf.md` measures both on the benchmark machine.
     #[arg(long, env = "MODEL_THREADS", default_value_t = 0)]
     pub model_threads: usize,
-    /// Keep the memory libtorch frees for its next forward pass (glibc: no `mmap`ed blocks, no
-    /// heap trimming; `shared::memory`). Default `true`: otherwise each pass page-faults its
-    /// activations in afresh, measured 1.4–1.8× slower in fp32 on a 2-core Xeon (`docs/perf.md`).
-    /// The cost: the resident size stays at its peak instead of shrinking when idle. No effect
-    /// where the C library is not glibc.
+    /// Keep the memory libtorch frees for its next forward pass (glibc: one arena, no `mmap`ed
+    /// blocks, no heap trimming; `shared::memory`). Default `true`: otherwise each pass
+    /// page-faults its activations in afresh, measured 1.4–1.8× slower in fp32 on a 2-core Xeon
+    /// (`docs/perf.md`). The cost: the resident size stays at its peak instead of shrinking when
+    /// idle, and threads share one arena. No effect where the C library is not glibc.
     #[arg(long, env = "RETAIN_FREED_MEMORY", default_value_t = true, action = clap::ArgAction::Set)]
     pub retain_freed_memory: bool,
 }
