@@ -13,7 +13,6 @@ use crate::load::{drive, levels, LoadResult, Plan};
 use crate::machine::{cpu_flags, cpu_name};
 use crate::report::{ratio, server_header, server_row, target, variant_header, variant_row};
 use crate::{floor, offline, procs, reference};
-use server::device::cpu_has_bf16;
 
 const LEVELS: [usize; 3] = [1, 4, 16];
 const SERVER_CLIPS: [(&str, &str); 2] = [("10s-wav", "10 s WAV"), ("10s-mp3", "10 s MP3")];
@@ -115,8 +114,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
 
     // (b) Servers.
     let mut rows = Vec::new();
+    let served;
     {
         let server = procs::ours(&args.server, &args.model, &[])?;
+        served = procs::served_precision(&server);
         for (clip, _) in SERVER_CLIPS {
             rows.push(levels(&server, clips::get(&clips, clip)?, &LEVELS, args.seconds)?);
         }
@@ -133,8 +134,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         "\n## Server: `POST /v1/recognize` under load\n\n`perf load`: each client posts the clip as multipart \
         `file` in a loop for {} s after one warm-up request; loopback; both servers on the same model and threads. \
         Ours runs with its defaults ({}).\n",
-        args.seconds,
-        if bf16_dir.is_some() && cpu_has_bf16() { "on this CPU: the bf16 export" } else { "fp32" }
+        args.seconds, served
     )?;
     md += &server_header();
     for (((_, label), o), t) in SERVER_CLIPS.iter().zip(&rows).zip(&ref_rows) {
@@ -156,7 +156,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         }
         Ok(rs)
     };
-    variant("`--precision fp32`", &args.model, &["--precision", "fp32"], "only without bf16 units")?;
+    variant("`--precision fp32`", &args.model, &["--precision", "fp32"], "where timed faster (`auto`)")?;
     variant("`--model-threads 1`", &args.model, &["--model-threads", "1"], "no: one per core")?;
     variant("`--chunk-size 64` (untimed)", &args.model, &["--chunk-size", "64"], "no: timed at warm-up")?;
     variant("`--max-batch-wait-ms 0`", &args.model, &["--max-batch-wait-ms", "0"], "no: 5 ms")?;

@@ -24,6 +24,8 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
+    // As the server runs it (`--retain-freed-memory`, on by default).
+    shared::memory::retain_freed_memory();
     let dir = std::env::var_os("MODEL_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/default"));
