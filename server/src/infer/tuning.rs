@@ -109,7 +109,9 @@ const BF16_MARGIN: f64 = 0.05;
 /// Which of the timed precisions to serve (an index into `trials`): bf16 only when more than
 /// [`BF16_MARGIN`] faster than fp32, else fp32; the first when neither is fp32.
 pub fn choose_precision(trials: &[PrecisionTrial]) -> usize {
-    let rate = |p: Precision| trials.iter().position(|t| t.precision == p).map(|i| (i, trials[i].windows_per_second));
+    let rate = |p: Precision| {
+        trials.iter().enumerate().find(|(_, t)| t.precision == p).map(|(i, t)| (i, t.windows_per_second))
+    };
     match (rate(Precision::Fp32), rate(Precision::Bf16)) {
         (Some((_, fp32)), Some((bf16, fast))) if fast > fp32 * (1.0 + BF16_MARGIN) => bf16,
         (Some((fp32, _)), _) => fp32,
