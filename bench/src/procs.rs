@@ -85,28 +85,16 @@ pub fn reference(python: &Path, model: &Path, threads: usize, device: &str) -> a
 }
 
 /// Resident set size of a process in MiB (`VmRSS` of /proc/PID/status).
-/// What our server says it serves (`/v1/model`): the precision, and the windows/s of each one
-/// `--precision auto` timed at warm-up.
+/// The precision our server says it serves (`/v1/model`).
 pub fn served_precision(server: &Running) -> String {
     let info: Option<serde_json::Value> = ureq::get(&format!("{}/v1/model", server.base))
         .call()
         .ok()
         .and_then(|mut r| r.body_mut().read_to_string().ok())
         .and_then(|body| serde_json::from_str(&body).ok());
-    let Some(info) = info else { return "its precision unknown".into() };
-    let precision = info["precision"].as_str().unwrap_or("?").to_string();
-    let timed: Vec<String> = info["precisions"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|t| {
-            format!("{} {:.0}", t["precision"].as_str().unwrap_or("?"), t["windows_per_second"].as_f64().unwrap_or(0.0))
-        })
-        .collect();
-    if timed.is_empty() {
-        precision
-    } else {
-        format!("{precision}, timed faster at warm-up: {} windows/s", timed.join(" against "))
+    match info.as_ref().and_then(|i| i["precision"].as_str()) {
+        Some(p) => format!("`{p}`"),
+        None => "its precision unknown".into(),
     }
 }
 

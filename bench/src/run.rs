@@ -156,7 +156,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         }
         Ok(rs)
     };
-    variant("`--precision fp32`", &args.model, &["--precision", "fp32"], "where timed faster (`auto`)")?;
+    variant("`--precision fp32`", &args.model, &["--precision", "fp32"], "the `auto` choice without AMX")?;
     variant("`--model-threads 1`", &args.model, &["--model-threads", "1"], "no: one per core")?;
     variant("`--chunk-size 64` (untimed)", &args.model, &["--chunk-size", "64"], "no: timed at warm-up")?;
     variant("`--max-batch-wait-ms 0`", &args.model, &["--max-batch-wait-ms", "0"], "no: 5 ms")?;

@@ -184,12 +184,12 @@ pub struct ModelArgs {
     /// GPU into a startup error instead of a silent, slower CPU fallback.
     #[arg(long, env = "DEVICE", value_enum, default_value_t = DeviceChoice::Auto)]
     pub device: DeviceChoice,
-    /// Arithmetic of the served network. Default `auto`: on a CPU with bfloat16 units (AVX-512
-    /// BF16 / AMX) whose model directory has a `bf16/` export, both are timed at warm-up and the
-    /// faster served (bf16 only when more than 5 % faster; same F1 either way): measured 1.6–1.8×
-    /// the audio of fp32 in bf16 on a Xeon with AMX, but fp32 1.6× faster on one with AVX-512
-    /// BF16 alone (`docs/perf.md`); it doubles the warm-up. fp32 elsewhere: CPUs without those
-    /// units emulate bf16 slowly, and on GPUs bf16 is not measured yet. `fp32`/`bf16` skip it.
+    /// Arithmetic of the served network. Default `auto`: the model directory's `bf16/` export on
+    /// a CPU with AMX (bf16 tiles), at the same F1: measured 1.6–1.8× the audio of fp32 on a Xeon
+    /// with AMX; fp32 elsewhere: on a Xeon with AVX-512 BF16 alone fp32 ran 1.5–1.8× faster than
+    /// bf16 (`docs/perf.md`), CPUs without bf16 units emulate it slowly, and on GPUs bf16 is not
+    /// measured yet. A fixed rule, not a timing at startup, so every replica and every run of
+    /// `server recognize` on a machine serves the same arithmetic.
     #[arg(long, env = "PRECISION", value_enum, default_value_t = PrecisionChoice::Auto)]
     pub precision: PrecisionChoice,
     /// Most windows (1 s each) gathered into one batch from concurrent requests (or files). Default

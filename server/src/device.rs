@@ -9,11 +9,23 @@ use crate::error::StartupError;
 /// Where a model directory keeps its bf16 export (`trainer export --precision bf16`).
 pub const BF16_SUBDIR: &str = "bf16";
 
-/// Whether this CPU has bfloat16 arithmetic units (AVX-512 BF16; every CPU with AMX has it).
-pub fn cpu_has_bf16() -> bool {
+/// Whether this CPU has AMX with bfloat16 tiles (Intel Sapphire Rapids and later): where the
+/// bf16 export is the faster one. Measured: 1.6–1.8× the audio of fp32 on a Xeon with AMX; on a
+/// Xeon with AVX-512 BF16 but no AMX, fp32 runs 1.5–1.8× faster than bf16 once freed memory is
+/// kept (`docs/perf.md`), as it does on CPUs that emulate bf16.
+pub fn cpu_has_amx_bf16() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        std::arch::is_x86_feature_detected!("avx512bf16")
+        // CPUID leaf 7, sub-leaf 0: EDX bit 22 is AMX-BF16 (and leaf 7 must exist).
+        #[allow(unused_unsafe)]
+        // SAFETY: CPUID is available on every x86_64 CPU; leaf 7 is read only when reported.
+        let edx = unsafe {
+            if std::arch::x86_64::__cpuid(0).eax < 7 {
+                return false;
+            }
+            std::arch::x86_64::__cpuid_count(7, 0).edx
+        };
+        edx & (1 << 22) != 0
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -21,25 +33,16 @@ pub fn cpu_has_bf16() -> bool {
     }
 }
 
-/// The model directories worth serving: `dir` itself (fp32) and/or its `bf16/` export. Two
-/// only for `auto` on a CPU with bfloat16 units and an export: which is faster there depends on
-/// the CPU (AMX: bf16 by 1.6–1.8×; AVX-512 BF16 alone: fp32 by 1.6×, `docs/perf.md`), so the
-/// engine times both at warm-up. Without the units bf16 is emulated, slowly, and not tried; on a
-/// GPU it is not measured yet.
-pub fn model_dirs(
-    dir: &Path,
-    choice: PrecisionChoice,
-    device: Device,
-    cpu_bf16: bool,
-) -> Result<Vec<PathBuf>, StartupError> {
+/// The directory of the model to serve: `dir` itself (fp32) or its `bf16/` export.
+pub fn model_dir(dir: &Path, choice: PrecisionChoice, device: Device, amx: bool) -> Result<PathBuf, StartupError> {
     let bf16 = dir.join(BF16_SUBDIR);
     let has_bf16 = bf16.join("manifest.json").is_file();
     match choice {
-        PrecisionChoice::Fp32 => Ok(vec![dir.to_path_buf()]),
-        PrecisionChoice::Bf16 if has_bf16 => Ok(vec![bf16]),
+        PrecisionChoice::Fp32 => Ok(dir.to_path_buf()),
+        PrecisionChoice::Bf16 if has_bf16 => Ok(bf16),
         PrecisionChoice::Bf16 => Err(StartupError::NoBf16Model { path: bf16 }),
-        PrecisionChoice::Auto if has_bf16 && device == Device::Cpu && cpu_bf16 => Ok(vec![dir.to_path_buf(), bf16]),
-        PrecisionChoice::Auto => Ok(vec![dir.to_path_buf()]),
+        PrecisionChoice::Auto if has_bf16 && device == Device::Cpu && amx => Ok(bf16),
+        PrecisionChoice::Auto => Ok(dir.to_path_buf()),
     }
 }
 
@@ -62,20 +65,19 @@ mod tests {
     }
 
     #[test]
-    fn precision_auto_tries_the_bf16_export_only_where_it_can_pay_and_exists() {
+    fn precision_picks_the_bf16_export_only_where_it_pays_and_exists() {
         let dir = std::env::temp_dir().join(format!("precision-test-{}", std::process::id()));
         std::fs::create_dir_all(dir.join(BF16_SUBDIR)).unwrap();
         let (auto, fp32, bf16) = (PrecisionChoice::Auto, PrecisionChoice::Fp32, PrecisionChoice::Bf16);
-        let half = dir.join(BF16_SUBDIR);
         // No export yet: auto serves fp32, bf16 is a startup error naming the folder.
-        assert_eq!(model_dirs(&dir, auto, Device::Cpu, true).unwrap(), [dir.clone()]);
-        assert!(matches!(model_dirs(&dir, bf16, Device::Cpu, true), Err(StartupError::NoBf16Model { .. })));
-        std::fs::write(half.join("manifest.json"), "{}").unwrap();
-        assert_eq!(model_dirs(&dir, auto, Device::Cpu, true).unwrap(), [dir.clone(), half.clone()], "both timed");
-        assert_eq!(model_dirs(&dir, auto, Device::Cpu, false).unwrap(), [dir.clone()], "no bf16 units: fp32");
-        assert_eq!(model_dirs(&dir, auto, Device::Cuda(0), true).unwrap(), [dir.clone()], "GPU: fp32 until measured");
-        assert_eq!(model_dirs(&dir, fp32, Device::Cpu, true).unwrap(), [dir.clone()]);
-        assert_eq!(model_dirs(&dir, bf16, Device::Cuda(0), false).unwrap(), [half]);
+        assert_eq!(model_dir(&dir, auto, Device::Cpu, true).unwrap(), dir);
+        assert!(matches!(model_dir(&dir, bf16, Device::Cpu, true), Err(StartupError::NoBf16Model { .. })));
+        std::fs::write(dir.join(BF16_SUBDIR).join("manifest.json"), "{}").unwrap();
+        assert_eq!(model_dir(&dir, auto, Device::Cpu, true).unwrap(), dir.join(BF16_SUBDIR));
+        assert_eq!(model_dir(&dir, auto, Device::Cpu, false).unwrap(), dir, "no AMX: fp32");
+        assert_eq!(model_dir(&dir, auto, Device::Cuda(0), true).unwrap(), dir, "GPU: fp32 until measured");
+        assert_eq!(model_dir(&dir, fp32, Device::Cpu, true).unwrap(), dir);
+        assert_eq!(model_dir(&dir, bf16, Device::Cuda(0), false).unwrap(), dir.join(BF16_SUBDIR));
         std::fs::remove_dir_all(&dir).ok();
     }
 

@@ -86,15 +86,6 @@ pub enum Precision {
     Bf16,
 }
 
-impl std::fmt::Display for Precision {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Precision::Fp32 => "fp32",
-            Precision::Bf16 => "bf16",
-        })
-    }
-}
-
 fn default_validation_fraction() -> f64 {
     0.15
 }

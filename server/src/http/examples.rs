@@ -2,13 +2,12 @@
 //! example is the body the server answers for a real error at the default settings, the model
 //! example the embedded default model's manifest.
 use serde_json::Value;
-use shared::manifest::Precision;
 
 use super::error::{internal_message, ErrorBody};
 use crate::config::{DEFAULT_MAX_AUDIO_SECONDS, DEFAULT_REQUEST_TIMEOUT_S};
 use crate::engine::Runtime;
 use crate::error::ServerError;
-use crate::infer::tuning::{ChunkTrial, Chunking, PrecisionTrial};
+use crate::infer::tuning::{ChunkTrial, Chunking};
 
 /// The request id shown in the example of a 500.
 pub const SAMPLE_REQUEST_ID: &str = "5f0c6e2a-3b1d-4c59-9a57-2f6b1e8d7c40";
@@ -42,19 +41,13 @@ pub fn error_body(status: u16) -> Option<Value> {
     serde_json::to_value(body).ok()
 }
 
-/// `GET /v1/model` on the default model, on a CPU with AVX-512 BF16 (no AMX): its chunk size
-/// tuned, fp32 timed faster than the bf16 export.
+/// `GET /v1/model` on the default model, on the CPU, its chunk size tuned.
 pub fn model_info() -> Value {
     let mut v: Value = serde_json::from_str(DEFAULT_MANIFEST).unwrap_or_default();
     let trials = [(4, 410.0), (8, 520.0), (16, 612.5), (32, 590.0), (64, 455.0)]
         .map(|(windows, windows_per_second)| ChunkTrial { windows, windows_per_second });
-    let precisions = [(Precision::Fp32, 612.5), (Precision::Bf16, 380.0)]
-        .map(|(precision, windows_per_second)| PrecisionTrial { precision, windows_per_second });
-    let runtime = Runtime {
-        device: "cpu".into(),
-        chunking: Chunking { chunk_size: 16, tuned: true, trials: trials.to_vec() },
-        precisions: precisions.to_vec(),
-    };
+    let runtime =
+        Runtime { device: "cpu".into(), chunking: Chunking { chunk_size: 16, tuned: true, trials: trials.to_vec() } };
     if let (Value::Object(m), Ok(Value::Object(r))) = (&mut v, serde_json::to_value(runtime)) {
         m.extend(r);
     }

@@ -7,8 +7,6 @@ use std::time::Instant;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use shared::manifest::Precision;
-
 use crate::model::Forward;
 
 /// Sizes tried, capped at the batch limit.
@@ -75,47 +73,13 @@ pub struct Chunking {
     pub chunk_size: usize,
     /// `true` when timed at warm-up, `false` when set by `--chunk-size`.
     pub tuned: bool,
-    /// The sizes timed at warm-up: none for a fixed size, but that one when `--precision auto`
-    /// compared two precisions.
+    /// The sizes timed at warm-up (empty when fixed).
     pub trials: Vec<ChunkTrial>,
 }
 
 impl Chunking {
     pub fn fixed(chunk_size: usize) -> Self {
         Self { chunk_size: chunk_size.max(1), tuned: false, trials: Vec::new() }
-    }
-}
-
-impl Chunking {
-    /// Windows per second at the chunk size run, when it was timed.
-    pub fn rate(&self) -> Option<f64> {
-        self.trials.iter().find(|t| t.windows == self.chunk_size).map(|t| t.windows_per_second)
-    }
-}
-
-/// One precision timed at warm-up (`--precision auto` with a `bf16/` export on a CPU with
-/// bfloat16 units).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
-pub struct PrecisionTrial {
-    pub precision: Precision,
-    /// Windows per second at its chunk size.
-    #[schema(example = 598.0)]
-    pub windows_per_second: f64,
-}
-
-/// bf16 must beat fp32 by this fraction to be served: fp32 is the exact arithmetic.
-const BF16_MARGIN: f64 = 0.05;
-
-/// Which of the timed precisions to serve (an index into `trials`): bf16 only when more than
-/// [`BF16_MARGIN`] faster than fp32, else fp32; the first when neither is fp32.
-pub fn choose_precision(trials: &[PrecisionTrial]) -> usize {
-    let rate = |p: Precision| {
-        trials.iter().enumerate().find(|(_, t)| t.precision == p).map(|(i, t)| (i, t.windows_per_second))
-    };
-    match (rate(Precision::Fp32), rate(Precision::Bf16)) {
-        (Some((_, fp32)), Some((bf16, fast))) if fast > fp32 * (1.0 + BF16_MARGIN) => bf16,
-        (Some((fp32, _)), _) => fp32,
-        _ => 0,
     }
 }
 
@@ -199,21 +163,6 @@ mod tests {
         assert_eq!(candidates(2), vec![2]);
         assert_eq!(candidates(0), vec![1]);
         assert_eq!(candidates(4), vec![4]);
-    }
-
-    #[test]
-    fn bf16_is_served_only_when_clearly_faster() {
-        let t = |precision, windows_per_second| PrecisionTrial { precision, windows_per_second };
-        let (fp32, bf16) = (Precision::Fp32, Precision::Bf16);
-        // AVX-512 BF16 without AMX: fp32 faster.
-        assert_eq!(choose_precision(&[t(fp32, 598.0), t(bf16, 380.0)]), 0);
-        // AMX: bf16 1.7× faster, in either order.
-        assert_eq!(choose_precision(&[t(fp32, 300.0), t(bf16, 510.0)]), 1);
-        assert_eq!(choose_precision(&[t(bf16, 510.0), t(fp32, 300.0)]), 0);
-        // 3 % is noise: the exact arithmetic stays.
-        assert_eq!(choose_precision(&[t(fp32, 500.0), t(bf16, 515.0)]), 0);
-        assert_eq!(choose_precision(&[t(bf16, 515.0)]), 0);
-        assert_eq!(choose_precision(&[]), 0);
     }
 
     #[test]

@@ -47,8 +47,6 @@ pub struct WorkerSetup {
     /// Libtorch intra-op threads (0: its default).
     pub threads: usize,
     pub budget: Budget,
-    /// Time a fixed `--chunk-size` too (when precisions are compared), not only `auto`.
-    pub time_fixed: bool,
 }
 
 /// Starts the model thread and waits until it has warmed the model up and chosen its chunk size
@@ -89,10 +87,6 @@ pub fn spawn_worker(model: impl Forward, setup: WorkerSetup) -> Result<(mpsc::Se
 fn warm_up(model: &impl Forward, s: &WorkerSetup) -> Result<Chunking, String> {
     model.forward(&vec![0.0; s.frames * s.mels], 1, s.frames, s.mels)?;
     match s.chunk {
-        ChunkSize::Fixed(n) if s.time_fixed => {
-            let timed = tuning::tune(model, s.frames, s.mels, &[n.min(s.max_batch.max(1))], s.budget)?;
-            Ok(Chunking { tuned: false, ..timed })
-        }
         ChunkSize::Fixed(n) => Ok(Chunking::fixed(n.min(s.max_batch.max(1)))),
         ChunkSize::Auto => tuning::tune(model, s.frames, s.mels, &tuning::candidates(s.max_batch), s.budget),
     }
