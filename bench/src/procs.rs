@@ -84,7 +84,6 @@ pub fn reference(python: &Path, model: &Path, threads: usize, device: &str) -> a
     anyhow::bail!("the reference server did not answer /healthz within 120 s")
 }
 
-/// Resident set size of a process in MiB (`VmRSS` of /proc/PID/status).
 /// The precision our server says it serves (`/v1/model`).
 pub fn served_precision(server: &Running) -> String {
     let info: Option<serde_json::Value> = ureq::get(&format!("{}/v1/model", server.base))
@@ -98,6 +97,7 @@ pub fn served_precision(server: &Running) -> String {
     }
 }
 
+/// Resident set size of a process in MiB (`VmRSS` of /proc/PID/status).
 pub fn rss_mib(pid: u32) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;

@@ -5,9 +5,11 @@
 //! (128 KiB, rising to at most 32 MiB) with fresh `mmap`s, returns the top of its main heap to
 //! the system past its trim threshold, and shrinks the heaps of other threads' arenas (the
 //! model runs on its own thread) as they empty, so each pass page-faults its activations in again
-//! and the kernel zeroes them. Measured on a 2-core Xeon: the fp32 model ran 310 windows/s at
-//! batch 16 and 240 at 64 that way, 440 at both with freed memory kept; the server under 4
-//! clients took a million minor page faults in 10 s, 22 thousand with it (docs/perf.md).
+//! and the kernel zeroes them. Measured on a 2-core Xeon (a bare TorchScript loop, and the
+//! server's minor faults from /proc/PID/stat under `perf load` at 4 clients): the fp32 model ran
+//! 310 windows/s at batch 16 and 240 at 64 that way, 440 at both with freed memory kept; the
+//! server took a million minor page faults in 10 s, 124 with it. `bench/run.sh` shows the
+//! effect on throughput (docs/perf.md); the test below, on the faults.
 //!
 //! [`retain_freed_memory`] makes glibc serve every block from one heap (a single arena, no
 //! `mmap`ed blocks) and keep what is freed for the next pass. The trade-offs: the resident size

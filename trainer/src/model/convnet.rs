@@ -142,6 +142,26 @@ pub struct ConvPath {
 }
 
 impl ConvNet {
+    /// The logits in evaluation mode by the shortest path, what the exported model traces:
+    /// each pooling taken on the convolution's output before its activation (a non-decreasing
+    /// activation commutes with the maximum, so 9× fewer elements go through it), pooling by
+    /// [`pool3`], LReLU by [`Act::infer`]. The same values as [`ConvNet::stages`], bit for bit.
+    fn infer(&self, x: &Tensor) -> Tensor {
+        let mut h = x.shallow_clone();
+        let last = self.convs.len() - 1;
+        for (i, (conv, act)) in self.convs.iter().enumerate() {
+            h = h.apply(conv);
+            h = match (i % 2 == 1 && i < last, act.kind) {
+                (false, _) => act.infer(&h),
+                // A learned PReLU slope may turn negative, and then it does not commute.
+                (true, Activation::Prelu) => pool3(&act.infer(&h)),
+                (true, _) => act.infer(&pool3(&h)),
+            };
+        }
+        let h = self.fc_act.infer(&h.amax([-2, -1], false).apply(&self.fc));
+        h.apply(&self.out)
+    }
+
     /// The weights of the convolutions in order (`c_out × c_in × 3 × 3`).
     pub fn conv_weights(&self) -> Vec<&Tensor> {
         self.convs.iter().map(|(conv, _)| &conv.ws).collect()
@@ -163,28 +183,6 @@ impl ConvNet {
             path.maps.push(h.shallow_clone());
         }
         path
-    }
-}
-
-impl ConvNet {
-    /// The logits in evaluation mode by the shortest path, what the exported model traces:
-    /// each pooling taken on the convolution's output before its activation (a non-decreasing
-    /// activation commutes with the maximum, so 9× fewer elements go through it), pooling by
-    /// [`pool3`], LReLU by [`Act::infer`]. The same values as [`ConvNet::stages`], bit for bit.
-    fn infer(&self, x: &Tensor) -> Tensor {
-        let mut h = x.shallow_clone();
-        let last = self.convs.len() - 1;
-        for (i, (conv, act)) in self.convs.iter().enumerate() {
-            h = h.apply(conv);
-            h = match (i % 2 == 1 && i < last, act.kind) {
-                (false, _) => act.infer(&h),
-                // A learned PReLU slope may turn negative, and then it does not commute.
-                (true, Activation::Prelu) => pool3(&act.infer(&h)),
-                (true, _) => act.infer(&pool3(&h)),
-            };
-        }
-        let h = self.fc_act.infer(&h.amax([-2, -1], false).apply(&self.fc));
-        h.apply(&self.out)
     }
 }
 
