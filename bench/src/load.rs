@@ -9,7 +9,7 @@ use anyhow::Context;
 use serde::Serialize;
 
 use crate::cli::LoadArgs;
-use crate::procs::rss_mib;
+use crate::procs::{minor_faults, rss_mib};
 
 const BOUNDARY: &str = "perf-bench-boundary-7f3a9c";
 
@@ -39,6 +39,8 @@ pub struct LoadResult {
     pub rss_end_mib: Option<f64>,
     /// RSS after each tenth of the requests (soak runs).
     pub rss_trace_mib: Vec<f64>,
+    /// The server's minor page faults per answered request, after the warm-up.
+    pub minor_faults_per_request: Option<f64>,
 }
 
 /// The multipart/form-data body of an upload of `path` as the field `file`.
@@ -127,6 +129,7 @@ pub fn drive(plan: &Plan, pid: Option<u32>) -> anyhow::Result<LoadResult> {
         })
     });
     let rss_start = pid.and_then(rss_mib);
+    let faults_start = pid.and_then(minor_faults);
     let started = Instant::now();
     let deadline = started + Duration::from_secs_f64(plan.seconds);
     let results: Vec<Vec<(f64, bool)>> = std::thread::scope(|s| {
@@ -154,6 +157,7 @@ pub fn drive(plan: &Plan, pid: Option<u32>) -> anyhow::Result<LoadResult> {
         workers.into_iter().map(|w| w.join().unwrap_or_default()).collect()
     });
     let seconds = started.elapsed().as_secs_f64();
+    let faults = faults_start.zip(pid.and_then(minor_faults)).map(|(a, b)| b.saturating_sub(a) as f64);
     done.store(true, Ordering::Relaxed);
     let (peak, trace) = sampler.and_then(|h| h.join().ok()).map_or((None, Vec::new()), |(p, t)| (Some(p), t));
     let all: Vec<(f64, bool)> = results.into_iter().flatten().collect();
@@ -173,6 +177,7 @@ pub fn drive(plan: &Plan, pid: Option<u32>) -> anyhow::Result<LoadResult> {
         rss_peak_mib: peak,
         rss_end_mib: pid.and_then(rss_mib),
         rss_trace_mib: trace,
+        minor_faults_per_request: faults.map(|f| f / requests.max(1) as f64),
     })
 }
 

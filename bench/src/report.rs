@@ -38,19 +38,20 @@ pub fn server_row(clip: &str, ours: &LoadResult, theirs: &LoadResult) -> String 
 }
 
 pub fn variant_header() -> String {
-    "| variant | clip | clients | audio-s/s | p50 / p99 ms | peak RSS MiB | audio-s/s ÷ default | kept |\n\
-     |---|---|---|---|---|---|---|---|\n"
+    "| variant | clip | clients | audio-s/s | p50 / p99 ms | peak RSS MiB | page faults / request | audio-s/s ÷ default | kept |\n\
+     |---|---|---|---|---|---|---|---|---|\n"
         .into()
 }
 
 pub fn variant_row(name: &str, clip: &str, r: &LoadResult, base: &LoadResult, kept: &str) -> String {
     format!(
-        "| {name} | {clip} | {} | {:.1} | {:.0} / {:.0} | {} | {} | {kept} |\n",
+        "| {name} | {clip} | {} | {:.1} | {:.0} / {:.0} | {} | {} | {} | {kept} |\n",
         r.concurrency,
         r.audio_seconds_per_second,
         r.p50_ms,
         r.p99_ms,
         mib(r.rss_peak_mib),
+        r.minor_faults_per_request.map_or("–".into(), |f| format!("{f:.0}")),
         ratio(r.audio_seconds_per_second, base.audio_seconds_per_second),
     )
 }
@@ -78,6 +79,7 @@ mod tests {
             rss_peak_mib: Some(120.4),
             rss_end_mib: Some(110.0),
             rss_trace_mib: vec![],
+            minor_faults_per_request: Some(12.0),
         }
     }
 
@@ -92,5 +94,11 @@ mod tests {
         let row = server_row("10 s WAV", &result(40.0), &result(10.0));
         assert_eq!(row.matches('|').count(), 12, "{row}");
         assert!(row.contains("| 120 |") && row.ends_with("| **4.00×** |\n"), "{row}");
+    }
+
+    #[test]
+    fn variant_row_shows_the_page_faults_and_the_ratio_to_the_default() {
+        let row = variant_row("`--x`", "10 s WAV", &result(20.0), &result(10.0), "no");
+        assert!(row.contains("| 12 | **2.00×** | no |"), "{row}");
     }
 }

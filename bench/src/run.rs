@@ -147,6 +147,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let wav = clips::get(&clips, "10s-wav")?;
     let base = &rows[0];
     md += &format!("\n## Fast paths, each against our default (10 s WAV)\n\n{}", variant_header());
+    for r in &base[1..] {
+        md += &variant_row("our defaults", "10 s WAV", r, r, "");
+    }
     let mut variant = |name: &str, model: &Path, flags: &[&str], kept: &str| -> anyhow::Result<Vec<LoadResult>> {
         let flags: Vec<String> = flags.iter().map(|s| s.to_string()).collect();
         let server = procs::ours(&args.server, model, &flags)?;
@@ -160,6 +163,12 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     variant("`--model-threads 1`", &args.model, &["--model-threads", "1"], "no: one per core")?;
     variant("`--chunk-size 64` (untimed)", &args.model, &["--chunk-size", "64"], "no: timed at warm-up")?;
     variant("`--max-batch-wait-ms 0`", &args.model, &["--max-batch-wait-ms", "0"], "no: 5 ms")?;
+    variant(
+        "`--retain-freed-memory false`",
+        &args.model,
+        &["--retain-freed-memory", "false"],
+        "no: pages faulted in again",
+    )?;
     if let Some((b, _)) = &bf16 {
         let get = |m: &Manifest, k: &str| m.training.metrics.get(k).copied().unwrap_or(f64::NAN);
         writeln!(
