@@ -15,24 +15,31 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DEVICE=${DEVICE:-auto} WORK=${WORK:-.cache/real-instruments} RESULTS=${RESULTS:-docs/results/real-instruments}
 T=./target/release/trainer
-# variant name: "REAL_SHARE PATIENCE [more trainer train flags]"; the default model's other settings
-# are the script's defaults.
-declare -A variants=([real-0.5-p2]="0.5 2" [real-0.8]="0.8 4" [real-1.0]="1.0 4"
-  [real-0.8-eq6-masks]="0.8 4 --eq-db 6 --freq-mask 16 --time-mask 8")
-order=(real-0.5-p2 real-0.8 real-1.0 real-0.8-eq6-masks)
+# variant name: "REAL_SHARE PATIENCE HOURS [more trainer train flags]"; the default model's other
+# settings are the script's defaults.
+declare -A variants=([real-0.5-p2]="0.5 2 1.5" [real-0.8]="0.8 4 1.5" [real-1.0]="1.0 4 1.5"
+  [real-0.8-eq6-masks]="0.8 4 1.5 --eq-db 6 --freq-mask 16 --time-mask 8"
+  [real-0.8-3h]="0.8 4 3")
+order=(real-0.5-p2 real-0.8 real-1.0 real-0.8-eq6-masks real-0.8-3h)
 VARIANTS=${VARIANTS:-${order[*]}}
 runs=(irmas-synth-v1="$RESULTS/irmas-synth-v1")
-# The default model is real-0.8: when that variant is not rerun, its kept evaluations stand for it.
-[[ " $VARIANTS " == *" real-0.8 "* ]] || runs+=(real-0.8=docs/results/default-model)
 mkdir -p "$WORK"
+# The default model is real-0.8: when that variant is not rerun, the model and its kept
+# evaluations stand for it (a run folder as `trainer compare` reads it: model/ and one per split).
+if [[ " $VARIANTS " != *" real-0.8 "* ]]; then
+  kept="$WORK/real-0.8-kept" && rm -rf "$kept" && mkdir -p "$kept"
+  ln -s "$PWD/models/default" "$kept/model"
+  for split in test-heldout-timbres real-dev real-dev-2; do ln -s "$PWD/docs/results/default-model/$split" "$kept/$split"; done
+  runs+=(real-0.8="$kept")
+fi
 for name in "${order[@]}"; do
   [[ " $VARIANTS " == *" $name "* ]] || continue
   run="$WORK/$name"
-  read -r share patience flags <<< "${variants[$name]}"
+  read -r share patience hours flags <<< "${variants[$name]}"
   if [[ ! -f "$run/real-dev-2/evaluation.json" ]]; then
-    echo "[real-instruments] $name: real share $share, patience $patience, flags ${flags:-none}"
+    echo "[real-instruments] $name: real share $share, patience $patience, $hours h, flags ${flags:-none}"
     rm -rf "$run"
-    REAL_SHARE=$share PATIENCE=$patience TRAIN_FLAGS="${flags:-}" DEVICE=$DEVICE WORK="$run" OUT="$run/out" RESULTS="$run" MODEL_ID="$name" \
+    REAL_SHARE=$share PATIENCE=$patience HOURS=$hours TRAIN_FLAGS="${flags:-}" DEVICE=$DEVICE WORK="$run" OUT="$run/out" RESULTS="$run" MODEL_ID="$name" \
       bash scripts/train-default-model.sh > "$run.log" 2>&1 || { tail -n 20 "$run.log"; exit 1; }
   fi
   runs+=("$name=$run")

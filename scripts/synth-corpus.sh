@@ -19,6 +19,8 @@ sf=/usr/share/sounds/sf2
 bash scripts/install-soundfonts.sh --all
 cargo build --release -p trainer
 rm -rf "$out" && mkdir -p "$out"
-./target/release/trainer synth --out "$out" --seed "$seed" --hours "$hours" \
+# TEST_CLIPS (environment) fixes the number of held-out-timbre test clips (default: a fifth of the
+# training songs); clip j is the same in any corpus of the same seed.
+./target/release/trainer synth --out "$out" --seed "$seed" --hours "$hours" ${TEST_CLIPS:+--test-clips "$TEST_CLIPS"} \
   --train-bank $sf/FluidR3_GM.sf2 --train-bank $sf/MuseScore_General_Full.sf2 \
   --test-bank $sf/TimGM6mb.sf2 --test-bank $sf/sf_GMbank.sf2 "${real[@]}" | tee "$out.synth.log"

@@ -25,7 +25,8 @@ bash scripts/install-libtorch.sh
 cargo build --release -p trainer
 T=./target/release/trainer
 rm -rf "$WORK" && mkdir -p "$WORK" "$RESULTS" "$OUT"
-bash scripts/synth-corpus.sh "$WORK/corpus" "$HOURS" "$SEED" "$REAL_SHARE"
+# 120 held-out-timbre test clips (what 1.5 h makes) at any HOURS, so every run is measured on the same ones.
+TEST_CLIPS=${TEST_CLIPS:-120} bash scripts/synth-corpus.sh "$WORK/corpus" "$HOURS" "$SEED" "$REAL_SHARE"
 $T train --data "$WORK/corpus" --out "$WORK/model" --seed "$SEED" --mix "$MIX" --epochs "$EPOCHS" --patience "$PATIENCE" --device "$DEVICE" \
   --model-id "$MODEL_ID" --cache-dir "$WORK/features" "${train_flags[@]}" 2>&1 | tee "$WORK/train.log"
 # Thresholds calibrated on the validation split (training timbres) are recorded, not served:
