@@ -33,8 +33,12 @@ if [[ " $VARIANTS " != *" real-0.8 "* ]]; then
   runs+=(real-0.8="$kept")
 fi
 for name in "${order[@]}"; do
-  [[ " $VARIANTS " == *" $name "* ]] || continue
   run="$WORK/$name"
+  # A variant not asked for still joins the comparison when an earlier run of it finished.
+  if [[ " $VARIANTS " != *" $name "* ]]; then
+    [[ -f "$run/real-dev-2/evaluation.json" ]] && runs+=("$name=$run")
+    continue
+  fi
   read -r share patience hours flags <<< "${variants[$name]}"
   if [[ ! -f "$run/real-dev-2/evaluation.json" ]]; then
     echo "[real-instruments] $name: real share $share, patience $patience, $hours h, flags ${flags:-none}"
