@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Corpus mixes of real and rendered leads (issue 15), each a full run of the default model's
-# recipe (scripts/train-default-model.sh: 1.5 h of training audio, seed 1, --mix 0.5, the same 120
+# recipe (scripts/train-default-model.sh: seed 1, --mix 0.5, the same 120
 # held-out-timbre test clips) with REAL_SHARE of the training songs' leads played by the real
 # recordings of ../shared/data/real-instruments, measured on the held-out timbres, real-dev and
 # real-dev-2 and compared clip by clip (paired bootstrap) with the General MIDI default it
@@ -19,24 +19,26 @@ T=./target/release/trainer
 # settings are the script's defaults.
 declare -A variants=([real-0.5-p2]="0.5 2 1.5" [real-0.8]="0.8 4 1.5" [real-1.0]="1.0 4 1.5"
   [real-0.8-eq6-masks]="0.8 4 1.5 --eq-db 6 --freq-mask 16 --time-mask 8"
-  [real-0.8-3h]="0.8 4 3")
-order=(real-0.5-p2 real-0.8 real-1.0 real-0.8-eq6-masks real-0.8-3h)
+  [real-0.8-3h]="0.8 4 3" [real-0.8-4.5h]="0.8 4 4.5")
+order=(real-0.5-p2 real-0.8 real-1.0 real-0.8-eq6-masks real-0.8-3h real-0.8-4.5h)
 VARIANTS=${VARIANTS:-${order[*]}}
 runs=(irmas-synth-v1="$RESULTS/irmas-synth-v1")
 mkdir -p "$WORK"
-# The default model is real-0.8: when that variant is not rerun, the model and its kept
-# evaluations stand for it (a run folder as `trainer compare` reads it: model/ and one per split).
-if [[ " $VARIANTS " != *" real-0.8 "* ]]; then
-  kept="$WORK/real-0.8-kept" && rm -rf "$kept" && mkdir -p "$kept"
-  ln -s "$PWD/models/default" "$kept/model"
-  for split in test-heldout-timbres real-dev real-dev-2; do ln -s "$PWD/docs/results/default-model/$split" "$kept/$split"; done
-  runs+=(real-0.8="$kept")
-fi
+# The default model is real-0.8-3h: when that variant has no run of its own, the model and its
+# evaluations in docs/results/default-model stand for it (a run folder as `trainer compare` reads
+# it: model/ and one folder per split).
+default_variant=real-0.8-3h
+standin="$WORK/$default_variant-default" && rm -rf "$standin" && mkdir -p "$standin"
+ln -s "$PWD/models/default" "$standin/model"
+for split in test-heldout-timbres real-dev real-dev-2; do ln -s "$PWD/docs/results/default-model/$split" "$standin/$split"; done
 for name in "${order[@]}"; do
   run="$WORK/$name"
-  # A variant not asked for still joins the comparison when an earlier run of it finished.
   if [[ " $VARIANTS " != *" $name "* ]]; then
-    [[ -f "$run/real-dev-2/evaluation.json" ]] && runs+=("$name=$run")
+    # A variant not asked for still joins the comparison: its run when one finished here, else
+    # what an earlier run kept in RESULTS, else (the default's variant) the default model.
+    if [[ -f "$run/real-dev-2/evaluation.json" ]]; then runs+=("$name=$run")
+    elif [[ -f "$RESULTS/$name/real-dev-2/evaluation.json" ]]; then runs+=("$name=$RESULTS/$name")
+    elif [[ $name == "$default_variant" ]]; then runs+=("$name=$standin"); fi
     continue
   fi
   read -r share patience hours flags <<< "${variants[$name]}"
@@ -47,8 +49,14 @@ for name in "${order[@]}"; do
       bash scripts/train-default-model.sh > "$run.log" 2>&1 || { tail -n 20 "$run.log"; exit 1; }
   fi
   runs+=("$name=$run")
-  mkdir -p "$RESULTS/$name"
-  cp "$run/model/manifest.json" "$run/training_log.csv" "$run/validation.md" "$run/corpus.json" "$RESULTS/$name/"
+  # Kept in RESULTS: what the tables are made from (the manifest and each split's evaluation), so a
+  # later invocation compares against this run without rerunning it.
+  mkdir -p "$RESULTS/$name/model"
+  cp "$run/model/manifest.json" "$RESULTS/$name/model/"
+  cp "$run/training_log.csv" "$run/validation.md" "$run/corpus.json" "$RESULTS/$name/"
+  for split in test-heldout-timbres real-dev real-dev-2; do
+    mkdir -p "$RESULTS/$name/$split" && cp "$run/$split/evaluation.json" "$RESULTS/$name/$split/"
+  done
 done
 # shellcheck disable=SC2046 # one word per flag
 for split in test-heldout-timbres real-dev real-dev-2; do
