@@ -24,10 +24,10 @@ order=(real-0.5-p2 real-0.8 real-1.0 real-0.8-eq6-masks real-0.8-3h real-0.8-4.5
 VARIANTS=${VARIANTS:-${order[*]}}
 runs=(irmas-synth-v1="$RESULTS/irmas-synth-v1")
 mkdir -p "$WORK"
-# The default model is real-0.8-3h: when that variant has no run of its own, the model and its
-# evaluations in docs/results/default-model stand for it (a run folder as `trainer compare` reads
-# it: model/ and one folder per split).
-default_variant=real-0.8-3h
+# The default model is real-0.8-4.5h (irmas-real-v4): when that variant has no run of its own, the
+# model and its evaluations in docs/results/default-model stand for it (a run folder as `trainer
+# compare` reads it: model/ and one folder per split).
+default_variant=real-0.8-4.5h
 standin="$WORK/$default_variant-default" && rm -rf "$standin" && mkdir -p "$standin"
 ln -s "$PWD/models/default" "$standin/model"
 for split in test-heldout-timbres real-dev real-dev-2; do ln -s "$PWD/docs/results/default-model/$split" "$standin/$split"; done

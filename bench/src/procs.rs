@@ -1,5 +1,5 @@
 //! The servers under test as child processes, and their resident memory.
-use std::io::{BufRead, BufReader};
+
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -44,17 +44,7 @@ pub fn ours(binary: &Path, model: &Path, extra: &[String]) -> anyhow::Result<Run
         .spawn()
         .with_context(|| format!("starting {} (cargo build --release -p server)", binary.display()))?;
     let stdout = child.stdout.take().context("server stdout")?;
-    let mut lines = BufReader::new(stdout).lines();
-    let base = loop {
-        match lines.next() {
-            Some(Ok(line)) => {
-                if let Some(url) = line.strip_prefix("listening on ") {
-                    break url.trim().to_string();
-                }
-            }
-            _ => anyhow::bail!("our server exited before listening"),
-        }
-    };
+    let base = server::serve::read_listening_url(stdout).context("our server exited before listening")?;
     Ok(Running { child, base })
 }
 

@@ -8,6 +8,21 @@ use crate::http::{self, AppState};
 use crate::metrics::Metrics;
 use crate::shutdown;
 
+/// What the server prints on stdout, before its base URL, once the port is open: a parent process
+/// (tests, benchmarks, scripts) that started it on `--port 0` reads the URL from that line.
+pub const LISTENING_PREFIX: &str = "listening on ";
+
+/// Reads a starting server's stdout up to its `listening on` line and returns the base URL
+/// (`http://127.0.0.1:PORT`); `None` when the output ends first: the server exited before it
+/// opened its port.
+pub fn read_listening_url(stdout: impl std::io::Read) -> Option<String> {
+    use std::io::BufRead;
+    std::io::BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|line| line.strip_prefix(LISTENING_PREFIX).map(|url| url.trim().to_string()))
+}
+
 pub fn run(config: Config) -> anyhow::Result<()> {
     // The model is loaded and warmed up before the runtime starts, so the port opens only
     // when the server can answer.
@@ -24,7 +39,7 @@ pub fn run(config: Config) -> anyhow::Result<()> {
         let listener = tokio::net::TcpListener::bind((config.host.as_str(), config.port)).await?;
         let addr = listener.local_addr()?;
         tracing::info!(%addr, "listening");
-        println!("listening on http://{addr}");
+        println!("{LISTENING_PREFIX}http://{addr}");
         let drain = Duration::from_secs_f64(config.shutdown_drain_s);
         axum::serve(listener, http::app(state.clone())).with_graceful_shutdown(shutdown::drain(state, drain)).await?;
         tracing::info!("stopped");

@@ -65,7 +65,6 @@ impl Server {
     /// 16 (`CHUNK_SIZE`), sparing each start the 2 s of timing, unless `extra` passes
     /// `--chunk-size` (the default model's test tunes it).
     pub fn start(model_dir: &Path, extra: &[&str]) -> Server {
-        use std::io::{BufRead, BufReader};
         let mut child = Command::new(binary("server"))
             .env("CHUNK_SIZE", FIXED_CHUNK_SIZE)
             .args(["--model-dir", model_dir.to_str().unwrap(), "--host", "127.0.0.1", "--port", "0"])
@@ -75,17 +74,7 @@ impl Server {
             .spawn()
             .expect("start server");
         let stdout = child.stdout.take().expect("server stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let base = loop {
-            match lines.next() {
-                Some(Ok(line)) => {
-                    if let Some(url) = line.strip_prefix("listening on ") {
-                        break url.trim().to_string();
-                    }
-                }
-                _ => panic!("server exited before listening"),
-            }
-        };
+        let base = server::serve::read_listening_url(stdout).expect("server exited before listening");
         Server { child, base }
     }
 
