@@ -55,13 +55,17 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         mm32 / gflop,
         mm16 / gflop
     )?;
-    let mut best_fraction: f64 = 0.0;
+    // The target is the fp32 model against the fp32 limit: on a CPU without bf16 units libtorch
+    // emulates bf16 at a few GFLOP/s, and a fraction of that says nothing about the model.
+    let mut best_fp32_fraction: f64 = 0.0;
     for (name, m, limit) in [("fp32", Some(&module), mm32), ("bf16", bf16_module, mm16)] {
         let Some(m) = m else { continue };
         for batch in [16, 64] {
             let w = floor::model_windows_per_second(m, batch, frames, mels, Device::Cpu)?;
             let fraction = w * gflop / limit;
-            best_fraction = best_fraction.max(fraction);
+            if name == "fp32" {
+                best_fp32_fraction = best_fp32_fraction.max(fraction);
+            }
             writeln!(md, "| {name} | {batch} | {w:.0} | {:.0} | {:.0} % |", w * gflop, fraction * 100.0)?;
         }
     }
@@ -215,9 +219,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         offline_min >= 2.0,
     );
     md += &target(
-        "model windows/s ≥ 50 % of the matrix-throughput limit",
-        format!("{:.0} % (best batch and precision, each against its own limit)", best_fraction * 100.0),
-        best_fraction >= 0.5,
+        "model windows/s ≥ 50 % of the fp32 matrix-throughput limit",
+        format!("{:.0} % (fp32 at its best batch)", best_fp32_fraction * 100.0),
+        best_fp32_fraction >= 0.5,
     );
     md += &target(
         "p99 at 16 clients ≤ 3× p50",
