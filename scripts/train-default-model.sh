@@ -9,7 +9,7 @@
 #   scripts/train-default-model.sh            # ~60 min on 2 CPU cores (AMD EPYC, AVX2: 16 epochs of ~195 s)
 #
 # Settings (environment): SEED (1), HOURS of training audio (4.5; 3 h trains in two thirds of the
-# time and loses 0.08 macro F1 on real-dev-2 and 0.12 on real-dev, docs/results/real-instruments), REAL_SHARE of real leads
+# time and loses 0.08 macro F1 on real-dev-2 and 0.10 on real-dev, docs/results/real-instruments), REAL_SHARE of real leads
 # (0.8), MIX share of mixed training windows (0.5), EPOCHS at most (30; early stopping usually
 # ends sooner), PATIENCE epochs without a better validation loss before stopping (4; the paper's
 # 2 stopped the real-lead runs while the loss still fell), DEVICE auto|cpu|cuda (auto), WORK folder for the corpus and
