@@ -4,7 +4,7 @@ use shared::aggregate::{aggregate, Aggregation, Thresholds};
 use shared::labels::{LABELS, N_LABELS};
 use shared::metrics::{lrap, prf_report, Report};
 
-use super::ClipPrediction;
+use super::{ClipPrediction, Confusions};
 
 /// Metrics at one threshold.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -119,6 +119,9 @@ impl EvalReport {
         md += "| label | precision | recall | F1 | support |\n|---|---|---|---|---|\n";
         for (code, p) in LABELS.iter().zip(&r.per_label) {
             md += &format!("| {code} | {:.3} | {:.3} | {:.3} | {} |\n", p.precision, p.recall, p.f1, p.support);
+        }
+        if !self.per_clip.is_empty() {
+            md += &format!("\n{}", Confusions::of(&self.per_clip).markdown());
         }
         for (name, points) in [("S1", &self.sweep_s1), ("S2", &self.sweep_s2)] {
             md += &format!("\n{name} threshold sweep\n\n| θ | micro F1 | macro F1 |\n|---|---|---|\n");
