@@ -19,8 +19,8 @@ T=./target/release/trainer
 # settings are the script's defaults.
 declare -A variants=([real-0.5-p2]="0.5 2 1.5" [real-0.8]="0.8 4 1.5" [real-1.0]="1.0 4 1.5"
   [real-0.8-eq6-masks]="0.8 4 1.5 --eq-db 6 --freq-mask 16 --time-mask 8"
-  [real-0.8-3h]="0.8 4 3" [real-0.8-4.5h]="0.8 4 4.5")
-order=(real-0.5-p2 real-0.8 real-1.0 real-0.8-eq6-masks real-0.8-3h real-0.8-4.5h)
+  [real-0.8-3h]="0.8 4 3" [real-0.8-4.5h]="0.8 4 4.5" [real-0.8-6h]="0.8 4 6")
+order=(real-0.5-p2 real-0.8 real-1.0 real-0.8-eq6-masks real-0.8-3h real-0.8-4.5h real-0.8-6h)
 VARIANTS=${VARIANTS:-${order[*]}}
 runs=(irmas-synth-v1="$RESULTS/irmas-synth-v1")
 mkdir -p "$WORK"

@@ -103,7 +103,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         );
         let b = ours_bf16.as_ref().and_then(|b| b.get(i));
         let best = b.map_or(o.median_s, |b| b.median_s.min(o.median_s));
-        offline_ratios.push(t.median_s / best);
+        offline_ratios.push((name.starts_with("180s"), t.median_s / best));
         writeln!(
             md,
             "| {name} | {} | {:.2} | {} | {:.2} | {} | {} | {diff:.4} |",
@@ -205,7 +205,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     // Targets.
     let c4 = |rs: &[LoadResult]| rs.get(1).map_or(f64::NAN, |r| r.audio_seconds_per_second);
     let server_ratio = c4(&rows[0]) / c4(&ref_rows[0]);
-    let offline_min = offline_ratios.iter().copied().fold(f64::INFINITY, f64::min);
+    let least = |long_only: bool| {
+        offline_ratios.iter().filter(|(long, _)| *long || !long_only).map(|(_, r)| *r).fold(f64::INFINITY, f64::min)
+    };
+    let (offline_min, offline_long_min) = (least(false), least(true));
     let c16 = &rows[0][2];
     md += "\n## Targets\n\n| target | measured | |\n|---|---|---|\n";
     md += &target(
@@ -217,6 +220,11 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         "offline ≥ 2× the reference",
         format!("{offline_min:.2}× (the least of the four clips, our faster precision)"),
         offline_min >= 2.0,
+    );
+    md += &target(
+        "offline 3-min files ≥ 1.5× the reference",
+        format!("{offline_long_min:.2}× (the lesser of WAV and MP3, our faster precision)"),
+        offline_long_min >= 1.5,
     );
     md += &target(
         "model windows/s ≥ 50 % of the fp32 matrix-throughput limit",
