@@ -66,6 +66,9 @@ pub struct RunArgs {
     /// bf16 model directory (`trainer export --precision bf16`); skipped when absent.
     #[arg(long, env = "BF16_MODEL_DIR", default_value = "models/default/bf16")]
     pub bf16_model: PathBuf,
+    /// int8 model directory (`scripts/export-int8.sh`); skipped when absent.
+    #[arg(long, env = "INT8_MODEL_DIR", default_value = "models/default/int8")]
+    pub int8_model: PathBuf,
     /// Python of the reference environment (bench/run.sh installs it).
     #[arg(long, env = "REFERENCE_PYTHON", default_value = ".cache/bench-pyenv/bin/python")]
     pub python: PathBuf,

@@ -44,3 +44,15 @@ pub fn run(module: &CModule, manifest: &Manifest, files: &[&Path], repeats: usiz
         })
         .collect()
 }
+
+/// The offline table's header: fp32, then each export, then the reference and the ratios.
+pub fn header(exports: &[&str]) -> String {
+    let each = |f: &dyn Fn(&str) -> String| exports.iter().map(|e| f(e)).collect::<String>();
+    format!(
+        "| clip | windows | ours fp32 clips/s |{} reference clips/s | fp32 ÷ reference |{} max score difference (fp32) |\n|---|---|---|{}---|---|{}---|",
+        each(&|e| format!(" ours {e} clips/s |")),
+        each(&|e| format!(" {e} ÷ reference |")),
+        each(&|_| "---|".into()),
+        each(&|_| "---|".into()),
+    )
+}

@@ -3,7 +3,6 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::Context;
-use shared::manifest::Manifest;
 use tch::{Device, Kind};
 use trainer::export::load;
 
@@ -11,7 +10,7 @@ use crate::cli::RunArgs;
 use crate::clips::{self, Clips};
 use crate::load::{drive, levels, LoadResult, Plan};
 use crate::machine::{cpu_flags, cpu_name};
-use crate::report::{ratio, server_header, server_row, target, variant_header, variant_row};
+use crate::report::{accuracy, ratio, server_header, server_row, target, variant_header, variant_row};
 use crate::{floor, offline, procs, reference};
 
 const LEVELS: [usize; 3] = [1, 4, 16];
@@ -22,9 +21,14 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     tch::set_num_threads(threads as i32);
     let clips: Clips = clips::make(&args.python, &args.source, &args.work.join("clips"))?;
     let (fp32, module) = load(&args.model, Device::Cpu)?;
-    let bf16_dir = args.bf16_model.join("model.pt").exists().then_some(args.bf16_model.as_path());
-    let bf16 = bf16_dir.map(|dir| load(dir, Device::Cpu)).transpose()?;
-    let bf16_module = bf16.as_ref().map(|(_, m)| m);
+    // The other exports of the same model, each measured where it is present.
+    let mut exports = Vec::new();
+    for (name, dir) in [("bf16", &args.bf16_model), ("int8", &args.int8_model)] {
+        if dir.join("model.pt").exists() {
+            let (manifest, module) = load(dir, Device::Cpu)?;
+            exports.push((name, manifest, module));
+        }
+    }
     let mut md = String::new();
     writeln!(
         md,
@@ -50,7 +54,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         "## The floor: model against the machine's matrix throughput\n\n\
         One window costs {gflop:.3} GFLOP (PyTorch's FlopCounterMode on `model.pt`, `bench/reference/flops.py`). \
         A 2048² matrix product through libtorch runs at {mm32:.0} GFLOP/s in fp32 and {mm16:.0} GFLOP/s in bf16, \
-        so the limit is {:.0} windows/s in fp32 and {:.0} in bf16.\n\n\
+        so the limit is {:.0} windows/s in fp32 and {:.0} in bf16 (int8 is set against the fp32 limit: \
+        its multiply-adds are the same ones, in integers).\n\n\
         | model | batch | windows/s | GFLOP/s | fraction of the limit |\n|---|---|---|---|---|",
         mm32 / gflop,
         mm16 / gflop
@@ -58,8 +63,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     // The target is the fp32 model against the fp32 limit: on a CPU without bf16 units libtorch
     // emulates bf16 at a few GFLOP/s, and a fraction of that says nothing about the model.
     let mut best_fp32_fraction: f64 = 0.0;
-    for (name, m, limit) in [("fp32", Some(&module), mm32), ("bf16", bf16_module, mm16)] {
-        let Some(m) = m else { continue };
+    let models = std::iter::once(("fp32", &module)).chain(exports.iter().map(|(n, _, m)| (*n, m)));
+    for (name, m) in models {
+        let limit = if name == "bf16" { mm16 } else { mm32 };
         for batch in [16, 64] {
             let w = floor::model_windows_per_second(m, batch, frames, mels, Device::Cpu)?;
             let fraction = w * gflop / limit;
@@ -76,17 +82,16 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let files: Vec<&Path> =
         names.iter().map(|n| clips::get(&clips, n).map(|c| c.path.as_path())).collect::<anyhow::Result<_>>()?;
     let ours = offline::run(&module, &fp32, &files, args.repeats)?;
-    let ours_bf16 = match bf16_module {
-        Some(m) => Some(offline::run(m, &fp32, &files, args.repeats)?),
-        None => None,
-    };
+    let ours_exports =
+        exports.iter().map(|(_, _, m)| offline::run(m, &fp32, &files, args.repeats)).collect::<anyhow::Result<Vec<_>>>()?;
     let theirs = reference::offline(&args.python, &args.model, threads, args.repeats, &files)?;
     writeln!(md, "\n## Offline: files to labels\n\nOurs: decode (symphonia) → resample (rubato) → log-mel → model → S2, \
         the `trainer evaluate` path; reference: `librosa.load(sr=22050)` → `librosa.feature.melspectrogram` → \
         `torch.jit.load` model → S2. Median of {} runs after a warm-up; the largest difference between the two \
         sides' S2 scores shows they compute the same thing.\n\n\
-        Ours runs fp32 and the bf16 export.\n\n\
-        | clip | windows | ours fp32 clips/s | ours bf16 clips/s | reference clips/s | fp32 ÷ reference | bf16 ÷ reference | max score difference (fp32) |\n|---|---|---|---|---|---|---|---|", args.repeats)?;
+        Ours runs fp32 and each export present ({}).\n\n{}", args.repeats,
+        exports.iter().map(|(n, _, _)| *n).collect::<Vec<_>>().join(", "),
+        offline::header(&exports.iter().map(|(n, _, _)| *n).collect::<Vec<_>>()))?;
     let mut offline_ratios = Vec::new();
     for (i, ((name, o), t)) in names.iter().zip(&ours).zip(&theirs).enumerate() {
         let diff = fp32
@@ -101,19 +106,18 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             o.windows,
             t.windows
         );
-        let b = ours_bf16.as_ref().and_then(|b| b.get(i));
-        let best = b.map_or(o.median_s, |b| b.median_s.min(o.median_s));
-        offline_ratios.push((name.starts_with("180s"), t.median_s / best));
-        writeln!(
-            md,
-            "| {name} | {} | {:.2} | {} | {:.2} | {} | {} | {diff:.4} |",
-            o.windows,
-            1.0 / o.median_s,
-            b.map_or("–".into(), |b| format!("{:.2}", 1.0 / b.median_s)),
-            1.0 / t.median_s,
-            ratio(t.median_s, o.median_s),
-            b.map_or("–".into(), |b| ratio(t.median_s, b.median_s))
-        )?;
+        let others: Vec<&offline::Ours> = ours_exports.iter().filter_map(|e| e.get(i)).collect();
+        let fastest = others.iter().map(|b| b.median_s).fold(o.median_s, f64::min);
+        offline_ratios.push((name.starts_with("180s"), t.median_s / fastest));
+        let mut row = format!("| {name} | {} | {:.2} |", o.windows, 1.0 / o.median_s);
+        for b in &others {
+            row += &format!(" {:.2} |", 1.0 / b.median_s);
+        }
+        row += &format!(" {:.2} | {} |", 1.0 / t.median_s, ratio(t.median_s, o.median_s));
+        for b in &others {
+            row += &format!(" {} |", ratio(t.median_s, b.median_s));
+        }
+        writeln!(md, "{row} {diff:.4} |")?;
     }
 
     // (b) Servers.
@@ -173,19 +177,15 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         &["--retain-freed-memory", "false"],
         "no: pages faulted in again",
     )?;
-    if let Some((b, _)) = &bf16 {
-        let get = |m: &Manifest, k: &str| m.training.metrics.get(k).copied().unwrap_or(f64::NAN);
-        writeln!(
-            md,
-            "\nAccuracy of the bf16 export on the held-out-timbre test split (`trainer evaluate --record test`): \
-            macro F1 {:.4} against fp32 {:.4} (change {:+.4}), micro F1 {:.4} against {:.4} ({:+.4}).",
-            get(b, "test_macro_f1"),
-            get(&fp32, "test_macro_f1"),
-            get(b, "test_macro_f1") - get(&fp32, "test_macro_f1"),
-            get(b, "test_micro_f1"),
-            get(&fp32, "test_micro_f1"),
-            get(b, "test_micro_f1") - get(&fp32, "test_micro_f1")
-        )?;
+    let has_int8 = exports.iter().any(|(n, _, _)| *n == "int8");
+    let int8_rows = if has_int8 {
+        Some(variant("`--precision int8`", &args.model, &["--precision", "int8"], "opt-in: answers change (below)")?)
+    } else {
+        None
+    };
+    md += "\n";
+    for (name, m, _) in &exports {
+        md += &accuracy(name, m, &fp32);
     }
 
     // Soak: RSS over many requests.
@@ -205,6 +205,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     // Targets.
     let c4 = |rs: &[LoadResult]| rs.get(1).map_or(f64::NAN, |r| r.audio_seconds_per_second);
     let server_ratio = c4(&rows[0]) / c4(&ref_rows[0]);
+    let int8_ratio = int8_rows.as_ref().map(|r| r.first().map_or(f64::NAN, |r| r.audio_seconds_per_second) / c4(&ref_rows[0]));
     let least = |long_only: bool| {
         offline_ratios.iter().filter(|(long, _)| *long || !long_only).map(|(_, r)| *r).fold(f64::INFINITY, f64::min)
     };
@@ -213,9 +214,16 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     md += "\n## Targets\n\n| target | measured | |\n|---|---|---|\n";
     md += &target(
         "server audio-s/s at 4 clients, 10-s clips ≥ 2× the reference",
-        format!("{server_ratio:.2}× (WAV)"),
+        format!("{server_ratio:.2}× (WAV, our defaults)"),
         server_ratio >= 2.0,
     );
+    if let Some(r) = int8_ratio {
+        md += &target(
+            "the same with `--precision int8` (opt-in)",
+            format!("{r:.2}× (WAV; its F1 in the accuracy lines above)"),
+            r >= 2.0,
+        );
+    }
     md += &target(
         "offline ≥ 2× the reference",
         format!("{offline_min:.2}× (the least of the four clips, our faster precision)"),

@@ -30,6 +30,9 @@ pub enum PrecisionChoice {
     Fp32,
     /// The model directory's `bf16/` export; a startup error when it has none.
     Bf16,
+    /// The model directory's `int8/` export (`scripts/export-int8.sh`); CPU only, a startup
+    /// error when it has none or the device is a GPU.
+    Int8,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -189,7 +192,9 @@ pub struct ModelArgs {
     /// with AMX; fp32 elsewhere: on a Xeon with AVX-512 BF16 alone fp32 ran 1.5–1.8× faster than
     /// bf16 (`docs/perf.md`), CPUs without bf16 units emulate it slowly, and on GPUs bf16 is not
     /// measured yet. A fixed rule, not a timing at startup, so every replica and every run of
-    /// `server recognize` on a machine serves the same arithmetic.
+    /// `server recognize` on a machine serves the same arithmetic. `int8` (the `int8/` export) is
+    /// the fastest on CPUs without AMX (measured 2× the windows/s of fp32 on an AMD EPYC with
+    /// AVX2) but changes some answers: its F1 is in its manifest and `docs/perf.md`; opt in.
     #[arg(long, env = "PRECISION", value_enum, default_value_t = PrecisionChoice::Auto)]
     pub precision: PrecisionChoice,
     /// Most windows (1 s each) gathered into one batch from concurrent requests (or files). Default

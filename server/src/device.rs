@@ -8,6 +8,8 @@ use crate::error::StartupError;
 
 /// Where a model directory keeps its bf16 export (`trainer export --precision bf16`).
 pub const BF16_SUBDIR: &str = "bf16";
+/// Where a model directory keeps its int8 export (`scripts/export-int8.sh`).
+pub const INT8_SUBDIR: &str = "int8";
 
 /// Whether this CPU has AMX with bfloat16 tiles (Intel Sapphire Rapids and later): where the
 /// bf16 export is the faster one. Measured: 1.6–1.8× the audio of fp32 on a Xeon with AMX; on a
@@ -33,11 +35,15 @@ pub fn cpu_has_amx_bf16() -> bool {
     }
 }
 
-/// The directory of the model to serve: `dir` itself (fp32) or its `bf16/` export.
+/// The directory of the model to serve: `dir` itself (fp32) or its `bf16/` or `int8/` export.
 pub fn model_dir(dir: &Path, choice: PrecisionChoice, device: Device, amx: bool) -> Result<PathBuf, StartupError> {
     let bf16 = dir.join(BF16_SUBDIR);
     let has_bf16 = bf16.join("manifest.json").is_file();
+    let int8 = dir.join(INT8_SUBDIR);
     match choice {
+        PrecisionChoice::Int8 if device != Device::Cpu => Err(StartupError::Int8OnGpu),
+        PrecisionChoice::Int8 if int8.join("manifest.json").is_file() => Ok(int8),
+        PrecisionChoice::Int8 => Err(StartupError::NoInt8Model { path: int8 }),
         PrecisionChoice::Fp32 => Ok(dir.to_path_buf()),
         PrecisionChoice::Bf16 if has_bf16 => Ok(bf16),
         PrecisionChoice::Bf16 => Err(StartupError::NoBf16Model { path: bf16 }),
@@ -78,6 +84,14 @@ mod tests {
         assert_eq!(model_dir(&dir, auto, Device::Cuda(0), true).unwrap(), dir, "GPU: fp32 until measured");
         assert_eq!(model_dir(&dir, fp32, Device::Cpu, true).unwrap(), dir);
         assert_eq!(model_dir(&dir, bf16, Device::Cuda(0), false).unwrap(), dir.join(BF16_SUBDIR));
+        // int8 only when asked for, only on the CPU, only where the export exists.
+        let int8 = PrecisionChoice::Int8;
+        assert!(matches!(model_dir(&dir, int8, Device::Cpu, false), Err(StartupError::NoInt8Model { .. })));
+        std::fs::create_dir_all(dir.join(INT8_SUBDIR)).unwrap();
+        std::fs::write(dir.join(INT8_SUBDIR).join("manifest.json"), "{}").unwrap();
+        assert_eq!(model_dir(&dir, int8, Device::Cpu, false).unwrap(), dir.join(INT8_SUBDIR));
+        assert!(matches!(model_dir(&dir, int8, Device::Cuda(0), false), Err(StartupError::Int8OnGpu)));
+        assert_eq!(model_dir(&dir, auto, Device::Cpu, false).unwrap(), dir, "auto never picks int8");
         std::fs::remove_dir_all(&dir).ok();
     }
 

@@ -14,6 +14,10 @@ pub enum StartupError {
     NoCuda,
     #[error("--precision bf16 was requested but {} holds no bf16 export (make one with `trainer export --precision bf16 --out {}`)", path.display(), path.display())]
     NoBf16Model { path: PathBuf },
+    #[error("--precision int8 was requested but {} holds no int8 export (make one with `scripts/export-int8.sh MODEL_DIR {}`)", path.display(), path.display())]
+    NoInt8Model { path: PathBuf },
+    #[error("--precision int8 runs on the CPU only (libtorch's quantised kernels); use --device cpu or another precision")]
+    Int8OnGpu,
     /// `manifest.json` or `model.pt` missing, unreadable or not matching (the message names the file).
     #[error(transparent)]
     ModelDir(#[from] shared::Error),

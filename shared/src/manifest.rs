@@ -84,6 +84,11 @@ pub enum Precision {
     /// on GPUs, but slower than fp32 on CPUs with AVX-512 BF16 alone, at a small cost in
     /// accuracy (measured in `docs/perf.md`).
     Bf16,
+    /// int8 weights (per output channel) and uint8 activations (per tensor) after the first
+    /// convolution, from PyTorch's post-training static quantiser (`scripts/export-int8.sh`),
+    /// run by libtorch's x86 quantised engine (fbgemm): CPU only, the fastest arithmetic on CPUs
+    /// without AMX, at a measured cost in accuracy (the manifest records its own metrics).
+    Int8,
 }
 
 fn default_validation_fraction() -> f64 {

@@ -1,16 +1,29 @@
-//! The committed default model (`models/default`) and its bf16 export (`models/default/bf16`):
-//! each loads in the real server, answers a real clip, and the metrics its manifest records are
-//! the ones a fresh `trainer evaluate` measures on the held-out-timbre test split (re-rendered
-//! here from the seed), on `real-dev` and on `real-dev-2`.
+//! The committed default model (`models/default`) and its bf16 and int8 exports
+//! (`models/default/bf16`, `models/default/int8`): each loads in the real server, answers a real
+//! clip, and the metrics its manifest records are the ones a fresh `trainer evaluate` measures on
+//! the held-out-timbre test split (re-rendered here from the seed), on `real-dev` and on
+//! `real-dev-2`.
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use e2e::{binary, http_agent, real_dev_dir, repo_root, Server};
 use serde_json::Value;
 
-/// The committed model directories: fp32 and its bf16 export.
-fn models() -> [PathBuf; 2] {
-    [repo_root().join("models/default"), repo_root().join("models/default/bf16")]
+/// The committed model directories: fp32 and its bf16 and int8 exports.
+fn models() -> [PathBuf; 3] {
+    ["models/default", "models/default/bf16", "models/default/int8"].map(|d| repo_root().join(d))
+}
+
+/// How far a fresh evaluation may be from the manifest. fp32 and bf16 run the same kernels on
+/// every x86 CPU here: exact. int8 runs libtorch's quantised engine, whose kernels differ by CPU
+/// (on AVX2 the u8 × s8 pair sums saturate at 16 bits, AVX-512 VNNI sums in 32), so a window
+/// near the threshold may flip on another machine: one clip's label moves F1 by about 0.01.
+fn tolerance(dir: &Path) -> f64 {
+    if manifest(dir)["precision"] == "int8" {
+        0.02
+    } else {
+        1e-6
+    }
 }
 
 fn manifest(dir: &Path) -> Value {
@@ -48,7 +61,7 @@ fn evaluate(dir: &Path, data: &Path, work: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(out.join("evaluation.json")).unwrap()).unwrap()
 }
 
-fn assert_matches(recorded: &Value, fresh: &Value, prefix: &str) {
+fn assert_matches(recorded: &Value, fresh: &Value, prefix: &str, tolerance: f64) {
     for (name, got) in [
         ("micro_f1", &fresh["report"]["micro"]["f1"]),
         ("macro_f1", &fresh["report"]["macro_"]["f1"]),
@@ -57,16 +70,17 @@ fn assert_matches(recorded: &Value, fresh: &Value, prefix: &str) {
     ] {
         let want = metric(recorded, &format!("{prefix}_{name}"));
         let got = got.as_f64().unwrap_or_else(|| panic!("evaluation.json has {name}: {fresh}"));
-        assert!((want - got).abs() < 1e-6, "{prefix}_{name}: manifest says {want}, a fresh evaluation gives {got}");
+        assert!((want - got).abs() < tolerance, "{prefix}_{name}: manifest says {want}, a fresh evaluation gives {got}");
     }
 }
 
 #[test]
 fn loads_in_the_server_and_names_the_instrument_of_a_real_clip() {
-    // `--precision` picks the model directory's own model.pt or its bf16/ export.
-    let [fp32, bf16] = models();
-    serve_a_cello_clip(&models()[0], "fp32", &manifest(&fp32));
-    serve_a_cello_clip(&models()[0], "bf16", &manifest(&bf16));
+    // `--precision` picks the model directory's own model.pt or its bf16/ or int8/ export.
+    let [fp32, bf16, int8] = models();
+    serve_a_cello_clip(&fp32, "fp32", &manifest(&fp32));
+    serve_a_cello_clip(&fp32, "bf16", &manifest(&bf16));
+    serve_a_cello_clip(&fp32, "int8", &manifest(&int8));
 }
 
 fn serve_a_cello_clip(dir: &Path, precision: &str, m: &Value) {
@@ -113,7 +127,7 @@ fn manifest_metrics_match_a_fresh_evaluation_on_the_held_out_timbres() {
     for dir in models() {
         let fresh = evaluate(&dir, &work.join("corpus/IRMAS-TestingData"), &work);
         assert_eq!(fresh["clips"].as_u64(), corpus["test_clips"].as_u64());
-        assert_matches(&manifest(&dir), &fresh, "test");
+        assert_matches(&manifest(&dir), &fresh, "test", tolerance(&dir));
     }
 }
 
@@ -122,7 +136,7 @@ fn manifest_metrics_match_a_fresh_evaluation_on_real_dev() {
     let work = tempdir("default-model-real-dev");
     for dir in models() {
         let fresh = evaluate(&dir, &real_dev_dir().join("labels.csv"), &work);
-        assert_matches(&manifest(&dir), &fresh, "real_dev");
+        assert_matches(&manifest(&dir), &fresh, "real_dev", tolerance(&dir));
     }
 }
 
@@ -133,7 +147,7 @@ fn manifest_metrics_match_a_fresh_evaluation_on_real_dev_2() {
     for dir in models() {
         let fresh = evaluate(&dir, &table, &work);
         assert_eq!(fresh["clips"].as_u64(), Some(100), "the 100 Medley-solos-DB clips");
-        assert_matches(&manifest(&dir), &fresh, "real_dev_2");
+        assert_matches(&manifest(&dir), &fresh, "real_dev_2", tolerance(&dir));
     }
 }
 

@@ -29,6 +29,11 @@ pub fn export(vs: &mut nn::VarStore, net: &ConvNet, mut manifest: Manifest, dir:
     Ok(manifest)
 }
 
+/// Why `trainer export` makes no int8 model: quantising needs calibration and PyTorch's quantiser,
+/// which tch does not bind.
+const INT8_BY_SCRIPT: &str = "int8 models are made by scripts/export-int8.sh (PyTorch's post-training \
+    quantiser, calibrated on training audio); trainer export writes fp32 and bf16";
+
 /// The traced TorchScript module of `net` (sigmoid outputs). Input and output are float32 at
 /// every precision: a `bf16` module (whose VarStore must already hold bf16 weights) casts its
 /// input to bf16 and its sigmoids back inside the graph, so callers feed it as any other.
@@ -39,12 +44,13 @@ pub fn trace(
     device: tch::Device,
     precision: Precision,
 ) -> anyhow::Result<CModule> {
+    anyhow::ensure!(precision != Precision::Int8, "{INT8_BY_SCRIPT}");
     let example = Tensor::zeros([1, 1, window.frames as i64, mels], (Kind::Float, device));
     let mut forward = |inputs: &[Tensor]| match precision {
-        Precision::Fp32 => vec![net.forward_t(&inputs[0], false).sigmoid()],
         Precision::Bf16 => {
             vec![net.forward_t(&inputs[0].to_kind(Kind::BFloat16), false).sigmoid().to_kind(Kind::Float)]
         }
+        Precision::Fp32 | Precision::Int8 => vec![net.forward_t(&inputs[0], false).sigmoid()],
     };
     CModule::create_by_tracing("InstrumentConvNet", "forward", &[example], &mut forward).context("tracing the network")
 }
