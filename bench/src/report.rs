@@ -124,6 +124,8 @@ pub fn accuracy(name: &str, export: &Manifest, fp32: &Manifest) -> String {
     }
     match parts.is_empty() {
         true => format!("The {name} export has no recorded accuracy (`trainer evaluate --record`).\n"),
-        false => format!("Accuracy of the {name} export against fp32 (`trainer evaluate --record`): {}.\n", parts.join("; ")),
+        false => {
+            format!("Accuracy of the {name} export against fp32 (`trainer evaluate --record`): {}.\n", parts.join("; "))
+        }
     }
 }

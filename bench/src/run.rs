@@ -82,16 +82,22 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let files: Vec<&Path> =
         names.iter().map(|n| clips::get(&clips, n).map(|c| c.path.as_path())).collect::<anyhow::Result<_>>()?;
     let ours = offline::run(&module, &fp32, &files, args.repeats)?;
-    let ours_exports =
-        exports.iter().map(|(_, _, m)| offline::run(m, &fp32, &files, args.repeats)).collect::<anyhow::Result<Vec<_>>>()?;
+    let ours_exports = exports
+        .iter()
+        .map(|(_, _, m)| offline::run(m, &fp32, &files, args.repeats))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let theirs = reference::offline(&args.python, &args.model, threads, args.repeats, &files)?;
-    writeln!(md, "\n## Offline: files to labels\n\nOurs: decode (symphonia) → resample (rubato) → log-mel → model → S2, \
+    writeln!(
+        md,
+        "\n## Offline: files to labels\n\nOurs: decode (symphonia) → resample (rubato) → log-mel → model → S2, \
         the `trainer evaluate` path; reference: `librosa.load(sr=22050)` → `librosa.feature.melspectrogram` → \
         `torch.jit.load` model → S2. Median of {} runs after a warm-up; the largest difference between the two \
         sides' S2 scores shows they compute the same thing.\n\n\
-        Ours runs fp32 and each export present ({}).\n\n{}", args.repeats,
+        Ours runs fp32 and each export present ({}).\n\n{}",
+        args.repeats,
         exports.iter().map(|(n, _, _)| *n).collect::<Vec<_>>().join(", "),
-        offline::header(&exports.iter().map(|(n, _, _)| *n).collect::<Vec<_>>()))?;
+        offline::header(&exports.iter().map(|(n, _, _)| *n).collect::<Vec<_>>())
+    )?;
     let mut offline_ratios = Vec::new();
     for (i, ((name, o), t)) in names.iter().zip(&ours).zip(&theirs).enumerate() {
         let diff = fp32
@@ -205,7 +211,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     // Targets.
     let c4 = |rs: &[LoadResult]| rs.get(1).map_or(f64::NAN, |r| r.audio_seconds_per_second);
     let server_ratio = c4(&rows[0]) / c4(&ref_rows[0]);
-    let int8_ratio = int8_rows.as_ref().map(|r| r.first().map_or(f64::NAN, |r| r.audio_seconds_per_second) / c4(&ref_rows[0]));
+    let int8_ratio =
+        int8_rows.as_ref().map(|r| r.first().map_or(f64::NAN, |r| r.audio_seconds_per_second) / c4(&ref_rows[0]));
     let least = |long_only: bool| {
         offline_ratios.iter().filter(|(long, _)| *long || !long_only).map(|(_, r)| *r).fold(f64::INFINITY, f64::min)
     };

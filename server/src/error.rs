@@ -16,7 +16,9 @@ pub enum StartupError {
     NoBf16Model { path: PathBuf },
     #[error("--precision int8 was requested but {} holds no int8 export (make one with `scripts/export-int8.sh MODEL_DIR {}`)", path.display(), path.display())]
     NoInt8Model { path: PathBuf },
-    #[error("--precision int8 runs on the CPU only (libtorch's quantised kernels); use --device cpu or another precision")]
+    #[error(
+        "--precision int8 runs on the CPU only (libtorch's quantised kernels); use --device cpu or another precision"
+    )]
     Int8OnGpu,
     /// `manifest.json` or `model.pt` missing, unreadable or not matching (the message names the file).
     #[error(transparent)]

@@ -70,7 +70,10 @@ fn assert_matches(recorded: &Value, fresh: &Value, prefix: &str, tolerance: f64)
     ] {
         let want = metric(recorded, &format!("{prefix}_{name}"));
         let got = got.as_f64().unwrap_or_else(|| panic!("evaluation.json has {name}: {fresh}"));
-        assert!((want - got).abs() < tolerance, "{prefix}_{name}: manifest says {want}, a fresh evaluation gives {got}");
+        assert!(
+            (want - got).abs() < tolerance,
+            "{prefix}_{name}: manifest says {want}, a fresh evaluation gives {got}"
+        );
     }
 }
 
