@@ -5,7 +5,7 @@
 # timbres, real-dev and real-dev-2, so its manifest carries its own F1 beside the fp32 model's.
 # The server serves it with `--precision int8` (CPU only; never chosen by `auto`).
 #
-#   scripts/export-int8.sh [MODEL_DIR] [OUT]     # models/default → models/default/int8, ~10 min
+#   scripts/export-int8.sh [MODEL_DIR] [OUT]     # models/default → models/default/int8, ~5 min on 2 cores
 #
 # Settings (environment): CALIBRATION folders of training audio (default: the training split of
 # the corpus below and ../shared/data/real-instruments; never the evaluation sets), FILES drawn

@@ -29,6 +29,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             exports.push((name, manifest, module));
         }
     }
+    let export_names: Vec<&str> = exports.iter().map(|(n, _, _)| *n).collect();
     let mut md = String::new();
     writeln!(
         md,
@@ -95,8 +96,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         sides' S2 scores shows they compute the same thing.\n\n\
         Ours runs fp32 and each export present ({}).\n\n{}",
         args.repeats,
-        exports.iter().map(|(n, _, _)| *n).collect::<Vec<_>>().join(", "),
-        offline::header(&exports.iter().map(|(n, _, _)| *n).collect::<Vec<_>>())
+        export_names.join(", "),
+        offline::header(&export_names)
     )?;
     let mut offline_ratios = Vec::new();
     for (i, ((name, o), t)) in names.iter().zip(&ours).zip(&theirs).enumerate() {
@@ -183,8 +184,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         &["--retain-freed-memory", "false"],
         "no: pages faulted in again",
     )?;
-    let has_int8 = exports.iter().any(|(n, _, _)| *n == "int8");
-    let int8_rows = if has_int8 {
+    let int8_rows = if export_names.contains(&"int8") {
         Some(variant("`--precision int8`", &args.model, &["--precision", "int8"], "opt-in: answers change (below)")?)
     } else {
         None

@@ -193,7 +193,7 @@ pub struct ModelArgs {
     /// bf16 (`docs/perf.md`), CPUs without bf16 units emulate it slowly, and on GPUs bf16 is not
     /// measured yet. A fixed rule, not a timing at startup, so every replica and every run of
     /// `server recognize` on a machine serves the same arithmetic. `int8` (the `int8/` export) is
-    /// the fastest on CPUs without AMX (measured 2× the windows/s of fp32 on an AMD EPYC with
+    /// the fastest on CPUs without AMX (measured 1.43× the windows/s of fp32 on an AMD EPYC with
     /// AVX2) but changes some answers: its F1 is in its manifest and `docs/perf.md`; opt in.
     #[arg(long, env = "PRECISION", value_enum, default_value_t = PrecisionChoice::Auto)]
     pub precision: PrecisionChoice,
