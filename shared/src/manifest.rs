@@ -44,6 +44,10 @@ pub struct Training {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub corpus: Option<serde_json::Value>,
+    /// The model whose weights this training started from (`trainer train --init-from`), by its
+    /// id; absent when it started from a random initialisation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_from: Option<String>,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

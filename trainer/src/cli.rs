@@ -279,6 +279,12 @@ pub struct TrainArgs {
     /// Identifier of the model in its manifest (default: the output folder's name).
     #[arg(long)]
     pub model_id: Option<String>,
+    /// Start from the weights of this model folder (its `weights.safetensors`; same activation
+    /// and window) instead of a random initialisation: fine-tuning on new data, or a second
+    /// phase at a lower `--lr` once the first has stopped improving. The starting weights'
+    /// validation loss is the one to beat, so a run that never beats it returns them unchanged.
+    #[arg(long)]
+    pub init_from: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

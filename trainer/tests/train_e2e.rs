@@ -195,3 +195,36 @@ fn training_is_deterministic_for_a_seed_on_cpu() {
     assert_ne!(read(&a), read(&plain), "the augmentation flags changed nothing");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn training_can_start_from_a_model_folder() {
+    let dir = workdir("init-from");
+    common::make_dataset(&dir, 3);
+    let cache = dir.join("cache");
+    let (first, again, still) = (dir.join("first"), dir.join("again"), dir.join("still"));
+    train(&dir, &first, &cache, "2", "1", &[]);
+    let from = ["--init-from", first.to_str().unwrap()];
+    // A second phase at a lower learning rate starts where the first ended, not from scratch.
+    train(&dir, &again, &cache, "1", "2", &[&from[..], &["--lr", "0.0001"]].concat());
+    let log = |p: &Path| -> Vec<Value> {
+        serde_json::from_str(&std::fs::read_to_string(p.join("training_log.json")).unwrap()).unwrap()
+    };
+    let loss = |e: &Value| e["train_loss"].as_f64().unwrap();
+    assert!(loss(&log(&again)[0]) < loss(&log(&first)[0]), "{:?} against {:?}", log(&again), log(&first));
+    let manifest: Value = serde_json::from_str(&std::fs::read_to_string(again.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["training"]["started_from"], "first");
+    // Without a learning rate no epoch beats the starting weights, which come back unchanged.
+    train(&dir, &still, &cache, "1", "2", &[&from[..], &["--lr", "0"]].concat());
+    let read = |p: &Path| std::fs::read(p.join("weights.safetensors")).unwrap();
+    assert_eq!(read(&still), read(&first), "the starting weights were not kept");
+    // Another network is refused with the reason.
+    let out = Command::new(env!("CARGO_BIN_EXE_trainer"))
+        .args(["train", "--data", dir.to_str().unwrap(), "--out", dir.join("bad").to_str().unwrap()])
+        .args(["--cache-dir", cache.to_str().unwrap(), "--device", "cpu", "--window", "0.5"])
+        .args(from)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("windows of 43 frames, this run trains 22"), "{stderr}");
+    std::fs::remove_dir_all(&dir).ok();
+}

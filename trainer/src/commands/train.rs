@@ -1,9 +1,12 @@
 //! `trainer train`: features → grouped split → training → export → validation metrics.
+use std::path::{Path, PathBuf};
+
 use anyhow::Context;
 use shared::aggregate::{Aggregation, Thresholds};
 use shared::frontend::{FrontEndParams, WindowParams};
 use shared::labels::N_LABELS;
 use shared::manifest::{Manifest, Training};
+use shared::model_dir::ModelDir;
 use trainer::data::TrainingData;
 use trainer::evaluate::{evaluate_predictions, predict_all};
 use trainer::export::{export, load, write_manifest};
@@ -19,6 +22,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     anyhow::ensure!((0.0..=40.0).contains(&args.eq_db), "--eq-db must be between 0 and 40, got {}", args.eq_db);
     tracing::info!(?device, window_frames = window.frames, activation = %args.activation, "training");
 
+    let start = args.init_from.as_deref().map(|dir| starting_model(dir, args, &window)).transpose()?;
     let data = TrainingData::load(&args.data, &fe, &args.cache.dir, args.val_fraction, args.seed)?;
     let (clips, features) = (&data.clips, &data.features);
     let (train_idx, val_idx) = (&data.train_idx, &data.val_idx);
@@ -56,6 +60,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         augment: Augment { eq_db: args.eq_db, freq_mask: args.freq_mask, time_mask: args.time_mask },
         device,
         log_dir: args.out.clone(),
+        init_weights: start.as_ref().map(|(_, weights)| weights.clone()),
     };
     let trained = train(&config, &train_set, &val_set)?;
 
@@ -74,6 +79,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             validation_loss: trained.best_val_loss,
             metrics: Default::default(),
             corpus: corpus_record(&args.data),
+            started_from: start.map(|(id, _)| id),
         },
         ..Manifest::new(&model_id, window, &args.activation.to_string())
     };
@@ -109,6 +115,28 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     write_manifest(&args.out, &manifest)?;
     tracing::info!(out = %args.out.display(), best_epoch = trained.best_epoch, "model exported");
     Ok(())
+}
+
+/// The id and weights file of the `--init-from` model, once its manifest says it is the network
+/// this run trains (activation, window, labels).
+fn starting_model(dir: &Path, args: &TrainArgs, window: &WindowParams) -> anyhow::Result<(String, PathBuf)> {
+    let model = ModelDir::new(dir);
+    let manifest = model.read_manifest()?;
+    let what = format!("--init-from {}", dir.display());
+    anyhow::ensure!(
+        manifest.activation == args.activation.to_string(),
+        "{what} has activation {}, this run trains {}",
+        manifest.activation,
+        args.activation
+    );
+    anyhow::ensure!(
+        manifest.window.frames == window.frames,
+        "{what} has windows of {} frames, this run trains {}",
+        manifest.window.frames,
+        window.frames
+    );
+    anyhow::ensure!(manifest.labels.len() == N_LABELS, "{what} has {} labels, not {N_LABELS}", manifest.labels.len());
+    Ok((manifest.model_id, model.weights()))
 }
 
 /// The `corpus.json` of a `trainer synth` corpus (in the data folder or the one above an

@@ -38,6 +38,9 @@ pub struct TrainConfig {
     pub device: Device,
     /// Where the per-epoch log (CSV and JSON) is written.
     pub log_dir: PathBuf,
+    /// Start from these weights (a `weights.safetensors` of the same network) instead of a
+    /// random initialisation: fine-tuning, or a second phase at a lower learning rate.
+    pub init_weights: Option<PathBuf>,
 }
 
 /// The trained network with its weights at the best validation loss.
@@ -73,11 +76,22 @@ fn evaluate_loss(net: &ConvNet, data: &Windowed, batch: usize, device: Device) -
 
 /// Trains until the validation loss has not improved for `patience` epochs (or `max_epochs`),
 /// and returns the network with its best weights. Deterministic on CPU for a given seed.
+///
+/// From `init_weights`, the starting weights' validation loss is the one to beat (epoch 0):
+/// when no epoch beats it, the starting weights come back unchanged.
 pub fn train(config: &TrainConfig, train: &Windowed, val: &Windowed) -> anyhow::Result<Trained> {
     anyhow::ensure!(!train.is_empty(), "no training windows");
     tch::manual_seed(config.seed as i64);
-    let vs = nn::VarStore::new(config.device);
+    let mut vs = nn::VarStore::new(config.device);
     let net = ConvNet::new(&vs.root(), config.activation, train.y.size()[1]);
+    let (mut best_loss, mut best_epoch, mut log) = (f64::INFINITY, 0, Vec::new());
+    if let Some(path) = &config.init_weights {
+        vs.load(path).with_context(|| format!("loading the starting weights {}", path.display()))?;
+        if !val.is_empty() {
+            best_loss = evaluate_loss(&net, val, config.batch_size, config.device);
+            tracing::info!(val_loss = format!("{best_loss:.4}"), "starting weights loaded");
+        }
+    }
     // The best weights so far live in a second store; building the same network on it creates
     // variables of the same names, which `VarStore::copy` needs.
     let mut best_vs = nn::VarStore::new(config.device);
@@ -86,7 +100,6 @@ pub fn train(config: &TrainConfig, train: &Windowed, val: &Windowed) -> anyhow::
     let mut opt = nn::Adam::default().build(&vs, config.learning_rate)?;
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
     let mut order: Vec<i64> = (0..train.len() as i64).collect();
-    let (mut best_loss, mut best_epoch, mut log) = (f64::INFINITY, 0, Vec::new());
 
     for epoch in 1..=config.max_epochs {
         let started = Instant::now();
@@ -143,7 +156,6 @@ pub fn train(config: &TrainConfig, train: &Windowed, val: &Windowed) -> anyhow::
             break;
         }
     }
-    let mut vs = vs;
     vs.copy(&best_vs)?;
     Ok(Trained { vs, net, log, best_epoch, best_val_loss: best_loss })
 }
