@@ -20,6 +20,19 @@ fn workdir(name: &str) -> PathBuf {
     d
 }
 
+/// A tiny generated dataset of `per_label` clips per label in a fresh folder, and its feature cache.
+fn tiny_dataset(name: &str, per_label: usize) -> (PathBuf, PathBuf) {
+    let dir = workdir(name);
+    common::make_dataset(&dir, per_label);
+    let cache = dir.join("cache");
+    (dir, cache)
+}
+
+/// The trained weights of a model folder, as bytes.
+fn weights(model: &Path) -> Vec<u8> {
+    std::fs::read(model.join("weights.safetensors")).unwrap()
+}
+
 fn train(data: &Path, out: &Path, cache: &Path, epochs: &str, seed: &str, extra: &[&str]) {
     let mut args = vec![
         "train",
@@ -181,26 +194,21 @@ fn train_export_evaluate_on_a_tiny_dataset() {
 
 #[test]
 fn training_is_deterministic_for_a_seed_on_cpu() {
-    let dir = workdir("determinism");
-    common::make_dataset(&dir, 3);
-    let cache = dir.join("cache");
+    let (dir, cache) = tiny_dataset("determinism", 3);
     let (a, b, plain) = (dir.join("a"), dir.join("b"), dir.join("plain"));
     // With every augmentation on: mixing, equalisation and masks draw from the seeded generator.
     let augment = ["--mix", "0.5", "--eq-db", "6", "--freq-mask", "16", "--time-mask", "8"];
     train(&dir, &a, &cache, "1", "5", &augment);
     train(&dir, &b, &cache, "1", "5", &augment);
     train(&dir, &plain, &cache, "1", "5", &[]);
-    let read = |p: &Path| std::fs::read(p.join("weights.safetensors")).unwrap();
-    assert_eq!(read(&a), read(&b), "same seed, different weights");
-    assert_ne!(read(&a), read(&plain), "the augmentation flags changed nothing");
+    assert_eq!(weights(&a), weights(&b), "same seed, different weights");
+    assert_ne!(weights(&a), weights(&plain), "the augmentation flags changed nothing");
     std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
 fn training_can_start_from_a_model_folder() {
-    let dir = workdir("init-from");
-    common::make_dataset(&dir, 3);
-    let cache = dir.join("cache");
+    let (dir, cache) = tiny_dataset("init-from", 3);
     let (first, again, still) = (dir.join("first"), dir.join("again"), dir.join("still"));
     train(&dir, &first, &cache, "2", "1", &[]);
     let from = ["--init-from", first.to_str().unwrap()];
@@ -215,8 +223,7 @@ fn training_can_start_from_a_model_folder() {
     assert_eq!(manifest["training"]["started_from"], "first");
     // Without a learning rate no epoch beats the starting weights, which come back unchanged.
     train(&dir, &still, &cache, "1", "2", &[&from[..], &["--lr", "0"]].concat());
-    let read = |p: &Path| std::fs::read(p.join("weights.safetensors")).unwrap();
-    assert_eq!(read(&still), read(&first), "the starting weights were not kept");
+    assert_eq!(weights(&still), weights(&first), "the starting weights were not kept");
     // Another network is refused with the reason.
     let out = Command::new(env!("CARGO_BIN_EXE_trainer"))
         .args(["train", "--data", dir.to_str().unwrap(), "--out", dir.join("bad").to_str().unwrap()])
