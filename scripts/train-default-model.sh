@@ -36,17 +36,16 @@ T=./target/release/trainer
 rm -rf "$WORK" && mkdir -p "$WORK" "$RESULTS" "$OUT"
 # 120 held-out-timbre test clips (what 1.5 h makes) at any HOURS, so every run is measured on the same ones.
 TEST_CLIPS=${TEST_CLIPS:-120} bash scripts/synth-corpus.sh "$WORK/corpus" "$HOURS" "$SEED" "$REAL_SHARE"
-if [[ -z "${LR2:-}" ]]; then
-  $T train --data "$WORK/corpus" --out "$WORK/model" --seed "$SEED" --mix "$MIX" --epochs "$EPOCHS" --patience "$PATIENCE" --device "$DEVICE" \
-    --model-id "$MODEL_ID" --cache-dir "$WORK/features" "${train_flags[@]}" 2>&1 | tee "$WORK/train.log"
-else
-  phase1=${START:-$WORK/phase1}
-  if [[ -z "${START:-}" ]]; then
-    $T train --data "$WORK/corpus" --out "$phase1" --seed "$SEED" --mix "$MIX" --epochs "$EPOCHS" --patience "$PATIENCE" --device "$DEVICE" \
-      --model-id "$MODEL_ID-phase1" --cache-dir "$WORK/features" "${train_flags[@]}" 2>&1 | tee "$WORK/train-phase1.log"
-  fi
+# With a second phase (LR2) the first phase's model is only its starting point, unless START gives one.
+if [[ -z "${LR2:-}" ]]; then first=$WORK/model first_id=$MODEL_ID first_log=train.log
+else first=$WORK/phase1 first_id=$MODEL_ID-phase1 first_log=train-phase1.log; fi
+if [[ -z "${LR2:-}" || -z "${START:-}" ]]; then
+  $T train --data "$WORK/corpus" --out "$first" --seed "$SEED" --mix "$MIX" --epochs "$EPOCHS" --patience "$PATIENCE" --device "$DEVICE" \
+    --model-id "$first_id" --cache-dir "$WORK/features" "${train_flags[@]}" 2>&1 | tee "$WORK/$first_log"
+fi
+if [[ -n "${LR2:-}" ]]; then
   read -r -a train_flags2 <<< "${TRAIN_FLAGS2:-}"
-  $T train --data "$WORK/corpus" --out "$WORK/model" --init-from "$phase1" --lr "$LR2" --seed "$SEED" --mix "$MIX" \
+  $T train --data "$WORK/corpus" --out "$WORK/model" --init-from "${START:-$first}" --lr "$LR2" --seed "$SEED" --mix "$MIX" \
     --epochs "${EPOCHS2:-8}" --patience "${PATIENCE2:-3}" --device "$DEVICE" --model-id "$MODEL_ID" \
     --cache-dir "$WORK/features" "${train_flags2[@]}" 2>&1 | tee "$WORK/train.log"
 fi

@@ -2,12 +2,13 @@
 after `torch.jit.freeze`, after `torch.jit.optimize_for_inference` (oneDNN conv fusions,
 constant folding), and as exported with oneDNN switched off, where libtorch's x86 builds run
 3 x 3 convolutions of batches of 16 or more through NNPACK (Winograd / FFT: fewer multiplies
-than the direct convolution for the same output), each fed the same noise, with the largest difference of their outputs and
-whether the optimised module survives a save and a reload (what a server loading it needs).
+than the direct convolution for the same output), each fed the same noise, with the largest
+difference of their outputs and whether the optimised module survives a save and a reload (what a
+server loading it needs).
 
 Usage: python graph_passes.py MODEL_DIR [THREADS] [SECONDS]   → prints one JSON object
 
-Rounds interleave the three so that a noisy machine affects them alike; the best round counts.
+Rounds interleave the variants so that a noisy machine affects them alike; the best round counts.
 """
 import io
 import json

@@ -28,6 +28,11 @@ fn tiny_dataset(name: &str, per_label: usize) -> (PathBuf, PathBuf) {
     (dir, cache)
 }
 
+/// A JSON file the trainer wrote.
+fn json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
 /// The trained weights of a model folder, as bytes.
 fn weights(model: &Path) -> Vec<u8> {
     std::fs::read(model.join("weights.safetensors")).unwrap()
@@ -83,12 +88,12 @@ fn train_export_evaluate_on_a_tiny_dataset() {
     ] {
         assert!(model.join(f).exists(), "{f} missing");
     }
-    let manifest: Value = serde_json::from_str(&std::fs::read_to_string(model.join("manifest.json")).unwrap()).unwrap();
+    let manifest = json(&model.join("manifest.json"));
     assert_eq!(manifest["window"]["frames"], 43);
     assert_eq!(manifest["activation"], "lrelu:0.33");
     assert!(manifest["training"]["metrics"]["validation_macro_f1"].is_number());
-    let log: Vec<Value> =
-        serde_json::from_str(&std::fs::read_to_string(model.join("training_log.json")).unwrap()).unwrap();
+    let log = json(&model.join("training_log.json"));
+    let log = log.as_array().unwrap();
     let loss = |e: &Value| e["train_loss"].as_f64().unwrap();
     assert!(loss(log.last().unwrap()) < loss(&log[0]), "training loss did not fall: {log:?}");
 
@@ -102,14 +107,14 @@ fn train_export_evaluate_on_a_tiny_dataset() {
         "cpu",
     ]);
     println!("{}", String::from_utf8_lossy(&out.stdout));
-    let manifest: Value = serde_json::from_str(&std::fs::read_to_string(model.join("manifest.json")).unwrap()).unwrap();
+    let manifest = json(&model.join("manifest.json"));
     assert_eq!(manifest["label_thresholds"].as_object().map(|m| m.len()), Some(11), "{manifest}");
 
     let out = evaluate(&model, &dir.join("test"), &cache, &[]);
     let md = String::from_utf8_lossy(&out.stdout);
     println!("{}\n{md}", std::fs::read_to_string(model.join("training_log.csv")).unwrap());
     assert!(md.contains("| micro |") && md.contains("S2 threshold sweep"), "{md}");
-    let report: Value = serde_json::from_str(&std::fs::read_to_string(model.join("evaluation.json")).unwrap()).unwrap();
+    let report = json(&model.join("evaluation.json"));
     assert_eq!(report["clips"], 6);
     assert_eq!(report["per_label_thresholds"], true);
     for f in ["evaluation.md", "f1_vs_threshold.png", "f1_per_label.png"] {
@@ -163,7 +168,7 @@ fn train_export_evaluate_on_a_tiny_dataset() {
         "--device",
         "cpu",
     ]);
-    let tsne: Value = serde_json::from_str(&std::fs::read_to_string(figs.join("tsne.json")).unwrap()).unwrap();
+    let tsne = json(&figs.join("tsne.json"));
     for split in ["train", "validation"] {
         assert!(figs.join(format!("tsne-{split}.png")).exists());
         let layers = tsne[split]["embeddings"].as_array().unwrap();
@@ -186,8 +191,8 @@ fn train_export_evaluate_on_a_tiny_dataset() {
         "--device",
         "cpu",
     ]);
-    let units: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(figs.join("deconv.json")).unwrap()).unwrap();
-    assert_eq!(units.len(), 8, "two units for each of the four blocks");
+    let units = json(&figs.join("deconv.json"));
+    assert_eq!(units.as_array().unwrap().len(), 8, "two units for each of the four blocks");
     assert!(figs.join("deconv.png").exists());
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -214,12 +219,10 @@ fn training_can_start_from_a_model_folder() {
     let from = ["--init-from", first.to_str().unwrap()];
     // A second phase at a lower learning rate starts where the first ended, not from scratch.
     train(&dir, &again, &cache, "1", "2", &[&from[..], &["--lr", "0.0001"]].concat());
-    let log = |p: &Path| -> Vec<Value> {
-        serde_json::from_str(&std::fs::read_to_string(p.join("training_log.json")).unwrap()).unwrap()
-    };
+    let log = |p: &Path| json(&p.join("training_log.json"));
     let loss = |e: &Value| e["train_loss"].as_f64().unwrap();
     assert!(loss(&log(&again)[0]) < loss(&log(&first)[0]), "{:?} against {:?}", log(&again), log(&first));
-    let manifest: Value = serde_json::from_str(&std::fs::read_to_string(again.join("manifest.json")).unwrap()).unwrap();
+    let manifest = json(&again.join("manifest.json"));
     assert_eq!(manifest["training"]["started_from"], "first");
     // Without a learning rate no epoch beats the starting weights, which come back unchanged.
     train(&dir, &still, &cache, "1", "2", &[&from[..], &["--lr", "0"]].concat());
