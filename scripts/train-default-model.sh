@@ -20,8 +20,9 @@
 # A second phase (off by default: measured, it did not win on real audio, docs/results/real-instruments):
 # LR2 a learning rate (e.g. 0.0001) to train again from the first phase's best weights
 # (`trainer train --init-from`) until PATIENCE2 (3) epochs bring no better validation loss, at most
-# EPOCHS2 (8), with TRAIN_FLAGS2 more flags; the second phase's model is the one evaluated and
-# exported. START a model folder to take as the first phase instead of training it (it must be
+# EPOCHS2 (8), with TRAIN_FLAGS2 more flags (e.g. "--average-from 1": run all EPOCHS2 and export
+# the mean of their weights, stochastic weight averaging); the second phase's model is the one
+# evaluated and exported. START a model folder to take as the first phase instead of training it (it must be
 # what the first phase makes, e.g. models/default for the default settings: the same command is
 # deterministic on one kind of CPU), so that only the second phase runs.
 set -euo pipefail

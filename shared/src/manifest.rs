@@ -48,6 +48,10 @@ pub struct Training {
     /// id; absent when it started from a random initialisation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_from: Option<String>,
+    /// The first and last epoch whose weights were averaged into this model (`trainer train
+    /// --average-from`); absent when the model is one epoch's weights (`best_epoch`'s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub averaged_epochs: Option<[usize; 2]>,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -285,6 +285,13 @@ pub struct TrainArgs {
     /// validation loss is the one to beat, so a run that never beats it returns them unchanged.
     #[arg(long)]
     pub init_from: Option<PathBuf>,
+    /// Stochastic weight averaging: from this epoch on, average the weights at the end of every
+    /// epoch and export the mean. Early stopping is then off, so all `--epochs` run (set it to
+    /// the length wanted). Off by default (the paper keeps the best epoch); the mean of a plateau's
+    /// epochs tends to generalise better than its noisiest best point, at the cost of running
+    /// every epoch.
+    #[arg(long)]
+    pub average_from: Option<usize>,
 }
 
 #[derive(Debug, Args)]

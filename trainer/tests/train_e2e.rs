@@ -238,3 +238,38 @@ fn training_can_start_from_a_model_folder() {
     assert!(!out.status.success() && stderr.contains("windows of 43 frames, this run trains 22"), "{stderr}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn training_can_average_the_weights_of_its_last_epochs() {
+    let (dir, cache) = tiny_dataset("average", 3);
+    let (plain, averaged) = (dir.join("plain"), dir.join("averaged"));
+    // With no learning rate the validation loss never improves after epoch 1, so a patience of 1
+    // stops a plain run at epoch 2; averaging turns early stopping off and runs every epoch.
+    let frozen = ["--lr", "0", "--patience", "1"];
+    train(&dir, &plain, &cache, "3", "3", &frozen);
+    train(&dir, &averaged, &cache, "3", "3", &[&frozen[..], &["--average-from", "2"]].concat());
+    let epochs = |p: &Path| json(&p.join("training_log.json")).as_array().unwrap().len();
+    assert_eq!((epochs(&plain), epochs(&averaged)), (2, 3));
+    let manifest = json(&averaged.join("manifest.json"));
+    assert_eq!(manifest["training"]["averaged_epochs"], serde_json::json!([2, 3]));
+    assert!(json(&plain.join("manifest.json"))["training"].get("averaged_epochs").is_none());
+    // The mean of weights that never moved is those weights.
+    assert_eq!(weights(&averaged), weights(&plain));
+    // With a learning rate, the mean of epochs 2 and 3 is neither epoch's weights.
+    let (moving, last) = (dir.join("moving"), dir.join("last"));
+    train(&dir, &moving, &cache, "3", "3", &["--average-from", "2"]);
+    train(&dir, &last, &cache, "3", "3", &["--average-from", "3"]);
+    assert_ne!(weights(&moving), weights(&last));
+    // An epoch the run never reaches is refused with the reason.
+    let out = Command::new(env!("CARGO_BIN_EXE_trainer"))
+        .args(["train", "--data", dir.to_str().unwrap(), "--out", dir.join("bad").to_str().unwrap()])
+        .args(["--cache-dir", cache.to_str().unwrap(), "--device", "cpu", "--epochs", "3", "--average-from", "5"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("--average-from must be an epoch from 1 to --epochs (3)"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

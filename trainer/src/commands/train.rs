@@ -20,6 +20,13 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let device = args.device.resolve()?;
     anyhow::ensure!((0.0..=1.0).contains(&args.mix), "--mix must be between 0 and 1, got {}", args.mix);
     anyhow::ensure!((0.0..=40.0).contains(&args.eq_db), "--eq-db must be between 0 and 40, got {}", args.eq_db);
+    if let Some(from) = args.average_from {
+        anyhow::ensure!(
+            (1..=args.epochs).contains(&from),
+            "--average-from must be an epoch from 1 to --epochs ({}), got {from}",
+            args.epochs
+        );
+    }
     tracing::info!(?device, window_frames = window.frames, activation = %args.activation, "training");
 
     let start = args.init_from.as_deref().map(|dir| starting_model(dir, args, &window)).transpose()?;
@@ -61,6 +68,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         device,
         log_dir: args.out.clone(),
         init_weights: start.as_ref().map(|(_, weights)| weights.clone()),
+        average_from: args.average_from,
     };
     let trained = train(&config, &train_set, &val_set)?;
 
@@ -80,6 +88,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             metrics: Default::default(),
             corpus: corpus_record(&args.data),
             started_from: start.map(|(id, _)| id),
+            averaged_epochs: trained.averaged.map(|(first, last)| [first, last]),
         },
         ..Manifest::new(&model_id, window, &args.activation.to_string())
     };

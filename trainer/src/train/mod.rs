@@ -1,10 +1,12 @@
 //! Training (paper III-C): Adam, binary cross-entropy, early stopping on validation loss.
 mod augment;
+mod average;
 mod epoch_log;
 mod mix;
 mod tensors;
 
 pub use augment::{augment_batch, Augment};
+pub use average::WeightAverage;
 pub use epoch_log::EpochLog;
 pub use mix::mix_batch;
 pub use tensors::{window_tensors, Windowed};
@@ -41,15 +43,20 @@ pub struct TrainConfig {
     /// Start from these weights (a `weights.safetensors` of the same network) instead of a
     /// random initialisation: fine-tuning, or a second phase at a lower learning rate.
     pub init_weights: Option<PathBuf>,
+    /// Stochastic weight averaging: from this epoch on, the weights at the end of every epoch
+    /// are averaged, early stopping is off (all `max_epochs` run) and the mean is the model.
+    pub average_from: Option<usize>,
 }
 
-/// The trained network with its weights at the best validation loss.
+/// The trained network with its weights at the best validation loss (or their average).
 pub struct Trained {
     pub vs: nn::VarStore,
     pub net: ConvNet,
     pub log: Vec<EpochLog>,
     pub best_epoch: usize,
     pub best_val_loss: f64,
+    /// The first and last epoch whose weights were averaged, when they were.
+    pub averaged: Option<(usize, usize)>,
 }
 
 fn bce(logits: &Tensor, targets: &Tensor) -> Tensor {
@@ -78,7 +85,9 @@ fn evaluate_loss(net: &ConvNet, data: &Windowed, batch: usize, device: Device) -
 /// and returns the network with its best weights. Deterministic on CPU for a given seed.
 ///
 /// From `init_weights`, the starting weights' validation loss is the one to beat (epoch 0):
-/// when no epoch beats it, the starting weights come back unchanged.
+/// when no epoch beats it, the starting weights come back unchanged. With `average_from`, every
+/// epoch runs and the mean of the weights from that epoch on comes back instead, with its own
+/// validation loss.
 pub fn train(config: &TrainConfig, train: &Windowed, val: &Windowed) -> anyhow::Result<Trained> {
     anyhow::ensure!(!train.is_empty(), "no training windows");
     tch::manual_seed(config.seed as i64);
@@ -94,9 +103,14 @@ pub fn train(config: &TrainConfig, train: &Windowed, val: &Windowed) -> anyhow::
     }
     // The best weights so far live in a second store; building the same network on it creates
     // variables of the same names, which `VarStore::copy` needs.
-    let mut best_vs = nn::VarStore::new(config.device);
-    let _best_net = ConvNet::new(&best_vs.root(), config.activation, train.y.size()[1]);
+    let copy_of_network = || -> anyhow::Result<nn::VarStore> {
+        let store = nn::VarStore::new(config.device);
+        let _net = ConvNet::new(&store.root(), config.activation, train.y.size()[1]);
+        Ok(store)
+    };
+    let mut best_vs = copy_of_network()?;
     best_vs.copy(&vs)?;
+    let mut average = config.average_from.map(|_| copy_of_network().map(WeightAverage::new)).transpose()?;
     let mut opt = nn::Adam::default().build(&vs, config.learning_rate)?;
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
     let mut order: Vec<i64> = (0..train.len() as i64).collect();
@@ -151,11 +165,30 @@ pub fn train(config: &TrainConfig, train: &Windowed, val: &Windowed) -> anyhow::
         );
         log.push(entry);
         EpochLog::write(&log, &config.log_dir).context("writing the training log")?;
+        if let (Some(avg), Some(from)) = (average.as_mut(), config.average_from) {
+            if epoch >= from {
+                avg.add(&vs)?;
+            }
+            continue;
+        }
         if epoch - best_epoch >= config.patience && !val.is_empty() {
             tracing::info!(best_epoch, "early stop: validation loss has not improved for {} epochs", config.patience);
             break;
         }
     }
+    if let Some(avg) = average.filter(|avg| avg.count() > 0) {
+        vs.copy(avg.store())?;
+        let last = log.len();
+        let val_loss = evaluate_loss(&net, val, config.batch_size, config.device);
+        tracing::info!(
+            epochs = avg.count(),
+            val_loss = format!("{val_loss:.4}"),
+            best_single = format!("{best_loss:.4}"),
+            "weights averaged"
+        );
+        let first = last + 1 - avg.count();
+        return Ok(Trained { vs, net, log, best_epoch: last, best_val_loss: val_loss, averaged: Some((first, last)) });
+    }
     vs.copy(&best_vs)?;
-    Ok(Trained { vs, net, log, best_epoch, best_val_loss: best_loss })
+    Ok(Trained { vs, net, log, best_epoch, best_val_loss: best_loss, averaged: None })
 }
