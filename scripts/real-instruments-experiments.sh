@@ -24,8 +24,8 @@ declare -A variants=([real-0.5-p2]="0.5 2 1.5" [real-0.8]="0.8 4 1.5" [real-1.0]
   [real-0.8-4.5h-swa5e-4]="0.8 4 4.5" [real-0.8-4.5h-swa1e-3]="0.8 4 4.5")
 # Variants with a second phase (train-default-model.sh's LR2): "LR2 EPOCHS2 [more flags of that
 # phase]"; the swa ones average the weights of every epoch of it (`--average-from 1`).
-# Their first phase is real-0.8-4.5h, which the default model irmas-real-v4 is (START): only the
-# second phase runs while it is the default.
+# Their first phase is real-0.8-4.5h (irmas-real-v4): when a run of it is kept in WORK (its model/
+# folder is enough), only the second phase runs (START), else the first phase is trained again.
 declare -A second=([real-0.8-4.5h-lr1e-4]="0.0001 8" [real-0.8-4.5h-lr1e-4-aug]="0.0001 8 --eq-db 6 --freq-mask 16 --time-mask 8"
   [real-0.8-4.5h-swa5e-4]="0.0005 8 --average-from 1" [real-0.8-4.5h-swa1e-3]="0.001 10 --average-from 1")
 order=(real-0.5-p2 real-0.8 real-1.0 real-0.8-eq6-masks real-0.8-3h real-0.8-4.5h real-0.8-6h real-0.8-4.5h-lr1e-4
@@ -33,10 +33,10 @@ order=(real-0.5-p2 real-0.8 real-1.0 real-0.8-eq6-masks real-0.8-3h real-0.8-4.5
 VARIANTS=${VARIANTS:-${order[*]}}
 runs=(irmas-synth-v1="$RESULTS/irmas-synth-v1")
 mkdir -p "$WORK"
-# The default model is real-0.8-4.5h (irmas-real-v4): when that variant has no run of its own, the
-# model and its evaluations in docs/results/default-model stand for it (a run folder as `trainer
-# compare` reads it: model/ and one folder per split).
-default_variant=real-0.8-4.5h
+# The default model is real-0.8-4.5h-swa1e-3 (irmas-real-v5): when that variant has no run of its
+# own, the model and its evaluations in docs/results/default-model stand for it (a run folder as
+# `trainer compare` reads it: model/ and one folder per split).
+default_variant=real-0.8-4.5h-swa1e-3
 standin="$WORK/$default_variant-default" && rm -rf "$standin" && mkdir -p "$standin"
 ln -s "$PWD/models/default" "$standin/model"
 for split in test-heldout-timbres real-dev real-dev-2; do ln -s "$PWD/docs/results/default-model/$split" "$standin/$split"; done
@@ -53,7 +53,8 @@ for name in "${order[@]}"; do
   read -r share patience hours flags <<< "${variants[$name]}"
   read -r lr2 epochs2 flags2 <<< "${second[$name]:-}"
   start=""
-  if [[ -n "$lr2" ]] && grep -q '"model_id": "irmas-real-v4"' models/default/manifest.json; then start=$PWD/models/default; fi
+  first_model=$(realpath -m "$WORK/real-0.8-4.5h/model")
+  if [[ -n "$lr2" && -f "$first_model/weights.safetensors" ]]; then start=$first_model; fi
   if [[ ! -f "$run/real-dev-2/evaluation.json" ]]; then
     echo "[real-instruments] $name: real share $share, patience $patience, $hours h, flags ${flags:-none}${lr2:+, then lr $lr2 with ${flags2:-no more flags}}"
     rm -rf "$run"

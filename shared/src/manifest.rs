@@ -32,7 +32,8 @@ pub struct Training {
     /// Share of recordings held out for validation (grouped by recording, drawn with `seed`).
     #[serde(default = "default_validation_fraction")]
     pub validation_fraction: f64,
-    /// Epochs run, and the epoch whose weights were kept.
+    /// Epochs run, and the epoch whose weights were kept (the last one when they were averaged:
+    /// `averaged_epochs`).
     pub epochs: usize,
     pub best_epoch: usize,
     pub validation_loss: f64,

@@ -282,7 +282,8 @@ pub struct TrainArgs {
     /// Start from the weights of this model folder (its `weights.safetensors`; same activation
     /// and window) instead of a random initialisation: fine-tuning on new data, or a second
     /// phase at a lower `--lr` once the first has stopped improving. The starting weights'
-    /// validation loss is the one to beat, so a run that never beats it returns them unchanged.
+    /// validation loss is the one to beat, so a run that never beats it returns them unchanged
+    /// (with `--average-from` the mean is returned whatever its loss).
     #[arg(long)]
     pub init_from: Option<PathBuf>,
     /// Stochastic weight averaging: from this epoch on, average the weights at the end of every
