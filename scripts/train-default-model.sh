@@ -6,7 +6,7 @@
 # real-dev-2, records those metrics in the manifest and exports the bf16 model beside it.
 # Deterministic on the CPU; on a GPU (DEVICE=cuda) cuDNN may differ in the last digits.
 #
-#   scripts/train-default-model.sh            # ~100 min on 2 CPU cores (AMD EPYC, AVX2: 16 + 10 epochs of ~200 s)
+#   scripts/train-default-model.sh            # ~110 min on 2 CPU cores (AMD EPYC, AVX2: 16 + 10 epochs of ~200 s)
 #
 # Settings (environment): SEED (1), HOURS of training audio (4.5; 3 h trains in two thirds of the
 # time and loses 0.08 macro F1 on real-dev-2 and 0.10 on real-dev, docs/results/real-instruments), REAL_SHARE of real leads
