@@ -28,6 +28,18 @@ fn tiny_dataset(name: &str, per_label: usize) -> (PathBuf, PathBuf) {
     (dir, cache)
 }
 
+/// `trainer train` on the dataset in `data` with `extra` flags, which it must refuse; what it said.
+fn train_refused(data: &Path, cache: &Path, extra: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_trainer"))
+        .args(["train", "--data", data.to_str().unwrap(), "--out", data.join("bad").to_str().unwrap()])
+        .args(["--cache-dir", cache.to_str().unwrap(), "--device", "cpu"])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "trainer train {extra:?} was accepted");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 /// A JSON file the trainer wrote.
 fn json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
@@ -228,14 +240,8 @@ fn training_can_start_from_a_model_folder() {
     train(&dir, &still, &cache, "1", "2", &[&from[..], &["--lr", "0"]].concat());
     assert_eq!(weights(&still), weights(&first), "the starting weights were not kept");
     // Another network is refused with the reason.
-    let out = Command::new(env!("CARGO_BIN_EXE_trainer"))
-        .args(["train", "--data", dir.to_str().unwrap(), "--out", dir.join("bad").to_str().unwrap()])
-        .args(["--cache-dir", cache.to_str().unwrap(), "--device", "cpu", "--window", "0.5"])
-        .args(from)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && stderr.contains("windows of 43 frames, this run trains 22"), "{stderr}");
+    let stderr = train_refused(&dir, &cache, &[&["--window", "0.5"], &from[..]].concat());
+    assert!(stderr.contains("windows of 43 frames, this run trains 22"), "{stderr}");
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -261,15 +267,7 @@ fn training_can_average_the_weights_of_its_last_epochs() {
     train(&dir, &last, &cache, "3", "3", &["--average-from", "3"]);
     assert_ne!(weights(&moving), weights(&last));
     // An epoch the run never reaches is refused with the reason.
-    let out = Command::new(env!("CARGO_BIN_EXE_trainer"))
-        .args(["train", "--data", dir.to_str().unwrap(), "--out", dir.join("bad").to_str().unwrap()])
-        .args(["--cache-dir", cache.to_str().unwrap(), "--device", "cpu", "--epochs", "3", "--average-from", "5"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !out.status.success() && stderr.contains("--average-from must be an epoch from 1 to --epochs (3)"),
-        "{stderr}"
-    );
+    let stderr = train_refused(&dir, &cache, &["--epochs", "3", "--average-from", "5"]);
+    assert!(stderr.contains("--average-from must be an epoch from 1 to --epochs (3)"), "{stderr}");
     std::fs::remove_dir_all(&dir).ok();
 }

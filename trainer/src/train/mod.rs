@@ -103,14 +103,15 @@ pub fn train(config: &TrainConfig, train: &Windowed, val: &Windowed) -> anyhow::
     }
     // The best weights so far live in a second store; building the same network on it creates
     // variables of the same names, which `VarStore::copy` needs.
-    let copy_of_network = || -> anyhow::Result<nn::VarStore> {
+    let copy_of_network = || {
         let store = nn::VarStore::new(config.device);
         let _net = ConvNet::new(&store.root(), config.activation, train.y.size()[1]);
-        Ok(store)
+        store
     };
-    let mut best_vs = copy_of_network()?;
+    let mut best_vs = copy_of_network();
     best_vs.copy(&vs)?;
-    let mut average = config.average_from.map(|_| copy_of_network().map(WeightAverage::new)).transpose()?;
+    // With averaging: the first epoch averaged, and the running mean.
+    let mut average = config.average_from.map(|from| (from, WeightAverage::new(copy_of_network())));
     let mut opt = nn::Adam::default().build(&vs, config.learning_rate)?;
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
     let mut order: Vec<i64> = (0..train.len() as i64).collect();
@@ -165,8 +166,8 @@ pub fn train(config: &TrainConfig, train: &Windowed, val: &Windowed) -> anyhow::
         );
         log.push(entry);
         EpochLog::write(&log, &config.log_dir).context("writing the training log")?;
-        if let (Some(avg), Some(from)) = (average.as_mut(), config.average_from) {
-            if epoch >= from {
+        if let Some((from, avg)) = average.as_mut() {
+            if epoch >= *from {
                 avg.add(&vs)?;
             }
             continue;
@@ -176,7 +177,7 @@ pub fn train(config: &TrainConfig, train: &Windowed, val: &Windowed) -> anyhow::
             break;
         }
     }
-    if let Some(avg) = average.filter(|avg| avg.count() > 0) {
+    if let Some((_, avg)) = average.filter(|(_, avg)| avg.count() > 0) {
         vs.copy(avg.store())?;
         let last = log.len();
         let val_loss = evaluate_loss(&net, val, config.batch_size, config.device);
