@@ -22,7 +22,10 @@
 # phase's best weights (`trainer train --init-from`), EPOCHS2 (10) more epochs at learning rate
 # LR2 (0.001) with TRAIN_FLAGS2 ("--average-from 1": every epoch runs and the mean of their
 # weights is the model); without --average-from it stops once PATIENCE2 (3) epochs bring no
-# better validation loss. LR2= (empty) turns the second phase off: the first phase's model is
+# better validation loss. SEED2 (empty: none) renders a second corpus of the same size with that
+# seed for the second phase to train on, fresh songs and renderings of the same training
+# recordings (the held-out performers stay held out; its validation split is its own), instead of
+# the first phase's corpus again. LR2= (empty) turns the second phase off: the first phase's model is
 # then the one evaluated and exported. START a model folder to take as the first phase instead
 # of training it (it must be what the first phase makes: irmas-real-v4, whose manifest is
 # docs/results/real-instruments/real-0.8-4.5h; the same command is deterministic on one kind of
@@ -32,7 +35,7 @@ cd "$(dirname "$0")/.."
 SEED=${SEED:-1} HOURS=${HOURS:-4.5} REAL_SHARE=${REAL_SHARE:-0.8} MIX=${MIX:-0.5} EPOCHS=${EPOCHS:-30} PATIENCE=${PATIENCE:-4}
 DEVICE=${DEVICE:-auto} WORK=${WORK:-.cache/default-model} OUT=${OUT:-models/default}
 RESULTS=${RESULTS:-docs/results/default-model} MODEL_ID=${MODEL_ID:-irmas-real-v5}
-LR2=${LR2-0.001} EPOCHS2=${EPOCHS2:-10} TRAIN_FLAGS2=${TRAIN_FLAGS2---average-from 1}
+LR2=${LR2-0.001} EPOCHS2=${EPOCHS2:-10} TRAIN_FLAGS2=${TRAIN_FLAGS2---average-from 1} SEED2=${SEED2-}
 read -r -a train_flags <<< "${TRAIN_FLAGS:-}"
 bash scripts/install-libtorch.sh
 cargo build --release -p trainer
@@ -49,7 +52,12 @@ if [[ -z "${LR2:-}" || -z "${START:-}" ]]; then
 fi
 if [[ -n "${LR2:-}" ]]; then
   read -r -a train_flags2 <<< "${TRAIN_FLAGS2:-}"
-  $T train --data "$WORK/corpus" --out "$WORK/model" --init-from "${START:-$first}" --lr "$LR2" --seed "$SEED" --mix "$MIX" \
+  corpus2=$WORK/corpus
+  if [[ -n "$SEED2" ]]; then
+    corpus2=$WORK/corpus2
+    TEST_CLIPS=${TEST_CLIPS:-120} bash scripts/synth-corpus.sh "$corpus2" "$HOURS" "$SEED2" "$REAL_SHARE"
+  fi
+  $T train --data "$corpus2" --out "$WORK/model" --init-from "${START:-$first}" --lr "$LR2" --seed "$SEED" --mix "$MIX" \
     --epochs "$EPOCHS2" --patience "${PATIENCE2:-3}" --device "$DEVICE" --model-id "$MODEL_ID" \
     --cache-dir "$WORK/features" "${train_flags2[@]}" 2>&1 | tee "$WORK/train.log"
 fi
@@ -75,4 +83,5 @@ cp "$WORK/model/model.pt" "$WORK/model/weights.safetensors" "$WORK/model/manifes
 cp "$WORK/model/bf16/model.pt" "$WORK/model/bf16/manifest.json" "$OUT/bf16/"
 cp "$WORK/corpus/corpus.json" "$WORK/model/training_log.csv" "$WORK/model/training_curves.png" \
   "$WORK/model/validation.md" "$RESULTS/"
+if [[ -n "$SEED2" && -n "${LR2:-}" ]]; then cp "$WORK/corpus2/corpus.json" "$RESULTS/corpus-phase2.json"; fi
 echo "model in $OUT; tables and figures in $RESULTS"
