@@ -43,6 +43,7 @@ default_variant=real-0.8-4.5h-swa1e-3
 standin="$WORK/$default_variant-default" && rm -rf "$standin" && mkdir -p "$standin"
 ln -s "$PWD/models/default" "$standin/model"
 for split in test-heldout-timbres real-dev real-dev-2; do ln -s "$PWD/docs/results/default-model/$split" "$standin/$split"; done
+first_model=$(realpath -m "$WORK/real-0.8-4.5h/model")
 for name in "${order[@]}"; do
   run="$WORK/$name"
   if [[ " $VARIANTS " != *" $name "* ]]; then
@@ -56,7 +57,6 @@ for name in "${order[@]}"; do
   read -r share patience hours flags <<< "${variants[$name]}"
   read -r lr2 epochs2 flags2 <<< "${second[$name]:-}"
   start=""
-  first_model=$(realpath -m "$WORK/real-0.8-4.5h/model")
   if [[ -n "$lr2" && -f "$first_model/weights.safetensors" ]]; then start=$first_model; fi
   if [[ ! -f "$run/real-dev-2/evaluation.json" ]]; then
     echo "[real-instruments] $name: real share $share, patience $patience, $hours h, flags ${flags:-none}${lr2:+, then lr $lr2 with ${flags2:-no more flags}}"

@@ -41,8 +41,10 @@ bash scripts/install-libtorch.sh
 cargo build --release -p trainer
 T=./target/release/trainer
 rm -rf "$WORK" && mkdir -p "$WORK" "$RESULTS" "$OUT"
-# 120 held-out-timbre test clips (what 1.5 h makes) at any HOURS, so every run is measured on the same ones.
-TEST_CLIPS=${TEST_CLIPS:-120} bash scripts/synth-corpus.sh "$WORK/corpus" "$HOURS" "$SEED" "$REAL_SHARE"
+# A corpus of HOURS into $1, rendered with seed $2: 120 held-out-timbre test clips (what 1.5 h
+# makes) at any HOURS, so every run is measured on the same ones.
+render_corpus() { TEST_CLIPS=${TEST_CLIPS:-120} bash scripts/synth-corpus.sh "$1" "$HOURS" "$2" "$REAL_SHARE"; }
+render_corpus "$WORK/corpus" "$SEED"
 # With a second phase (LR2) the first phase's model is only its starting point, unless START gives one.
 if [[ -z "${LR2:-}" ]]; then first=$WORK/model first_id=$MODEL_ID first_log=train.log
 else first=$WORK/phase1 first_id=$MODEL_ID-phase1 first_log=train-phase1.log; fi
@@ -55,7 +57,7 @@ if [[ -n "${LR2:-}" ]]; then
   corpus2=$WORK/corpus
   if [[ -n "$SEED2" ]]; then
     corpus2=$WORK/corpus2
-    TEST_CLIPS=${TEST_CLIPS:-120} bash scripts/synth-corpus.sh "$corpus2" "$HOURS" "$SEED2" "$REAL_SHARE"
+    render_corpus "$corpus2" "$SEED2"
   fi
   $T train --data "$corpus2" --out "$WORK/model" --init-from "${START:-$first}" --lr "$LR2" --seed "$SEED" --mix "$MIX" \
     --epochs "$EPOCHS2" --patience "${PATIENCE2:-3}" --device "$DEVICE" --model-id "$MODEL_ID" \
