@@ -12,9 +12,10 @@ bash scripts/install-deploy-tools.sh
 mkdir -p target
 log=target/test-output.txt
 # The server and the shared audio code must not panic on client input: clippy denies unwrap,
-# expect, panic and unchecked indexing there (attributes in shared/src/lib.rs and server/src/main.rs).
+# expect, panic and unchecked indexing there (attributes in shared/src/lib.rs and server/src/main.rs);
+# every other crate and every test, bench and example target is held to clippy's default lints.
 cargo fmt --all --check
-cargo clippy -p shared -p server --no-deps -- -D warnings
+cargo clippy --workspace --all-targets --no-deps -- -D warnings
 # Tests that need an outside tool (SoundFonts, Python, Chromium, Prometheus, Java, npm…) are
 # #[ignore = "needs …"], so a plain `cargo test` runs the self-contained ones; here, with every
 # tool installed above, all of them run.

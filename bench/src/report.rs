@@ -63,6 +63,31 @@ pub fn target(what: &str, measured: String, met: bool) -> String {
     format!("| {what} | {measured} | {} |\n", if met { "met" } else { "**not met**" })
 }
 
+/// One line on an export's accuracy against the fp32 model's: micro and macro F1 on each
+/// evaluation set both manifests record (`trainer evaluate --record`).
+pub fn accuracy(name: &str, export: &Manifest, fp32: &Manifest) -> String {
+    let get = |m: &Manifest, k: &str| m.training.metrics.get(k).copied();
+    let mut parts = Vec::new();
+    for (set, label) in [("test", "held-out timbres"), ("real_dev", "real-dev"), ("real_dev_2", "real-dev-2")] {
+        let mut f1s = Vec::new();
+        for kind in ["micro", "macro"] {
+            let key = format!("{set}_{kind}_f1");
+            if let (Some(e), Some(f)) = (get(export, &key), get(fp32, &key)) {
+                f1s.push(format!("{kind} F1 {e:.4} against {f:.4} ({:+.4})", e - f));
+            }
+        }
+        if !f1s.is_empty() {
+            parts.push(format!("{label}: {}", f1s.join(", ")));
+        }
+    }
+    match parts.is_empty() {
+        true => format!("The {name} export has no recorded accuracy (`trainer evaluate --record`).\n"),
+        false => {
+            format!("Accuracy of the {name} export against fp32 (`trainer evaluate --record`): {}.\n", parts.join("; "))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,30 +127,5 @@ mod tests {
     fn variant_row_shows_the_page_faults_and_the_ratio_to_the_default() {
         let row = variant_row("`--x`", "10 s WAV", &result(20.0), &result(10.0), "no");
         assert!(row.contains("| 12 | **2.00×** | no |"), "{row}");
-    }
-}
-
-/// One line on an export's accuracy against the fp32 model's: micro and macro F1 on each
-/// evaluation set both manifests record (`trainer evaluate --record`).
-pub fn accuracy(name: &str, export: &Manifest, fp32: &Manifest) -> String {
-    let get = |m: &Manifest, k: &str| m.training.metrics.get(k).copied();
-    let mut parts = Vec::new();
-    for (set, label) in [("test", "held-out timbres"), ("real_dev", "real-dev"), ("real_dev_2", "real-dev-2")] {
-        let mut f1s = Vec::new();
-        for kind in ["micro", "macro"] {
-            let key = format!("{set}_{kind}_f1");
-            if let (Some(e), Some(f)) = (get(export, &key), get(fp32, &key)) {
-                f1s.push(format!("{kind} F1 {e:.4} against {f:.4} ({:+.4})", e - f));
-            }
-        }
-        if !f1s.is_empty() {
-            parts.push(format!("{label}: {}", f1s.join(", ")));
-        }
-    }
-    match parts.is_empty() {
-        true => format!("The {name} export has no recorded accuracy (`trainer evaluate --record`).\n"),
-        false => {
-            format!("Accuracy of the {name} export against fp32 (`trainer evaluate --record`): {}.\n", parts.join("; "))
-        }
     }
 }

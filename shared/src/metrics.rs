@@ -122,7 +122,10 @@ mod tests {
     // Expected values from scikit-learn 1.9.1:
     //   precision_recall_fscore_support(y, p, average=…, zero_division=0)
     //   label_ranking_average_precision_score(y, s)
-    fn data() -> (Vec<Vec<bool>>, Vec<Vec<bool>>, Vec<Vec<f32>>) {
+    /// Truth, predictions and scores of five clips over four labels.
+    type Clips = (Vec<Vec<bool>>, Vec<Vec<bool>>, Vec<Vec<f32>>);
+
+    fn data() -> Clips {
         let y = b(&[[1, 0, 0, 1], [0, 1, 0, 0], [1, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]);
         let p = b(&[[1, 0, 0, 0], [0, 1, 1, 0], [1, 0, 0, 0], [0, 0, 1, 0], [1, 0, 0, 1]]);
         let s = vec![

@@ -59,7 +59,7 @@ fn tags_both_real_dev_sets_into_jsonl_and_csv() {
         // The same top label as the JSON line, from the 11 scores of the row.
         for (row, v) in rows.iter().zip(&got) {
             let scores: Vec<f64> = row.rsplitn(12, ',').take(11).map(|s| s.parse().unwrap()).collect();
-            assert!(scores.iter().any(|&s| s == 1.0), "S2's top score is 1: {row}");
+            assert!(scores.contains(&1.0), "S2's top score is 1: {row}");
             let first = v["labels"][0].as_str().unwrap();
             assert!(row.contains(first), "{row} vs {v}");
         }

@@ -28,7 +28,7 @@ fn metrics_carry_every_series_after_requests() {
     assert_eq!(r.status().as_u16(), 200);
     for h in ["x-decode-time", "x-queue-time", "x-inference-time", "x-total-time"] {
         let ms: f64 = r.headers().get(h).unwrap_or_else(|| panic!("{h} missing")).to_str().unwrap().parse().unwrap();
-        assert!(ms >= 0.0 && ms < 60_000.0, "{h}: {ms}");
+        assert!((0.0..60_000.0).contains(&ms), "{h}: {ms}");
     }
     let _ = r.body_mut().read_to_string();
     let r = agent.post(server.url("/v1/recognize")).send(&b"RIFF....WAVEfmt "[..]).unwrap();

@@ -271,6 +271,11 @@ pub struct TrainArgs {
     /// window is set to the window's mean. 0 (the paper) is off.
     #[arg(long, default_value_t = 0)]
     pub time_mask: usize,
+    /// Label smoothing: every training target is pulled this far towards ½ (present labels
+    /// learn `1 − ε/2`, absent ones `ε/2`). 0 (the paper) is off; more bounds the logits the
+    /// training performers can drive up, at the cost of less confident scores. Below 0.5.
+    #[arg(long, default_value_t = 0.0)]
+    pub label_smoothing: f64,
     #[command(flatten)]
     pub device: DeviceOpt,
     /// Where decoded log-mel features are cached between runs.

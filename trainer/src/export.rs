@@ -86,6 +86,23 @@ pub fn write_manifest(dir: &Path, manifest: &Manifest) -> anyhow::Result<()> {
     Ok(ModelDir::new(dir).write_manifest(manifest)?)
 }
 
+/// The trainable network of a model directory, rebuilt from its manifest's activation and its
+/// `weights.safetensors` (for analyses that need more than the TorchScript outputs).
+pub fn load_network(dir: &Path, device: tch::Device) -> anyhow::Result<(Manifest, nn::VarStore, ConvNet)> {
+    let manifest = ModelDir::new(dir).read_manifest()?;
+    let activation: crate::model::Activation = manifest
+        .activation
+        .parse()
+        .map_err(|e| anyhow::anyhow!("{}: activation: {e}", dir.join(MANIFEST_FILE).display()))?;
+    let mut vs = nn::VarStore::new(device);
+    let net = ConvNet::new(&vs.root(), activation, manifest.labels.len() as i64);
+    let weights = dir.join(WEIGHTS_FILE);
+    vs.load(&weights)
+        .with_context(|| format!("loading {} (the trainer writes it beside model.pt)", weights.display()))?;
+    vs.freeze();
+    Ok((manifest, vs, net))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,21 +161,4 @@ mod tests {
         assert!(diff > 0.0 && diff < 0.05, "bf16 sigmoids differ from fp32 by {diff}");
         std::fs::remove_dir_all(&base).ok();
     }
-}
-
-/// The trainable network of a model directory, rebuilt from its manifest's activation and its
-/// `weights.safetensors` (for analyses that need more than the TorchScript outputs).
-pub fn load_network(dir: &Path, device: tch::Device) -> anyhow::Result<(Manifest, nn::VarStore, ConvNet)> {
-    let manifest = ModelDir::new(dir).read_manifest()?;
-    let activation: crate::model::Activation = manifest
-        .activation
-        .parse()
-        .map_err(|e| anyhow::anyhow!("{}: activation: {e}", dir.join(MANIFEST_FILE).display()))?;
-    let mut vs = nn::VarStore::new(device);
-    let net = ConvNet::new(&vs.root(), activation, manifest.labels.len() as i64);
-    let weights = dir.join(WEIGHTS_FILE);
-    vs.load(&weights)
-        .with_context(|| format!("loading {} (the trainer writes it beside model.pt)", weights.display()))?;
-    vs.freeze();
-    Ok((manifest, vs, net))
 }

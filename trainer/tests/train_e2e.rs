@@ -224,6 +224,23 @@ fn training_is_deterministic_for_a_seed_on_cpu() {
 }
 
 #[test]
+fn label_smoothing_softens_the_training_targets_within_its_bound() {
+    let (dir, cache) = tiny_dataset("smoothing", 3);
+    let (plain, smoothed) = (dir.join("plain"), dir.join("smoothed"));
+    train(&dir, &plain, &cache, "2", "5", &[]);
+    train(&dir, &smoothed, &cache, "2", "5", &["--label-smoothing", "0.1"]);
+    assert_ne!(weights(&plain), weights(&smoothed), "--label-smoothing changed nothing");
+    // Every target is 0.05 or 0.95, so no epoch's loss can go below the entropy of 0.05.
+    let floor = -(0.05f64 * 0.05f64.ln() + 0.95 * 0.95f64.ln());
+    for epoch in json(&smoothed.join("training_log.json")).as_array().unwrap() {
+        assert!(epoch["train_loss"].as_f64().unwrap() >= floor - 1e-6, "{epoch}");
+    }
+    let stderr = train_refused(&dir, &cache, &["--label-smoothing", "0.5"]);
+    assert!(stderr.contains("--label-smoothing must be at least 0 and below 0.5, got 0.5"), "{stderr}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
 fn training_can_start_from_a_model_folder() {
     let (dir, cache) = tiny_dataset("init-from", 3);
     let (first, again, still) = (dir.join("first"), dir.join("again"), dir.join("still"));

@@ -79,7 +79,7 @@ mod tests {
         std::fs::write(d.join("sub/song.bin"), b"fLaC\0\0\0\x22").unwrap();
         std::fs::write(d.join("a.wav"), b"RIFF\0\0\0\0WAVEfmt ").unwrap();
         std::fs::write(d.join("notes.wav"), b"these are notes").unwrap();
-        let got = collect(&[d.clone()]).unwrap();
+        let got = collect(std::slice::from_ref(&d)).unwrap();
         assert_eq!(got, vec![d.join("a.wav"), d.join("sub/song.bin")]);
         // Named explicitly, a non-audio file is still taken (and will report its error).
         assert_eq!(collect(&[d.join("notes.wav")]).unwrap(), vec![d.join("notes.wav")]);

@@ -19,6 +19,11 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let window = WindowParams::from_seconds(args.window, &fe)?;
     let device = args.device.resolve()?;
     anyhow::ensure!((0.0..=1.0).contains(&args.mix), "--mix must be between 0 and 1, got {}", args.mix);
+    anyhow::ensure!(
+        (0.0..0.5).contains(&args.label_smoothing),
+        "--label-smoothing must be at least 0 and below 0.5, got {}",
+        args.label_smoothing
+    );
     anyhow::ensure!((0.0..=40.0).contains(&args.eq_db), "--eq-db must be between 0 and 40, got {}", args.eq_db);
     if let Some(from) = args.average_from {
         anyhow::ensure!(
@@ -65,6 +70,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         seed: args.seed,
         mix: args.mix,
         augment: Augment { eq_db: args.eq_db, freq_mask: args.freq_mask, time_mask: args.time_mask },
+        label_smoothing: args.label_smoothing,
         device,
         log_dir: args.out.clone(),
         init_weights: start.as_ref().map(|(_, weights)| weights.clone()),

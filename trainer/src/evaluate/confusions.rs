@@ -68,13 +68,12 @@ impl Confusions {
              | label | false positives | on clips of | ranked first wrongly | missed | called instead |\n\
              |---|---|---|---|---|---|\n",
         );
-        for l in 0..N_LABELS {
+        for (l, name) in LABELS.iter().enumerate() {
             if self.false_positive_clips[l] == 0 && self.wrong_first[l] == 0 && self.missed[l] == 0 {
                 continue;
             }
             md += &format!(
-                "| {} | {} | {} | {} | {} | {} |\n",
-                LABELS[l],
+                "| {name} | {} | {} | {} | {} | {} |\n",
                 self.false_positive_clips[l],
                 spread(&self.false_positives[l]),
                 self.wrong_first[l],

@@ -71,11 +71,13 @@ pub fn augment_batch(x: &Tensor, aug: &Augment, rng: &mut ChaCha8Rng) -> Tensor 
     let size = x.size();
     let (n, frames, mels) = (size[0], size[2] as usize, size[3] as usize);
     let device = x.device();
-    let mut out = x.shallow_clone();
-    if aug.eq_db > 0.0 {
+    // A new tensor, never `x` changed in place: `x` shares its storage with the training set.
+    let mut out = if aug.eq_db > 0.0 {
         let curves: Vec<f32> = (0..n).flat_map(|_| eq_curve(mels, aug.eq_db, rng)).collect();
-        out = out + Tensor::from_slice(&curves).to_device(device).view([n, 1, 1, mels as i64]);
-    }
+        x + Tensor::from_slice(&curves).to_device(device).view([n, 1, 1, mels as i64])
+    } else {
+        x.shallow_clone()
+    };
     if aug.freq_mask > 0 || aug.time_mask > 0 {
         let f: Vec<f32> = (0..n).flat_map(|_| mask_run(mels, aug.freq_mask, rng)).collect();
         let t: Vec<f32> = (0..n).flat_map(|_| mask_run(frames, aug.time_mask, rng)).collect();

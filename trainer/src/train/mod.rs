@@ -3,12 +3,14 @@ mod augment;
 mod average;
 mod epoch_log;
 mod mix;
+mod smoothing;
 mod tensors;
 
 pub use augment::{augment_batch, Augment};
 pub use average::WeightAverage;
 pub use epoch_log::EpochLog;
 pub use mix::mix_batch;
+pub use smoothing::smooth_targets;
 pub use tensors::{window_tensors, Windowed};
 
 use std::path::PathBuf;
@@ -37,6 +39,8 @@ pub struct TrainConfig {
     pub mix: f64,
     /// Random equalisation and SpecAugment masks (all off: the paper).
     pub augment: Augment,
+    /// Label smoothing of the training targets (0: the paper's hard targets).
+    pub label_smoothing: f64,
     pub device: Device,
     /// Where the per-epoch log (CSV and JSON) is written.
     pub log_dir: PathBuf,
@@ -132,7 +136,7 @@ pub fn train(config: &TrainConfig, train: &Windowed, val: &Windowed) -> anyhow::
             let y = train.y.index_select(0, &idx).to_device(config.device);
             let (x, y) = mix_batch(&x, &y, config.mix, &mut rng);
             let x = augment_batch(&x, &config.augment, &mut rng);
-            let loss = bce(&net.forward_t(&x, true), &y);
+            let loss = bce(&net.forward_t(&x, true), &smooth_targets(&y, config.label_smoothing));
             opt.backward_step(&loss);
             sum += loss.double_value(&[]) * chunk.len() as f64;
             seen += chunk.len();

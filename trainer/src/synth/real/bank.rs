@@ -89,7 +89,7 @@ pub fn performer(group: &str) -> String {
 
 /// The performer held out of training for each label: its smallest by file count, where the label
 /// has more than one. Ties go to the first name.
-fn held_out_performers<'a>(rows: impl Iterator<Item = (usize, String)>) -> std::collections::HashSet<(usize, String)> {
+fn held_out_performers(rows: impl Iterator<Item = (usize, String)>) -> std::collections::HashSet<(usize, String)> {
     let mut files: BTreeMap<usize, BTreeMap<String, usize>> = BTreeMap::new();
     for (label, unit) in rows {
         *files.entry(label).or_default().entry(unit).or_default() += 1;

@@ -76,18 +76,18 @@ fn interpolate(x: &[f32], pos: f64) -> f32 {
     ((c3 * f + c2) * f + c1) * f + y1
 }
 
-/// Adds `sample`, played `shift` semitones higher for `seconds` plus a release fade of `release`
-/// seconds, at `gain`, into `out` from sample `at`.
-fn play(
-    out: &mut [f32],
-    at: usize,
-    sample: &[f32],
+/// How one note plays its sample: `shift` semitones higher, held `seconds` plus a release fade
+/// of `release` seconds, at `gain`.
+struct Voicing {
     shift: i32,
     seconds: f64,
     release: f64,
     gain: f32,
-    sample_rate: u32,
-) {
+}
+
+/// Adds `sample`, played as `v` says, into `out` from sample `at`.
+fn play(out: &mut [f32], at: usize, sample: &[f32], v: &Voicing, sample_rate: u32) {
+    let Voicing { shift, seconds, release, gain } = *v;
     let rate = 2f64.powf(f64::from(shift) / 12.0);
     let available = ((sample.len() as f64 - 2.0) / rate).max(0.0) as usize;
     let held = (seconds * f64::from(sample_rate)) as usize;
@@ -127,7 +127,7 @@ pub fn render_notes(
         let gain = (f32::from(n.velocity) / 127.0).powi(2);
         let release = rng.random_range(0.08..0.25) + ring;
         let at = (n.start * f64::from(sample_rate)).round() as usize;
-        play(&mut out, at, &s.audio, shift, n.length, release, gain, sample_rate);
+        play(&mut out, at, &s.audio, &Voicing { shift, seconds: n.length, release, gain }, sample_rate);
     }
     out
 }
