@@ -22,7 +22,7 @@ declare -A variants=([real-0.5-p2]="0.5 2 1.5" [real-0.8]="0.8 4 1.5" [real-1.0]
   [real-0.8-3h]="0.8 4 3" [real-0.8-4.5h]="0.8 4 4.5" [real-0.8-6h]="0.8 4 6"
   [real-0.8-4.5h-lr1e-4]="0.8 4 4.5" [real-0.8-4.5h-lr1e-4-aug]="0.8 4 4.5"
   [real-0.8-4.5h-swa5e-4]="0.8 4 4.5" [real-0.8-4.5h-swa1e-3]="0.8 4 4.5" [real-0.8-4.5h-swa1e-3-s2]="0.8 4 4.5"
-  [real-0.8-4.5h-swa1e-3-ls01]="0.8 4 4.5")
+  [real-0.8-4.5h-swa1e-3-ls01]="0.8 4 4.5" [real-0.8-4.5h-swa2e-3]="0.8 4 4.5")
 # Variants with a second phase (train-default-model.sh's LR2): "LR2 EPOCHS2 [more flags of that
 # phase]"; the swa ones average the weights of every epoch of it (`--average-from 1`).
 # Their first phase is real-0.8-4.5h (irmas-real-v4): when a run of it is kept in WORK (its model/
@@ -30,11 +30,13 @@ declare -A variants=([real-0.5-p2]="0.5 2 1.5" [real-0.8]="0.8 4 1.5" [real-1.0]
 declare -A second=([real-0.8-4.5h-lr1e-4]="0.0001 8" [real-0.8-4.5h-lr1e-4-aug]="0.0001 8 --eq-db 6 --freq-mask 16 --time-mask 8"
   [real-0.8-4.5h-swa5e-4]="0.0005 8 --average-from 1" [real-0.8-4.5h-swa1e-3]="0.001 10 --average-from 1"
   [real-0.8-4.5h-swa1e-3-s2]="0.001 10 --average-from 1"
-  [real-0.8-4.5h-swa1e-3-ls01]="0.001 10 --average-from 1 --label-smoothing 0.1")
+  [real-0.8-4.5h-swa1e-3-ls01]="0.001 10 --average-from 1 --label-smoothing 0.1"
+  [real-0.8-4.5h-swa2e-3]="0.002 10 --average-from 1")
 # Second phases on a corpus of their own (train-default-model.sh's SEED2): the seed it is rendered with.
 declare -A phase2_seed=([real-0.8-4.5h-swa1e-3-s2]=2)
 order=(real-0.5-p2 real-0.8 real-1.0 real-0.8-eq6-masks real-0.8-3h real-0.8-4.5h real-0.8-6h real-0.8-4.5h-lr1e-4
-  real-0.8-4.5h-lr1e-4-aug real-0.8-4.5h-swa5e-4 real-0.8-4.5h-swa1e-3 real-0.8-4.5h-swa1e-3-s2 real-0.8-4.5h-swa1e-3-ls01)
+  real-0.8-4.5h-lr1e-4-aug real-0.8-4.5h-swa5e-4 real-0.8-4.5h-swa1e-3 real-0.8-4.5h-swa1e-3-s2 real-0.8-4.5h-swa1e-3-ls01
+  real-0.8-4.5h-swa2e-3)
 VARIANTS=${VARIANTS:-${order[*]}}
 runs=(irmas-synth-v1="$RESULTS/irmas-synth-v1")
 mkdir -p "$WORK"
