@@ -71,7 +71,7 @@ pub fn augment_batch(x: &Tensor, aug: &Augment, rng: &mut ChaCha8Rng) -> Tensor 
     let size = x.size();
     let (n, frames, mels) = (size[0], size[2] as usize, size[3] as usize);
     let device = x.device();
-    // A new tensor, never `x` changed in place: `x` shares its storage with the training set.
+    // A new tensor, never `x` changed in place (`+=` would write into the caller's batch).
     let mut out = if aug.eq_db > 0.0 {
         let curves: Vec<f32> = (0..n).flat_map(|_| eq_curve(mels, aug.eq_db, rng)).collect();
         x + Tensor::from_slice(&curves).to_device(device).view([n, 1, 1, mels as i64])
