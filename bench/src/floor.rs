@@ -51,3 +51,34 @@ pub fn model_windows_per_second(
         Ok(windows as f64 / started.elapsed().as_secs_f64())
     })
 }
+
+/// Windows per second of a strip module at `batch` windows per pass: the frames of one clip's
+/// `batch` windows (hop `hop`) and their starts, as the server sends a long upload.
+pub fn strip_windows_per_second(
+    module: &CModule,
+    batch: i64,
+    frames: i64,
+    hop: i64,
+    mels: i64,
+    device: Device,
+) -> anyhow::Result<f64> {
+    let x = Tensor::randn([(batch - 1) * hop + frames, mels], (Kind::Float, device));
+    let starts = Tensor::arange_start_step(0, batch * hop, hop, (Kind::Int64, device));
+    tch::no_grad(|| -> anyhow::Result<f64> {
+        for _ in 0..3 {
+            let _ = module.forward_ts(&[&x, &starts])?.to_device(Device::Cpu);
+        }
+        let (started, mut windows) = (Instant::now(), 0i64);
+        while started.elapsed() < MIN_TIME {
+            let _ = module.forward_ts(&[&x, &starts])?.to_device(Device::Cpu);
+            windows += batch;
+        }
+        Ok(windows as f64 / started.elapsed().as_secs_f64())
+    })
+}
+
+/// The strip module of a model directory, when its manifest names one.
+pub fn load_strip(dir: &std::path::Path, manifest: &shared::manifest::Manifest) -> anyhow::Result<Option<CModule>> {
+    let path = shared::model_dir::ModelDir::new(dir).verified_strip(manifest)?;
+    Ok(path.map(CModule::load).transpose()?)
+}

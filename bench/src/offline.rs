@@ -1,5 +1,5 @@
-//! Our offline path (what `trainer evaluate` runs): read → decode → log-mel → windows → model in
-//! batches of 64 → S2, per file, timed.
+//! Our offline path (the trainer's predict path): read → decode → log-mel → windows → model in
+//! batches of 64 (through `strip.pt` where the model has one) → S2, per file, timed.
 use std::io::Cursor;
 use std::path::Path;
 use std::time::Instant;
@@ -17,26 +17,41 @@ pub struct Ours {
     pub scores: Vec<f32>,
 }
 
-fn once(module: &CModule, manifest: &Manifest, path: &Path) -> anyhow::Result<(usize, Vec<f32>)> {
+fn once(
+    module: &CModule,
+    strip: Option<&CModule>,
+    manifest: &Manifest,
+    path: &Path,
+) -> anyhow::Result<(usize, Vec<f32>)> {
     let fe = FrontEndParams::default();
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let extension = path.extension().and_then(|e| e.to_str()).map(str::to_owned);
     let opts = DecodeOptions { extension, ..Default::default() };
     let (_, spec) = logmel_of(Box::new(Cursor::new(bytes)), &fe, &opts)?;
-    let pred = trainer::evaluate::predict_windows(module, &spec, &manifest.window, fe.silence(), Device::Cpu, 64)?;
+    let (window, pad) = (&manifest.window, fe.silence());
+    let pred = match strip {
+        Some(strip) => trainer::evaluate::predict_strip(strip, &spec, window, pad, Device::Cpu, 64)?,
+        None => trainer::evaluate::predict_windows(module, &spec, window, pad, Device::Cpu, 64)?,
+    };
     Ok((pred.windows.len(), aggregate(&pred.windows, manifest.labels.len(), Aggregation::S2)))
 }
 
 /// `repeats` timed runs of each file after one warm-up run; the median.
-pub fn run(module: &CModule, manifest: &Manifest, files: &[&Path], repeats: usize) -> anyhow::Result<Vec<Ours>> {
+pub fn run(
+    module: &CModule,
+    strip: Option<&CModule>,
+    manifest: &Manifest,
+    files: &[&Path],
+    repeats: usize,
+) -> anyhow::Result<Vec<Ours>> {
     files
         .iter()
         .map(|path| {
-            let (windows, scores) = once(module, manifest, path)?;
+            let (windows, scores) = once(module, strip, manifest, path)?;
             let mut times = Vec::new();
             for _ in 0..repeats.max(1) {
                 let t = Instant::now();
-                once(module, manifest, path)?;
+                once(module, strip, manifest, path)?;
                 times.push(t.elapsed().as_secs_f64());
             }
             times.sort_by(f64::total_cmp);

@@ -21,11 +21,15 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     tch::set_num_threads(threads as i32);
     let clips: Clips = clips::make(&args.python, &args.source, &args.work.join("clips"))?;
     let (fp32, module) = load(&args.model, Device::Cpu)?;
-    // The other exports of the same model, each measured where it is present.
+    let strip = floor::load_strip(&args.model, &fp32)?;
+    // The other exports of the same model, each measured where it is present (with its strip
+    // module where it has one).
     let mut exports = Vec::new();
+    let mut export_strips = Vec::new();
     for (name, dir) in [("bf16", &args.bf16_model), ("int8", &args.int8_model)] {
         if dir.join("model.pt").exists() {
             let (manifest, module) = load(dir, Device::Cpu)?;
+            export_strips.push(floor::load_strip(dir, &manifest)?);
             exports.push((name, manifest, module));
         }
     }
@@ -64,34 +68,45 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     // The target is the fp32 model against the fp32 limit: on a CPU without bf16 units libtorch
     // emulates bf16 at a few GFLOP/s, and a fraction of that says nothing about the model.
     let mut best_fp32_fraction: f64 = 0.0;
-    let models = std::iter::once(("fp32", &module)).chain(exports.iter().map(|(n, _, m)| (*n, m)));
-    for (name, m) in models {
+    let models = std::iter::once(("fp32", &module, strip.as_ref()))
+        .chain(exports.iter().zip(&export_strips).map(|((n, _, m), s)| (*n, m, s.as_ref())));
+    let hop = fp32.window.hop_frames as i64;
+    for (name, m, s) in models {
         let limit = if name == "bf16" { mm16 } else { mm32 };
         for batch in [16, 64] {
-            let w = floor::model_windows_per_second(m, batch, frames, mels, Device::Cpu)?;
-            let fraction = w * gflop / limit;
-            if name == "fp32" {
-                best_fp32_fraction = best_fp32_fraction.max(fraction);
+            let windows = floor::model_windows_per_second(m, batch, frames, mels, Device::Cpu)?;
+            let strip =
+                s.map(|s| floor::strip_windows_per_second(s, batch, frames, hop, mels, Device::Cpu)).transpose()?;
+            for (label, w) in
+                std::iter::once((name.to_string(), windows)).chain(strip.map(|w| (format!("{name} strip"), w)))
+            {
+                let fraction = w * gflop / limit;
+                if name == "fp32" {
+                    best_fp32_fraction = best_fp32_fraction.max(fraction);
+                }
+                writeln!(md, "| {label} | {batch} | {w:.0} | {:.0} | {:.0} % |", w * gflop, fraction * 100.0)?;
             }
-            writeln!(md, "| {name} | {batch} | {w:.0} | {:.0} | {:.0} % |", w * gflop, fraction * 100.0)?;
         }
     }
+    md += "\n`strip`: the same network over the frames of one clip's windows (`strip.pt`, block 1 once per frame; \
+        the GFLOP/s count a window's full cost, so they exceed the machine's rate by what the shared frames save).\n";
 
     // (a) Offline.
     eprintln!("[perf] offline");
     let names = ["10s-wav", "10s-mp3", "180s-wav", "180s-mp3"];
     let files: Vec<&Path> =
         names.iter().map(|n| clips::get(&clips, n).map(|c| c.path.as_path())).collect::<anyhow::Result<_>>()?;
-    let ours = offline::run(&module, &fp32, &files, args.repeats)?;
+    let ours = offline::run(&module, strip.as_ref(), &fp32, &files, args.repeats)?;
     let ours_exports = exports
         .iter()
-        .map(|(_, _, m)| offline::run(m, &fp32, &files, args.repeats))
+        .zip(&export_strips)
+        .map(|((_, _, m), s)| offline::run(m, s.as_ref(), &fp32, &files, args.repeats))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let theirs = reference::offline(&args.python, &args.model, threads, args.repeats, &files)?;
     writeln!(
         md,
         "\n## Offline: files to labels\n\nOurs: decode (symphonia) → resample (rubato) → log-mel → model → S2, \
-        the `trainer evaluate` path; reference: `librosa.load(sr=22050)` → `librosa.feature.melspectrogram` → \
+        the trainer's predict path (through `strip.pt` where the export has one); reference: `librosa.load(sr=22050)` → `librosa.feature.melspectrogram` → \
         `torch.jit.load` model → S2. Median of {} runs after a warm-up; the largest difference between the two \
         sides' S2 scores shows they compute the same thing.\n\n\
         Ours runs fp32 and each export present ({}).\n\n{}",
@@ -175,6 +190,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         Ok(rs)
     };
     variant("`--precision fp32`", &args.model, &["--precision", "fp32"], "the `auto` choice without AMX")?;
+    variant("`--share-frames false`", &args.model, &["--share-frames", "false"], "no: block 1 twice per frame")?;
     variant("`--model-threads 1`", &args.model, &["--model-threads", "1"], "no: one per core")?;
     variant("`--chunk-size 64` (untimed)", &args.model, &["--chunk-size", "64"], "no: timed at warm-up")?;
     variant("`--max-batch-wait-ms 0`", &args.model, &["--max-batch-wait-ms", "0"], "no: 5 ms")?;

@@ -21,6 +21,10 @@ pub struct Runtime {
     /// `cpu` or `cuda:N`.
     #[schema(example = "cpu")]
     pub device: String,
+    /// Whether overlapping windows run as one strip of shared frames (`strip.pt`,
+    /// `--share-frames`).
+    #[schema(example = true)]
+    pub shares_frames: bool,
     /// Windows per forward pass, and how they were chosen.
     pub chunking: Chunking,
 }
@@ -45,7 +49,7 @@ impl Engine {
         let device = device::select(args.device)?;
         let dir = device::model_dir(&args.model_dir, args.precision, device, device::cpu_has_amx_bf16())?;
         let manifest = model::load_manifest(&dir)?;
-        let model = model::Model::load(&dir, device)?;
+        let model = model::Model::load(&dir, &manifest, device, args.share_frames)?;
         let device = match model.device() {
             tch::Device::Cuda(i) => format!("cuda:{i}"),
             _ => "cpu".to_string(),
@@ -66,16 +70,18 @@ impl Engine {
         let setup = WorkerSetup {
             frames: manifest.window.frames,
             mels: manifest.front_end.n_mels,
+            hop: manifest.window.hop_frames,
             max_batch,
             chunk: args.chunk_size,
             threads: args.model_threads,
             budget: Budget::default(),
         };
+        let shares_frames = model.shares_frames();
         let (worker, chunking) = spawn_worker(model, setup)?;
         let trials: Vec<String> =
             chunking.trials.iter().map(|t| format!("{}: {:.0}/s", t.windows, t.windows_per_second)).collect();
-        tracing::info!(chunk_size = chunking.chunk_size, tuned = chunking.tuned, trials = %trials.join(", "), "model warmed up");
-        Ok(Self { manifest, max_batch, runtime: Runtime { device, chunking }, worker })
+        tracing::info!(chunk_size = chunking.chunk_size, shares_frames, tuned = chunking.tuned, trials = %trials.join(", "), "model warmed up");
+        Ok(Self { manifest, max_batch, runtime: Runtime { device, shares_frames, chunking }, worker })
     }
 
     /// The batching task in front of the model thread (call inside a tokio runtime), and the

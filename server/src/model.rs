@@ -2,6 +2,7 @@
 //! [`Model`] behind it (a fake one in the in-process router tests).
 use std::path::Path;
 
+use shared::frontend::Strip;
 use shared::manifest::Manifest;
 use shared::model_dir::ModelDir;
 use tch::{CModule, Device};
@@ -13,10 +14,17 @@ pub trait Forward: Send + 'static {
     /// Runs `n` windows of `frames × mels` (flattened, row-major) and returns their
     /// `n × labels` sigmoids, or the reason it could not (for the log, never for a client).
     fn forward(&self, windows: &[f32], n: usize, frames: usize, mels: usize) -> Result<Vec<f32>, String>;
+
+    /// Whether it runs overlapping windows as one strip of shared frames.
+    fn shares_frames(&self) -> bool {
+        false
+    }
 }
 
 pub struct Model {
     module: CModule,
+    /// `strip.pt` and the hop it lays windows back at, when the server shares frames.
+    strip: Option<(CModule, usize)>,
     device: Device,
 }
 
@@ -35,16 +43,33 @@ pub fn set_threads(threads: usize) {
 }
 
 impl Model {
-    pub fn load(dir: &Path, device: Device) -> Result<Self, StartupError> {
-        let path = ModelDir::new(dir).model();
-        let mut module = CModule::load_on_device(&path, device)
-            .map_err(|source| StartupError::ModelLoad { path: path.clone(), source })?;
-        module.set_eval();
-        Ok(Self { module, device })
+    /// Loads `model.pt` and, when `share_frames` and the manifest names one, `strip.pt`
+    /// (checked against its sha256).
+    pub fn load(dir: &Path, manifest: &Manifest, device: Device, share_frames: bool) -> Result<Self, StartupError> {
+        let files = ModelDir::new(dir);
+        let load = |path: std::path::PathBuf| -> Result<CModule, StartupError> {
+            let mut module = CModule::load_on_device(&path, device)
+                .map_err(|source| StartupError::ModelLoad { path: path.clone(), source })?;
+            module.set_eval();
+            Ok(module)
+        };
+        let module = load(files.model())?;
+        let strip = match share_frames {
+            true => files.verified_strip(manifest)?.map(load).transpose()?,
+            false => None,
+        };
+        Ok(Self { module, strip: strip.map(|m| (m, manifest.window.hop_frames)), device })
     }
 
     pub fn device(&self) -> Device {
         self.device
+    }
+
+    /// The sigmoids of the windows of `strip` (`rows × mels`) starting at its rows `starts`.
+    fn forward_strip(&self, module: &CModule, strip: &Strip, mels: usize) -> Result<tch::Tensor, tch::TchError> {
+        let rows = tch::Tensor::from_slice(&strip.rows).view([strip.len(mels) as i64, mels as i64]);
+        let starts = tch::Tensor::from_slice(&strip.starts);
+        tch::no_grad(|| module.forward_ts(&[rows.to_device(self.device), starts.to_device(self.device)]))
     }
 
     /// Runs one batch of windows (batch × frames × mels) and returns its sigmoids
@@ -55,11 +80,24 @@ impl Model {
 }
 
 impl Forward for Model {
+    fn shares_frames(&self) -> bool {
+        self.strip.is_some()
+    }
+
     fn forward(&self, windows: &[f32], n: usize, frames: usize, mels: usize) -> Result<Vec<f32>, String> {
         let run = || -> Result<Vec<f32>, tch::TchError> {
-            let x = tch::Tensor::from_slice(windows).view([n as i64, frames as i64, mels as i64]);
-            let y = self.forward_tensor(&x)?.to_device(Device::Cpu).contiguous().view([-1]);
-            Vec::<f32>::try_from(y)
+            let shared = self.strip.as_ref().and_then(|(module, hop)| {
+                let strip = Strip::of_windows(windows, frames, mels, *hop);
+                strip.pays().then(|| self.forward_strip(module, &strip, mels))
+            });
+            let y = match shared {
+                Some(y) => y?,
+                None => {
+                    let x = tch::Tensor::from_slice(windows).view([n as i64, frames as i64, mels as i64]);
+                    self.forward_tensor(&x)?
+                }
+            };
+            Vec::<f32>::try_from(y.to_device(Device::Cpu).contiguous().view([-1]))
         };
         run().map_err(|e| e.to_string())
     }

@@ -77,6 +77,10 @@ pub struct Manifest {
     pub label_thresholds: Option<BTreeMap<String, f32>>,
     /// Hex sha256 of `model.pt`.
     pub model_sha256: String,
+    /// Hex sha256 of `strip.pt`, the same network over a strip of frames shared by overlapping
+    /// windows (block 1 once per frame instead of twice); absent when the directory has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strip_sha256: Option<String>,
     pub libtorch_version: String,
     pub training: Training,
 }
@@ -130,6 +134,7 @@ impl Manifest {
             precision: Precision::Fp32,
             label_thresholds: None,
             model_sha256: String::new(),
+            strip_sha256: None,
             libtorch_version: "2.11.0".into(),
             training: Training::default(),
         }

@@ -12,6 +12,9 @@ pub const MODEL_FILE: &str = "model.pt";
 pub const WEIGHTS_FILE: &str = "weights.safetensors";
 /// What the model expects and how it was made.
 pub const MANIFEST_FILE: &str = "manifest.json";
+/// The same network over a strip of frames that overlapping windows share (optional; the
+/// manifest's `strip_sha256` names it).
+pub const STRIP_FILE: &str = "strip.pt";
 
 /// Paths of a model directory's files.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +37,24 @@ impl ModelDir {
 
     pub fn weights(&self) -> PathBuf {
         self.dir.join(WEIGHTS_FILE)
+    }
+
+    pub fn strip(&self) -> PathBuf {
+        self.dir.join(STRIP_FILE)
+    }
+
+    /// `strip.pt` checked against the manifest's `strip_sha256`, or `None` when the manifest
+    /// names none (models exported before it existed, int8 models).
+    pub fn verified_strip(&self, manifest: &Manifest) -> Result<Option<PathBuf>> {
+        let Some(expected) = &manifest.strip_sha256 else { return Ok(None) };
+        let path = self.strip();
+        let bad = |message: String| Error::ModelDir { path: path.clone(), message };
+        let bytes = std::fs::read(&path).map_err(|e| bad(e.to_string()))?;
+        let actual = crate::manifest::sha256_hex(&bytes);
+        if &actual != expected {
+            return Err(bad(format!("{STRIP_FILE} has sha256 {actual}, the manifest says {expected}")));
+        }
+        Ok(Some(path))
     }
 
     /// Reads and parses `manifest.json`, not yet checked against `model.pt`.
@@ -121,6 +142,23 @@ mod tests {
         std::fs::remove_file(d.manifest()).unwrap();
         let e = msg(&d);
         assert!(e.contains(MANIFEST_FILE) && e.contains("No such file"), "{e}");
+        std::fs::remove_dir_all(&d.dir).ok();
+    }
+
+    #[test]
+    fn the_strip_module_is_read_only_when_named_and_only_when_it_matches() {
+        let d = dir("strip");
+        let mut m = write(&d, b"model bytes");
+        std::fs::write(d.strip(), b"strip bytes").unwrap();
+        assert_eq!(d.verified_strip(&m).unwrap(), None, "not named by the manifest");
+        m.strip_sha256 = Some(sha256_hex(b"strip bytes"));
+        assert_eq!(d.verified_strip(&m).unwrap(), Some(d.strip()));
+        std::fs::write(d.strip(), b"tampered").unwrap();
+        let e = d.verified_strip(&m).unwrap_err().to_string();
+        assert!(e.contains(STRIP_FILE) && e.contains("sha256"), "{e}");
+        std::fs::remove_file(d.strip()).unwrap();
+        let e = d.verified_strip(&m).unwrap_err().to_string();
+        assert!(e.contains(STRIP_FILE) && e.contains("No such file"), "{e}");
         std::fs::remove_dir_all(&d.dir).ok();
     }
 }

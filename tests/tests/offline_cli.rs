@@ -133,3 +133,37 @@ fn streamed_scores_equal_the_apis_whole_file_scores() {
         panic!("the CLI and the API differ ({windows} windows):\nCLI {cli}\nAPI {api}");
     }
 }
+
+/// The strip module (`--share-frames`, on by default: block 1 once over the frames that
+/// overlapping windows share) against `model.pt` alone on every real-dev and real-dev-2 clip:
+/// the same labels and every score within 1e-4 (the CSV prints 6 decimals). Which is faster is
+/// `docs/perf.md`'s question, not this test's.
+#[test]
+fn sharing_frames_changes_no_answer_on_the_real_sets() {
+    for dir in [real_dev_dir(), real_dev_dir().with_file_name("real-dev-2")] {
+        let run = |share: &str| {
+            let out = recognize(&[dir.to_str().unwrap(), "--format", "csv", "--jobs", "1", "--share-frames", share]);
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        let (shared, alone) = (run("true"), run("false"));
+        let rows = |text: &str| -> Vec<(String, Vec<f64>)> {
+            text.lines()
+                .skip(1)
+                .map(|row| {
+                    let mut fields: Vec<&str> = row.rsplitn(12, ',').collect();
+                    let head = fields.pop().unwrap().to_string();
+                    (head, fields.iter().map(|s| s.parse().unwrap()).collect())
+                })
+                .collect()
+        };
+        let (shared, alone) = (rows(&shared), rows(&alone));
+        assert_eq!(shared.len(), std::fs::read_to_string(dir.join("labels.csv")).unwrap().lines().count() - 1);
+        let mut largest = 0.0f64;
+        for ((head_a, a), (head_b, b)) in shared.iter().zip(&alone) {
+            assert_eq!(head_a, head_b, "the same path, labels and error");
+            largest = a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(largest, f64::max);
+        }
+        assert!(largest <= 1e-4, "{}: scores differ by up to {largest}", dir.display());
+    }
+}

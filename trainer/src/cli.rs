@@ -38,7 +38,8 @@ pub enum Command {
     /// threshold per run, and F1 per label per run.
     Compare(CompareArgs),
     /// Export a trained model again at another precision (`bf16`: about twice the matrix
-    /// throughput on CPUs with AMX / AVX-512 BF16 and on GPUs), into a new model directory.
+    /// throughput on CPUs with AMX / AVX-512 BF16 and on GPUs), into a new model directory; or
+    /// add the strip module to a model directory (`--add-strip`).
     Export(ExportArgs),
 }
 
@@ -48,8 +49,13 @@ pub struct ExportArgs {
     #[arg(long)]
     pub model: PathBuf,
     /// Where to write the new model directory.
-    #[arg(long)]
-    pub out: PathBuf,
+    #[arg(long, required_unless_present = "add_strip")]
+    pub out: Option<PathBuf>,
+    /// Instead: add `strip.pt` (the network over frames that overlapping windows share, which
+    /// the server runs instead of `model.pt` where it saves work) to `--model` itself, for a model
+    /// exported before it existed; `model.pt` and its recorded metrics stay as they are.
+    #[arg(long, conflicts_with_all = ["out", "precision"])]
+    pub add_strip: bool,
     /// Arithmetic of the exported network: fp32 or bf16. Input and output stay float32.
     #[arg(long, value_enum, default_value_t = PrecisionArg::Bf16)]
     pub precision: PrecisionArg,

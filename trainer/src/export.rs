@@ -4,14 +4,15 @@ use std::path::Path;
 use anyhow::Context;
 use shared::frontend::WindowParams;
 use shared::manifest::{sha256_hex, Manifest, Precision};
-pub use shared::model_dir::{ModelDir, MANIFEST_FILE, MODEL_FILE, WEIGHTS_FILE};
+pub use shared::model_dir::{ModelDir, MANIFEST_FILE, MODEL_FILE, STRIP_FILE, WEIGHTS_FILE};
 use tch::nn::{self, ModuleT};
 use tch::{CModule, Kind, Tensor};
 
 use crate::model::ConvNet;
 
 /// Traces `sigmoid(net(x))` for `x` of shape batch × 1 × frames × mels and saves it with the
-/// weights and the manifest (whose `model_sha256` is filled in here) into `dir`.
+/// weights, the strip module ([`trace_strip`]) and the manifest (whose `model_sha256` and
+/// `strip_sha256` are filled in here) into `dir`.
 ///
 /// The VarStore is frozen first: a traced graph must not record gradients. The trace reads no
 /// shape (global pooling is `amax` over the last two axes), so the saved module accepts any
@@ -20,13 +21,33 @@ pub fn export(vs: &mut nn::VarStore, net: &ConvNet, mut manifest: Manifest, dir:
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     vs.freeze();
     let module = trace(net, &manifest.window, manifest.front_end.n_mels as i64, vs.device(), manifest.precision)?;
-    let model_path = dir.join(MODEL_FILE);
-    module.save(&model_path).with_context(|| format!("saving {}", model_path.display()))?;
+    manifest.model_sha256 = save(&module, &dir.join(MODEL_FILE))?;
     vs.save(dir.join(WEIGHTS_FILE)).context("saving the weights")?;
-    let bytes = std::fs::read(&model_path)?;
-    manifest.model_sha256 = sha256_hex(&bytes);
+    let strip = trace_strip(net, &manifest.window, manifest.front_end.n_mels as i64, vs.device(), manifest.precision)?;
+    manifest.strip_sha256 = Some(save(&strip, &dir.join(STRIP_FILE))?);
     write_manifest(dir, &manifest)?;
     Ok(manifest)
+}
+
+/// Adds `strip.pt` to a model directory made before it existed, from its `weights.safetensors`,
+/// and records its sha256 in the manifest; `model.pt` and everything measured stay as they are.
+pub fn add_strip(dir: &Path, device: tch::Device) -> anyhow::Result<Manifest> {
+    let (mut manifest, mut vs, net) = load_network(dir, device)?;
+    ModelDir::new(dir).read_verified()?;
+    anyhow::ensure!(manifest.precision != Precision::Int8, "{INT8_BY_SCRIPT}");
+    if manifest.precision == Precision::Bf16 {
+        vs.bfloat16();
+    }
+    let strip = trace_strip(&net, &manifest.window, manifest.front_end.n_mels as i64, device, manifest.precision)?;
+    manifest.strip_sha256 = Some(save(&strip, &dir.join(STRIP_FILE))?);
+    write_manifest(dir, &manifest)?;
+    Ok(manifest)
+}
+
+/// Saves a module and returns the hex sha256 of the file written.
+fn save(module: &CModule, path: &Path) -> anyhow::Result<String> {
+    module.save(path).with_context(|| format!("saving {}", path.display()))?;
+    Ok(sha256_hex(&std::fs::read(path)?))
 }
 
 /// Why `trainer export` makes no int8 model: quantising needs calibration and PyTorch's quantiser,
@@ -46,13 +67,39 @@ pub fn trace(
 ) -> anyhow::Result<CModule> {
     anyhow::ensure!(precision != Precision::Int8, "{INT8_BY_SCRIPT}");
     let example = Tensor::zeros([1, 1, window.frames as i64, mels], (Kind::Float, device));
-    let mut forward = |inputs: &[Tensor]| match precision {
-        Precision::Bf16 => {
-            vec![net.forward_t(&inputs[0].to_kind(Kind::BFloat16), false).sigmoid().to_kind(Kind::Float)]
-        }
-        Precision::Fp32 | Precision::Int8 => vec![net.forward_t(&inputs[0], false).sigmoid()],
-    };
+    let mut forward =
+        |inputs: &[Tensor]| vec![in_precision(precision, &inputs[0], |x| net.forward_t(x, false).sigmoid())];
     CModule::create_by_tracing("InstrumentConvNet", "forward", &[example], &mut forward).context("tracing the network")
+}
+
+/// The traced strip module of `net` ([`ConvNet::infer_strip`]'s sigmoids): `forward(strip,
+/// starts)` takes a float32 strip of frames (`rows × mels`) and the int64 first rows of its
+/// windows of `window.frames` frames (`n`), and returns the windows' `n × labels` sigmoids, as
+/// [`trace`]'s module does for the windows cut out. The window length is traced in.
+pub fn trace_strip(
+    net: &ConvNet,
+    window: &WindowParams,
+    mels: i64,
+    device: tch::Device,
+    precision: Precision,
+) -> anyhow::Result<CModule> {
+    anyhow::ensure!(precision != Precision::Int8, "{INT8_BY_SCRIPT}");
+    let (frames, hop) = (window.frames as i64, window.hop_frames as i64);
+    let strip = Tensor::zeros([frames + 2 * hop, mels], (Kind::Float, device));
+    let starts = Tensor::from_slice(&[0, hop, 2 * hop]).to_device(device);
+    let mut forward = |inputs: &[Tensor]| {
+        vec![in_precision(precision, &inputs[0], |x| net.infer_strip(x, &inputs[1], frames).sigmoid())]
+    };
+    CModule::create_by_tracing("InstrumentConvNetStrip", "forward", &[strip, starts], &mut forward)
+        .context("tracing the strip module")
+}
+
+/// `f` on float32 `x`; for `bf16` on `x` cast to bf16, its result cast back to float32.
+fn in_precision(precision: Precision, x: &Tensor, f: impl Fn(&Tensor) -> Tensor) -> Tensor {
+    match precision {
+        Precision::Bf16 => f(&x.to_kind(Kind::BFloat16)).to_kind(Kind::Float),
+        Precision::Fp32 | Precision::Int8 => f(x),
+    }
 }
 
 /// Re-exports the model of `from` at `precision` into `to`: the weights of `weights.safetensors`
@@ -130,6 +177,7 @@ mod tests {
         assert!(dir.join(WEIGHTS_FILE).exists());
 
         let module = CModule::load(dir.join(MODEL_FILE)).unwrap();
+        strip_module_matches(&module, &dir, &written);
         for batch in [1, 7, 32] {
             for frames in [43, 86] {
                 let x = Tensor::randn([batch, 1, frames, 128], (Kind::Float, Device::Cpu));
@@ -151,6 +199,7 @@ mod tests {
         let fp32 = export(&mut vs, &net, manifest(), &base.join("fp32")).unwrap();
         let bf16 = reexport(&base.join("fp32"), &base.join("bf16"), Precision::Bf16, Device::Cpu).unwrap();
         assert_eq!(bf16.precision, Precision::Bf16);
+        assert!(bf16.strip_sha256.is_some() && bf16.strip_sha256 != fp32.strip_sha256);
         assert_ne!(bf16.model_sha256, fp32.model_sha256);
         let (_, a) = load(&base.join("fp32"), Device::Cpu).unwrap();
         let (_, b) = load(&base.join("bf16"), Device::Cpu).unwrap();
@@ -160,5 +209,39 @@ mod tests {
         let diff = (ya - yb).abs().max().double_value(&[]);
         assert!(diff > 0.0 && diff < 0.05, "bf16 sigmoids differ from fp32 by {diff}");
         std::fs::remove_dir_all(&base).ok();
+    }
+
+    /// `strip.pt` as written: named by the manifest, and the same sigmoids as `model.pt` on the
+    /// windows cut from a strip of two clips (3 and 1 windows).
+    fn strip_module_matches(module: &CModule, dir: &Path, manifest: &Manifest) {
+        let path = ModelDir::new(dir).verified_strip(manifest).unwrap().unwrap();
+        let strip_module = CModule::load(path).unwrap();
+        let strip = Tensor::randn([2 * 22 + 43 + 43, 128], (Kind::Float, Device::Cpu));
+        let starts = [0i64, 22, 44, 87];
+        let windows: Vec<Tensor> = starts.iter().map(|&s| strip.narrow(0, s, 43)).collect();
+        let expected = tch::no_grad(|| module.forward_ts(&[Tensor::stack(&windows, 0).unsqueeze(1)]).unwrap());
+        let got = tch::no_grad(|| strip_module.forward_ts(&[strip, Tensor::from_slice(&starts)]).unwrap());
+        assert_eq!(got.size(), vec![4, 11]);
+        assert!(got.allclose(&expected, 1e-5, 1e-6, false));
+    }
+
+    #[test]
+    fn a_strip_added_later_leaves_the_model_as_it_was() {
+        tch::manual_seed(5);
+        let mut vs = nn::VarStore::new(Device::Cpu);
+        let net = ConvNet::new(&vs.root(), Activation::default(), 11);
+        let dir = std::env::temp_dir().join(format!("export-add-strip-{}", std::process::id()));
+        let mut old = export(&mut vs, &net, manifest(), &dir).unwrap();
+        std::fs::remove_file(dir.join(STRIP_FILE)).unwrap();
+        let strip_sha256 = old.strip_sha256.take();
+        write_manifest(&dir, &old).unwrap();
+
+        let added = add_strip(&dir, Device::Cpu).unwrap();
+        assert_eq!(added.model_sha256, old.model_sha256);
+        assert_eq!(added.strip_sha256, strip_sha256, "the same trace as at export");
+        assert_eq!(Manifest { strip_sha256: None, ..added.clone() }, old);
+        let (_, module) = load(&dir, Device::Cpu).unwrap();
+        strip_module_matches(&module, &dir, &added);
+        std::fs::remove_dir_all(&dir).ok();
     }
 }

@@ -46,8 +46,11 @@ pub fn model_info() -> Value {
     let mut v: Value = serde_json::from_str(DEFAULT_MANIFEST).unwrap_or_default();
     let trials = [(4, 410.0), (8, 520.0), (16, 612.5), (32, 590.0), (64, 455.0)]
         .map(|(windows, windows_per_second)| ChunkTrial { windows, windows_per_second });
-    let runtime =
-        Runtime { device: "cpu".into(), chunking: Chunking { chunk_size: 16, tuned: true, trials: trials.to_vec() } };
+    let runtime = Runtime {
+        device: "cpu".into(),
+        shares_frames: true,
+        chunking: Chunking { chunk_size: 16, tuned: true, trials: trials.to_vec() },
+    };
     if let (Value::Object(m), Ok(Value::Object(r))) = (&mut v, serde_json::to_value(runtime)) {
         m.extend(r);
     }

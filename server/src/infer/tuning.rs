@@ -101,18 +101,22 @@ pub fn choose(trials: &[ChunkTrial]) -> Option<usize> {
     fit.first().map(|t| t.windows)
 }
 
-/// Times `model` at each of `sizes` on a fixed pseudo-random input and chooses a chunk size.
+/// Times `model` at each of `sizes` on a fixed pseudo-random input and chooses a chunk size. The
+/// input is windows of one long clip (cut at `hop` frames), as a long upload sends them.
 pub fn tune(
     model: &impl Forward,
     frames: usize,
     mels: usize,
+    hop: usize,
     sizes: &[usize],
     budget: Budget,
 ) -> Result<Chunking, String> {
     let window = frames * mels;
     let largest = sizes.iter().copied().max().unwrap_or(1);
+    let hop = if hop == 0 { frames } else { hop };
     // Log-mel windows are normalised to about [-1, 1]; a fixed pattern keeps runs comparable.
-    let input: Vec<f32> = (0..largest * window).map(|i| ((i * 7919) % 2001) as f32 / 1000.0 - 1.0).collect();
+    let value = |i: usize| ((i * 7919) % 2001) as f32 / 1000.0 - 1.0;
+    let input: Vec<f32> = (0..largest).flat_map(|w| (w * hop * mels..(w * hop + frames) * mels).map(value)).collect();
     let mut trials = Vec::with_capacity(sizes.len());
     for &n in sizes {
         let x = input.get(..n * window).ok_or("tuning input too short")?;
@@ -194,14 +198,14 @@ mod tests {
     fn tuning_finds_the_size_a_model_is_fastest_at() {
         // Per-pass overhead and a flat per-window cost: bigger is faster (a GPU).
         let flat = Costly { overhead: Duration::from_millis(8), per_window: |_| Duration::from_micros(50) };
-        let got = tune(&flat, 4, 8, &[4, 16, 64], QUICK).unwrap();
+        let got = tune(&flat, 4, 8, 2, &[4, 16, 64], QUICK).unwrap();
         assert_eq!((got.chunk_size, got.tuned, got.trials.len()), (64, true, 3), "{got:?}");
         // Past 16 windows each one costs 10× (out of cache, as on a small CPU): 16 wins.
         let cliff = Costly {
             overhead: Duration::from_millis(2),
             per_window: |n| Duration::from_micros(if n > 16 { 1000 } else { 100 }),
         };
-        let got = tune(&cliff, 4, 8, &[4, 16, 64], QUICK).unwrap();
+        let got = tune(&cliff, 4, 8, 2, &[4, 16, 64], QUICK).unwrap();
         assert_eq!(got.chunk_size, 16, "{got:?}");
         assert!(got.trials.iter().all(|t| t.windows_per_second.is_finite() && t.windows_per_second > 0.0));
     }
@@ -214,6 +218,6 @@ mod tests {
                 Err("no kernel".into())
             }
         }
-        assert_eq!(tune(&Broken, 4, 8, &[4], QUICK), Err("no kernel".to_string()));
+        assert_eq!(tune(&Broken, 4, 8, 2, &[4], QUICK), Err("no kernel".to_string()));
     }
 }

@@ -37,9 +37,10 @@ pub struct BatchOutput {
 /// How the model thread runs.
 #[derive(Debug, Clone, Copy)]
 pub struct WorkerSetup {
-    /// Shape of one window.
+    /// Shape of one window, and the hop between a clip's windows (frames).
     pub frames: usize,
     pub mels: usize,
+    pub hop: usize,
     /// Most windows per batch; chunk sizes are tuned up to it.
     pub max_batch: usize,
     /// `--chunk-size`.
@@ -88,14 +89,22 @@ fn warm_up(model: &impl Forward, s: &WorkerSetup) -> Result<Chunking, String> {
     model.forward(&vec![0.0; s.frames * s.mels], 1, s.frames, s.mels)?;
     match s.chunk {
         ChunkSize::Fixed(n) => Ok(Chunking::fixed(n.min(s.max_batch.max(1)))),
-        ChunkSize::Auto => tuning::tune(model, s.frames, s.mels, &tuning::candidates(s.max_batch), s.budget),
+        ChunkSize::Auto => tuning::tune(model, s.frames, s.mels, s.hop, &tuning::candidates(s.max_batch), s.budget),
     }
+}
+
+/// Windows per forward pass for a batch of `n`: as few passes as `chunk` allows, of equal size
+/// (72 windows at chunk 64 run as 36 + 36, not 64 + 8: a small remainder runs far below the
+/// model's best rate).
+fn pass_size(n: usize, chunk: usize) -> usize {
+    let chunk = chunk.max(1);
+    n.div_ceil(n.div_ceil(chunk).max(1)).max(1)
 }
 
 fn run(model: &impl Forward, b: &Batch, chunk: usize) -> Result<BatchOutput, String> {
     let window = b.frames * b.mels;
     let mut out = BatchOutput { sigmoids: Vec::with_capacity(b.n * 11), chunks: Vec::new() };
-    for part in b.input.chunks(chunk.max(1) * window.max(1)) {
+    for part in b.input.chunks(pass_size(b.n, chunk) * window.max(1)) {
         let started = Instant::now();
         let n = part.len() / window.max(1);
         out.sigmoids.extend(model.forward(part, n, b.frames, b.mels)?);
@@ -104,4 +113,19 @@ fn run(model: &impl Forward, b: &Batch, chunk: usize) -> Result<BatchOutput, Str
         out.chunks.push(ChunkRun { windows: n, seconds });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pass_size;
+
+    #[test]
+    fn passes_are_as_few_as_the_chunk_allows_and_even() {
+        assert_eq!(pass_size(72, 64), 36);
+        assert_eq!(pass_size(64, 64), 64);
+        assert_eq!(pass_size(65, 16), 13, "5 passes of 13");
+        assert_eq!(pass_size(10, 16), 10);
+        assert_eq!(pass_size(0, 16), 1);
+        assert_eq!(pass_size(7, 0), 1, "a chunk of 0 counts as 1");
+    }
 }

@@ -7,6 +7,7 @@ mod mel;
 mod normalize;
 mod params;
 mod stream;
+mod strip;
 mod windows;
 
 pub use logmel::LogMel;
@@ -14,6 +15,7 @@ pub use mel::{hz_to_mel, mel_filterbank, mel_to_hz, MelFilter};
 pub use normalize::peak_normalize;
 pub use params::{FrontEndParams, WindowParams};
 pub use stream::{peak_of_file, windows_of_file, WindowStream};
+pub use strip::{Strip, STRIP_MIN_WINDOWS};
 pub use windows::{window_count, window_starts_seconds, Windows};
 
 use std::path::Path;

@@ -5,6 +5,8 @@ use tch::{Kind, Tensor};
 
 use super::Activation;
 
+mod strip;
+
 /// Channels of the four convolutional blocks.
 pub const BLOCK_CHANNELS: [i64; 4] = [32, 64, 128, 256];
 /// Units of the hidden fully connected layer.
@@ -51,11 +53,13 @@ impl Act {
 /// server). The slices read no shape, so a traced graph keeps accepting any number of frames:
 /// `k..-(2-k)` step 3 has ⌊n/3⌋ elements for each offset k.
 fn pool3(x: &Tensor) -> Tensor {
-    let tiles = |t: &Tensor, dim: i64| {
-        let part = |k: i64| t.slice(dim, k, if k == 2 { None } else { Some(k - 2) }, 3);
-        part(0).maximum(&part(1)).maximum(&part(2))
-    };
-    tiles(&tiles(x, -1), -2)
+    pool_axis(&pool_axis(x, -1), -2)
+}
+
+/// [`pool3`] along one axis: the maximum of each run of 3 along `dim`, stride 3.
+fn pool_axis(t: &Tensor, dim: i64) -> Tensor {
+    let part = |k: i64| t.slice(dim, k, if k == 2 { None } else { Some(k - 2) }, 3);
+    part(0).maximum(&part(1)).maximum(&part(2))
 }
 
 /// Glorot-uniform (Keras' default) for a layer with the given fan-in and fan-out.
@@ -147,9 +151,14 @@ impl ConvNet {
     /// activation commutes with the maximum, so 9× fewer elements go through it), pooling by
     /// [`pool3`], LReLU by [`Act::infer`]. The same values as [`ConvNet::stages`], bit for bit.
     fn infer(&self, x: &Tensor) -> Tensor {
-        let mut h = x.shallow_clone();
+        self.infer_from(x, 0)
+    }
+
+    /// [`ConvNet::infer`] from convolution `first` on (`h` is what convolution `first` takes).
+    fn infer_from(&self, h: &Tensor, first: usize) -> Tensor {
+        let mut h = h.shallow_clone();
         let last = self.convs.len() - 1;
-        for (i, (conv, act)) in self.convs.iter().enumerate() {
+        for (i, (conv, act)) in self.convs.iter().enumerate().skip(first) {
             h = h.apply(conv);
             h = match (i % 2 == 1 && i < last, act.kind) {
                 (false, _) => act.infer(&h),
