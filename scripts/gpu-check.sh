@@ -2,8 +2,9 @@
 # The one prepared check for a lent GPU machine (the `device` tool: an H200, Python 3.12 with
 # torch 2.11.0+cu130, no Rust toolchain, no internet, 10 min a command). Two halves:
 #
-#   bash scripts/gpu-check.sh bundle     # here: CUDA build, stripped binaries, a tiny corpus and
-#                                        # the reference's wheels into .gpu/ (git-ignored, < 64 MiB)
+#   bash scripts/gpu-check.sh bundle     # here: CUDA build, stripped binaries and a tiny corpus
+#                                        # (xz-packed) and the reference's wheels into .gpu/
+#                                        # (git-ignored; with the tracked tree < 64 MiB)
 #   DEVICE=cuda bash scripts/gpu-check.sh   # there (carry .gpu), writing logs and results to $OUT
 #   DEVICE=cpu bash scripts/gpu-check.sh    # here: the same steps on the CPU, a rehearsal (< 10 min)
 #
@@ -52,6 +53,9 @@ bundle() {
     platformdirs==4.14.8 fastapi==0.121.3 starlette==0.49.3 uvicorn==0.38.0 python-multipart==0.0.20 \
     pydantic==2.12.4 pydantic-core==2.41.5 annotated-types==0.7.0 typing-inspection==0.4.2 cffi==2.1.1 \
     pycparser==3.12
+  # The binaries and the corpus travel as one xz archive (about a quarter of their size), which
+  # the check unpacks with Python's tarfile there (no xz binary needed).
+  tar -C "$BUNDLE" -cJf "$BUNDLE/bin.tar.xz" bin corpus && rm -rf "$BUNDLE/bin" "$BUNDLE/corpus"
   # The device tool carries at most 64 MiB: the tracked tree plus this bundle.
   local tree bundle_bytes
   tree=$(git ls-files -z | xargs -0 du -cb | tail -n1 | cut -f1)
@@ -136,10 +140,12 @@ bench_step() {
 
 check() {
   mkdir -p "$OUT" "$WORK" && : > "$OUT/summary.txt"
-  if [[ -x $BUNDLE/bin/server ]]; then
+  if [[ -f $BUNDLE/bin.tar.xz ]]; then
     # There: the carried binaries link the device's own libtorch (the torch of its python3).
-    BIN=$BUNDLE/bin CORPUS=$BUNDLE/corpus
     PY=${REFERENCE_PYTHON:-python3}
+    rm -rf "$WORK/bundle" && mkdir -p "$WORK/bundle"
+    "$PY" -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2], filter="data")' "$BUNDLE/bin.tar.xz" "$WORK/bundle"
+    BIN=$WORK/bundle/bin CORPUS=$WORK/bundle/corpus
     if compgen -G "$BUNDLE/wheels/*.whl" > /dev/null; then
       "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site \
         "$BUNDLE"/wheels/*.whl
