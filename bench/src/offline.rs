@@ -29,10 +29,7 @@ fn once(
     let opts = DecodeOptions { extension, ..Default::default() };
     let (_, spec) = logmel_of(Box::new(Cursor::new(bytes)), &fe, &opts)?;
     let (window, pad) = (&manifest.window, fe.silence());
-    let pred = match strip {
-        Some(strip) => trainer::evaluate::predict_strip(strip, &spec, window, pad, Device::Cpu, 64)?,
-        None => trainer::evaluate::predict_windows(module, &spec, window, pad, Device::Cpu, 64)?,
-    };
+    let pred = trainer::evaluate::predict_windows(module, strip, &spec, window, pad, Device::Cpu, 64)?;
     Ok((pred.windows.len(), aggregate(&pred.windows, manifest.labels.len(), Aggregation::S2)))
 }
 

@@ -23,7 +23,7 @@ pub fn export(vs: &mut nn::VarStore, net: &ConvNet, mut manifest: Manifest, dir:
     let module = trace(net, &manifest.window, manifest.front_end.n_mels as i64, vs.device(), manifest.precision)?;
     manifest.model_sha256 = save(&module, &dir.join(MODEL_FILE))?;
     vs.save(dir.join(WEIGHTS_FILE)).context("saving the weights")?;
-    let strip = trace_strip(net, &manifest.window, manifest.front_end.n_mels as i64, vs.device(), manifest.precision)?;
+    let strip = trace_strip(net, &manifest, vs.device())?;
     manifest.strip_sha256 = Some(save(&strip, &dir.join(STRIP_FILE))?);
     write_manifest(dir, &manifest)?;
     Ok(manifest)
@@ -38,7 +38,7 @@ pub fn add_strip(dir: &Path, device: tch::Device) -> anyhow::Result<Manifest> {
     if manifest.precision == Precision::Bf16 {
         vs.bfloat16();
     }
-    let strip = trace_strip(&net, &manifest.window, manifest.front_end.n_mels as i64, device, manifest.precision)?;
+    let strip = trace_strip(&net, &manifest, device)?;
     manifest.strip_sha256 = Some(save(&strip, &dir.join(STRIP_FILE))?);
     write_manifest(dir, &manifest)?;
     Ok(manifest)
@@ -72,19 +72,14 @@ pub fn trace(
     CModule::create_by_tracing("InstrumentConvNet", "forward", &[example], &mut forward).context("tracing the network")
 }
 
-/// The traced strip module of `net` ([`ConvNet::infer_strip`]'s sigmoids): `forward(strip,
-/// starts)` takes a float32 strip of frames (`rows × mels`) and the int64 first rows of its
-/// windows of `window.frames` frames (`n`), and returns the windows' `n × labels` sigmoids, as
+/// The traced strip module of `net` ([`ConvNet::infer_strip`]'s sigmoids) for the window, mel
+/// bands and precision of `manifest`: `forward(strip, starts)` takes a float32 strip of frames
+/// (`rows × mels`) and the int64 first rows of its windows (`n`), and returns the windows' `n × labels` sigmoids, as
 /// [`trace`]'s module does for the windows cut out. The window length is traced in.
-pub fn trace_strip(
-    net: &ConvNet,
-    window: &WindowParams,
-    mels: i64,
-    device: tch::Device,
-    precision: Precision,
-) -> anyhow::Result<CModule> {
+pub fn trace_strip(net: &ConvNet, manifest: &Manifest, device: tch::Device) -> anyhow::Result<CModule> {
+    let (precision, mels) = (manifest.precision, manifest.front_end.n_mels as i64);
     anyhow::ensure!(precision != Precision::Int8, "{INT8_BY_SCRIPT}");
-    let (frames, hop) = (window.frames as i64, window.hop_frames as i64);
+    let (frames, hop) = (manifest.window.frames as i64, manifest.window.hop_frames as i64);
     let strip = Tensor::zeros([frames + 2 * hop, mels], (Kind::Float, device));
     let starts = Tensor::from_slice(&[0, hop, 2 * hop]).to_device(device);
     let mut forward = |inputs: &[Tensor]| {
@@ -161,13 +156,19 @@ mod tests {
         Manifest::new("export-test", WindowParams::default(), &Activation::default().to_string())
     }
 
-    #[test]
-    fn reloaded_torchscript_equals_the_network_for_any_batch_and_length() {
-        tch::manual_seed(7);
+    /// A fresh network (from `seed`) exported into the temporary directory `name`.
+    fn exported(seed: i64, name: &str) -> (ConvNet, std::path::PathBuf, Manifest) {
+        tch::manual_seed(seed);
         let mut vs = nn::VarStore::new(Device::Cpu);
         let net = ConvNet::new(&vs.root(), Activation::default(), 11);
-        let dir = std::env::temp_dir().join(format!("export-test-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
         let written = export(&mut vs, &net, manifest(), &dir).unwrap();
+        (net, dir, written)
+    }
+
+    #[test]
+    fn reloaded_torchscript_equals_the_network_for_any_batch_and_length() {
+        let (net, dir, written) = exported(7, "export-test");
 
         let bytes = std::fs::read(dir.join(MODEL_FILE)).unwrap();
         let on_disk: Manifest =
@@ -227,11 +228,7 @@ mod tests {
 
     #[test]
     fn a_strip_added_later_leaves_the_model_as_it_was() {
-        tch::manual_seed(5);
-        let mut vs = nn::VarStore::new(Device::Cpu);
-        let net = ConvNet::new(&vs.root(), Activation::default(), 11);
-        let dir = std::env::temp_dir().join(format!("export-add-strip-{}", std::process::id()));
-        let mut old = export(&mut vs, &net, manifest(), &dir).unwrap();
+        let (_, dir, mut old) = exported(5, "export-add-strip");
         std::fs::remove_file(dir.join(STRIP_FILE)).unwrap();
         let strip_sha256 = old.strip_sha256.take();
         write_manifest(&dir, &old).unwrap();

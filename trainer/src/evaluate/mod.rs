@@ -6,6 +6,6 @@ mod predict;
 mod report;
 
 pub use confusions::Confusions;
-pub use predict::{predict_all, predict_strip, predict_windows, ClipPrediction};
+pub use predict::{predict_all, predict_windows, ClipPrediction};
 pub mod comparison;
 pub use report::{evaluate_predictions, multi_hot, ClipResult, EvalReport, SweepPoint};
