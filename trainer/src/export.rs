@@ -89,10 +89,12 @@ pub fn trace_strip(net: &ConvNet, manifest: &Manifest, device: tch::Device) -> a
         .context("tracing the strip module")
 }
 
-/// `f` on float32 `x`; for `bf16` on `x` cast to bf16, its result cast back to float32.
+/// `f` on float32 `x`; for `bf16` on `x` cast to bf16, its result cast back to float32. The
+/// casts name only the type: `to_kind` would record the tracing device in the graph, which would
+/// then move a CUDA input to the CPU.
 fn in_precision(precision: Precision, x: &Tensor, f: impl Fn(&Tensor) -> Tensor) -> Tensor {
     match precision {
-        Precision::Bf16 => f(&x.to_kind(Kind::BFloat16)).to_kind(Kind::Float),
+        Precision::Bf16 => f(&x.to_dtype(Kind::BFloat16, false, false)).to_dtype(Kind::Float, false, false),
         Precision::Fp32 | Precision::Int8 => f(x),
     }
 }
@@ -202,6 +204,9 @@ mod tests {
         assert_eq!(bf16.precision, Precision::Bf16);
         assert!(bf16.strip_sha256.is_some() && bf16.strip_sha256 != fp32.strip_sha256);
         assert_ne!(bf16.model_sha256, fp32.model_sha256);
+        for file in [MODEL_FILE, STRIP_FILE] {
+            code_naming_no_device(&base.join("bf16").join(file));
+        }
         let (_, a) = load(&base.join("fp32"), Device::Cpu).unwrap();
         let (_, b) = load(&base.join("bf16"), Device::Cpu).unwrap();
         let x = Tensor::randn([4, 1, 43, 128], (Kind::Float, Device::Cpu));
@@ -212,10 +217,26 @@ mod tests {
         std::fs::remove_dir_all(&base).ok();
     }
 
+    /// The code of a traced module (kept in its archive as Python source), checked to name no
+    /// device: a module must run wherever it is loaded, CUDA included, whatever it was traced on.
+    fn code_naming_no_device(path: &Path) -> String {
+        let mut archive = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+        let mut code = String::new();
+        for i in 0..archive.len() {
+            let mut file = archive.by_index(i).unwrap();
+            if file.name().ends_with(".py") {
+                std::io::Read::read_to_string(&mut file, &mut code).unwrap();
+            }
+        }
+        assert!(code.contains("forward") && !code.contains("torch.device("), "{}: {code}", path.display());
+        code
+    }
+
     /// `strip.pt` as written: named by the manifest, and the same sigmoids as `model.pt` on the
     /// windows cut from a strip of two clips (3 and 1 windows).
     fn strip_module_matches(module: &CModule, dir: &Path, manifest: &Manifest) {
         let path = ModelDir::new(dir).verified_strip(manifest).unwrap().unwrap();
+        assert!(code_naming_no_device(&path).contains("index_select"));
         let strip_module = CModule::load(path).unwrap();
         let strip = Tensor::randn([2 * 22 + 43 + 43, 128], (Kind::Float, Device::Cpu));
         let starts = [0i64, 22, 44, 87];

@@ -37,7 +37,10 @@ impl ConvNet {
             x.conv2d(&c.ws, c.bs.as_ref(), [1, 1], [pad_rows, 2], [1, 1], 1)
         };
         let rows = |first: i64, count: i64| {
-            let offsets = Tensor::arange_start(first, first + count, (Kind::Int64, starts.device()));
+            // first, first + 1, …: made from `starts` itself, so that a traced graph runs on the
+            // device it is loaded on (a factory such as `arange` records the tracing device).
+            let ones = starts.narrow(0, 0, 1).expand([count], false).ones_like();
+            let offsets = ones.cumsum(0, Kind::Int64) + (first - 1);
             (starts.unsqueeze(1) + offsets).view([-1])
         };
 
