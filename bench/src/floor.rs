@@ -39,17 +39,7 @@ pub fn model_windows_per_second(
     device: Device,
 ) -> anyhow::Result<f64> {
     let x = Tensor::randn([batch, 1, frames, mels], (Kind::Float, device));
-    tch::no_grad(|| -> anyhow::Result<f64> {
-        for _ in 0..3 {
-            let _ = module.forward_ts(&[&x])?.to_device(Device::Cpu);
-        }
-        let (started, mut windows) = (Instant::now(), 0i64);
-        while started.elapsed() < MIN_TIME {
-            let _ = module.forward_ts(&[&x])?.to_device(Device::Cpu);
-            windows += batch;
-        }
-        Ok(windows as f64 / started.elapsed().as_secs_f64())
-    })
+    windows_per_second(module, &[x], batch)
 }
 
 /// Windows per second of a strip module at `batch` windows per pass: the frames of one clip's
@@ -64,13 +54,19 @@ pub fn strip_windows_per_second(
 ) -> anyhow::Result<f64> {
     let x = Tensor::randn([(batch - 1) * hop + frames, mels], (Kind::Float, device));
     let starts = Tensor::arange_start_step(0, batch * hop, hop, (Kind::Int64, device));
+    windows_per_second(module, &[x, starts], batch)
+}
+
+/// `batch` windows per pass of `module` on `inputs`, timed for `MIN_TIME` after three untimed
+/// passes; the sigmoids are brought back to the CPU each pass.
+fn windows_per_second(module: &CModule, inputs: &[Tensor], batch: i64) -> anyhow::Result<f64> {
     tch::no_grad(|| -> anyhow::Result<f64> {
         for _ in 0..3 {
-            let _ = module.forward_ts(&[&x, &starts])?.to_device(Device::Cpu);
+            let _ = module.forward_ts(inputs)?.to_device(Device::Cpu);
         }
         let (started, mut windows) = (Instant::now(), 0i64);
         while started.elapsed() < MIN_TIME {
-            let _ = module.forward_ts(&[&x, &starts])?.to_device(Device::Cpu);
+            let _ = module.forward_ts(inputs)?.to_device(Device::Cpu);
             windows += batch;
         }
         Ok(windows as f64 / started.elapsed().as_secs_f64())

@@ -9,6 +9,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use server::infer::tuning::clip_windows;
 use server::model::{load_manifest, Forward, Model};
 use tch::{Device, Kind, Tensor};
 
@@ -69,10 +70,4 @@ fn windows_per_second(bs: i64, device: Device, mut pass: impl FnMut()) -> f64 {
     }
     sync(device);
     windows as f64 / started.elapsed().as_secs_f64()
-}
-
-/// `n` windows cut at `hop` from one pseudo-random clip, flattened as the batcher sends them.
-fn clip_windows(n: usize, frames: usize, mels: usize, hop: usize) -> Vec<f32> {
-    let value = |i: usize| ((i * 7919) % 2001) as f32 / 1000.0 - 1.0;
-    (0..n).flat_map(|w| (w * hop * mels..(w * hop + frames) * mels).map(value)).collect()
 }

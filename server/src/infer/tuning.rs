@@ -101,6 +101,15 @@ pub fn choose(trials: &[ChunkTrial]) -> Option<usize> {
     fit.first().map(|t| t.windows)
 }
 
+/// `n` windows of `frames × mels` cut every `hop` frames (a whole window when 0) from one
+/// pseudo-random clip, flattened as the batcher sends them. Log-mel windows are normalised to
+/// about [-1, 1]; a fixed pattern keeps runs comparable.
+pub fn clip_windows(n: usize, frames: usize, mels: usize, hop: usize) -> Vec<f32> {
+    let hop = if hop == 0 { frames } else { hop };
+    let value = |i: usize| ((i * 7919) % 2001) as f32 / 1000.0 - 1.0;
+    (0..n).flat_map(|w| (w * hop * mels..(w * hop + frames) * mels).map(value)).collect()
+}
+
 /// Times `model` at each of `sizes` on a fixed pseudo-random input and chooses a chunk size. The
 /// input is windows of one long clip (cut at `hop` frames), as a long upload sends them.
 pub fn tune(
@@ -113,10 +122,7 @@ pub fn tune(
 ) -> Result<Chunking, String> {
     let window = frames * mels;
     let largest = sizes.iter().copied().max().unwrap_or(1);
-    let hop = if hop == 0 { frames } else { hop };
-    // Log-mel windows are normalised to about [-1, 1]; a fixed pattern keeps runs comparable.
-    let value = |i: usize| ((i * 7919) % 2001) as f32 / 1000.0 - 1.0;
-    let input: Vec<f32> = (0..largest).flat_map(|w| (w * hop * mels..(w * hop + frames) * mels).map(value)).collect();
+    let input = clip_windows(largest, frames, mels, hop);
     let mut trials = Vec::with_capacity(sizes.len());
     for &n in sizes {
         let x = input.get(..n * window).ok_or("tuning input too short")?;
