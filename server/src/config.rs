@@ -129,9 +129,27 @@ pub struct RecognizeArgs {
     /// labels, error, then the 11 scores).
     #[arg(long, value_enum, default_value_t = OutputFormat::Jsonl)]
     pub format: OutputFormat,
-    /// Where to write the answers. Default `-`: standard output.
+    /// Where to write the answers. Default `-`: standard output. Each record is written whole
+    /// and flushed as soon as it is next in file order, so a killed run leaves whole lines only.
     #[arg(long, default_value = "-")]
     pub out: PathBuf,
+    /// Continue an interrupted run: keep what `--out FILE` already holds, skip every path with
+    /// a whole answer line there (a result or an error), cut a torn last line (it is redone) and
+    /// append the rest. Default off: `--out` is overwritten. Needs `--out FILE`; composes with
+    /// `--shard` (give each shard its own file) and with both formats. Without the file it starts
+    /// afresh.
+    #[arg(long)]
+    pub resume: bool,
+    /// Seconds between syncs of `--out FILE` to disk (`fdatasync`), and one at the end. Default
+    /// 5: a power cut loses at most the last 5 s of answers (a crash or `kill -9` loses none:
+    /// every record is in the kernel once written). 0 syncs after every record, safest and
+    /// slowest on a disk that syncs slowly.
+    #[arg(long, env = "SYNC_INTERVAL_S", default_value_t = 5.0)]
+    pub sync_interval_s: f64,
+    /// Name, on standard error, every file in the folders walked that was passed over because
+    /// its content is not audio. Default off: the summary gives their count.
+    #[arg(long)]
+    pub list_skipped: bool,
     /// Files decoded at once. Default 0: one per core. More keep the model busier when decoding
     /// is the bottleneck, at a few MB of memory each. With 1, each file's windows run in batches
     /// of their own and the output is reproducible to the bit; with more, files share batches and

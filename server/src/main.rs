@@ -8,8 +8,8 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
     let cli = Cli::parse();
     if let Some(Command::Recognize(args)) = &cli.command {
         init_logging(LogFormat::Text);
-        let all_ok = server::offline::run(args)?;
-        return Ok(if all_ok { std::process::ExitCode::SUCCESS } else { std::process::ExitCode::FAILURE });
+        let finished = server::offline::run(args)?;
+        return Ok(std::process::ExitCode::from(finished.exit_code()));
     }
     if let Some(Command::Openapi { out }) = cli.command {
         let doc = http::openapi::document();

@@ -15,7 +15,8 @@ pub async fn drain(state: Arc<AppState>, drain: Duration) {
     tokio::time::sleep(drain).await;
 }
 
-async fn signal() {
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -6,30 +6,45 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 use shared::audio::container_of;
 
-/// The files to tag, sorted. A file named on the command line is always taken (a broken one
-/// gets its error line); a folder's files only when their first bytes are an audio container.
-pub fn collect(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            walk(p, &mut files)?;
-        } else {
-            files.push(p.clone());
-        }
-    }
-    files.sort();
-    files.dedup();
-    Ok(files)
+/// What a run is asked to tag.
+#[derive(Debug, Default, PartialEq)]
+pub struct Collected {
+    /// The files to tag, sorted.
+    pub files: Vec<PathBuf>,
+    /// Files of the folders walked that were passed over because their content is not audio.
+    pub not_audio: Vec<PathBuf>,
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// The files to tag. A file named on the command line is always taken (a broken one gets its
+/// error line); a folder's files only when their first bytes are an audio container.
+pub fn collect(paths: &[PathBuf]) -> std::io::Result<Collected> {
+    let mut c = Collected::default();
+    for p in paths {
+        if p.is_dir() {
+            walk(p, &mut c)?;
+        } else {
+            c.files.push(p.clone());
+        }
+    }
+    c.files.sort();
+    c.files.dedup();
+    c.not_audio.sort();
+    c.not_audio.dedup();
+    Ok(c)
+}
+
+fn walk(dir: &Path, out: &mut Collected) -> std::io::Result<()> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)?.filter_map(Result::ok).map(|e| e.path()).collect();
     entries.sort();
     for path in entries {
         if path.is_dir() {
             walk(&path, out)?;
-        } else if path.is_file() && sniffs_as_audio(&path) {
-            out.push(path);
+        } else if path.is_file() {
+            if sniffs_as_audio(&path) {
+                out.files.push(path);
+            } else {
+                out.not_audio.push(path);
+            }
         }
     }
     Ok(())
@@ -80,9 +95,11 @@ mod tests {
         std::fs::write(d.join("a.wav"), b"RIFF\0\0\0\0WAVEfmt ").unwrap();
         std::fs::write(d.join("notes.wav"), b"these are notes").unwrap();
         let got = collect(std::slice::from_ref(&d)).unwrap();
-        assert_eq!(got, vec![d.join("a.wav"), d.join("sub/song.bin")]);
+        assert_eq!(got.files, vec![d.join("a.wav"), d.join("sub/song.bin")]);
+        assert_eq!(got.not_audio, vec![d.join("notes.wav")]);
         // Named explicitly, a non-audio file is still taken (and will report its error).
-        assert_eq!(collect(&[d.join("notes.wav")]).unwrap(), vec![d.join("notes.wav")]);
+        let named = collect(&[d.join("notes.wav")]).unwrap();
+        assert_eq!((named.files, named.not_audio), (vec![d.join("notes.wav")], vec![]));
         std::fs::remove_dir_all(&d).ok();
     }
 }

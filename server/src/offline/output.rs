@@ -1,7 +1,12 @@
 //! The answers of `server recognize`: JSON Lines or CSV, one record per file, in file order.
+//! Each record goes out whole, in one write followed by a flush, so a killed run leaves only
+//! whole lines (`--resume` cuts a torn one that a power cut could leave); a file is also synced
+//! to disk every `--sync-interval-s`.
 use std::collections::BTreeMap;
+use std::fs::File;
 use std::io::Write;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use shared::labels::LABELS;
@@ -30,20 +35,53 @@ struct ErrorLine<'a> {
     error_type: ErrorCode,
 }
 
+/// Where the records go.
+pub enum Sink {
+    Stdout,
+    /// A file opened for appending, synced to disk at most `interval` apart (zero: every record).
+    File {
+        file: File,
+        interval: Duration,
+    },
+}
+
 /// Writes records in the order of their index, whatever order they finish in.
 pub struct Writer {
-    out: Box<dyn Write + Send>,
+    sink: Sink,
     format: OutputFormat,
     next: usize,
     waiting: BTreeMap<usize, Vec<u8>>,
+    synced: Instant,
 }
 
 impl Writer {
-    pub fn new(mut out: Box<dyn Write + Send>, format: OutputFormat) -> std::io::Result<Self> {
-        if format == OutputFormat::Csv {
-            writeln!(out, "path,labels,error,{}", LABELS.join(","))?;
+    /// `header`: write the CSV header first (a new file or standard output; not a resumed file
+    /// that has one).
+    pub fn new(sink: Sink, format: OutputFormat, header: bool) -> std::io::Result<Self> {
+        let mut w = Self { sink, format, next: 0, waiting: BTreeMap::new(), synced: Instant::now() };
+        if format == OutputFormat::Csv && header {
+            w.emit(format!("path,labels,error,{}\n", LABELS.join(",")).as_bytes())?;
         }
-        Ok(Self { out, format, next: 0, waiting: BTreeMap::new() })
+        Ok(w)
+    }
+
+    /// One record: one write, flushed; a file synced when its interval has passed.
+    fn emit(&mut self, record: &[u8]) -> std::io::Result<()> {
+        match &mut self.sink {
+            Sink::Stdout => {
+                let mut out = std::io::stdout().lock();
+                out.write_all(record)?;
+                out.flush()
+            }
+            Sink::File { file, interval } => {
+                file.write_all(record)?;
+                if self.synced.elapsed() >= *interval {
+                    file.sync_data()?;
+                    self.synced = Instant::now();
+                }
+                Ok(())
+            }
+        }
     }
 
     /// Records file `index`'s outcome; writes every record that is now next in order.
@@ -54,17 +92,22 @@ impl Writer {
         };
         self.waiting.insert(index, record);
         while let Some(r) = self.waiting.remove(&self.next) {
-            self.out.write_all(&r)?;
+            self.emit(&r)?;
             self.next += 1;
         }
         Ok(())
     }
 
+    /// Writes what still waits (after a stop, records past a file that never finished) and
+    /// syncs a file to disk.
     pub fn finish(mut self) -> std::io::Result<()> {
         for r in std::mem::take(&mut self.waiting).into_values() {
-            self.out.write_all(&r)?;
+            self.emit(&r)?;
         }
-        self.out.flush()
+        match &self.sink {
+            Sink::Stdout => Ok(()),
+            Sink::File { file, .. } => file.sync_data(),
+        }
     }
 }
 
