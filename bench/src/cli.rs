@@ -16,6 +16,9 @@ pub enum Command {
     Run(RunArgs),
     /// Drive one server with a bounded load and print the measurements as JSON.
     Load(LoadArgs),
+    /// The server for an hour at about half its capacity with valid, hostile and abandoned
+    /// uploads, sampled every 30 s; writes soak.{json,csv,md,png} (docs/reliability.md).
+    Soak(SoakArgs),
     /// The accelerator section: model windows/s by batch size (fp32, bf16) and both servers at
     /// 1/4/16/64 clients on one device; writes device.md and device.json (scripts/gpu-check.sh).
     Device(DeviceArgs),
@@ -118,4 +121,41 @@ pub struct LoadArgs {
     /// Process whose resident memory is sampled during the run.
     #[arg(long)]
     pub pid: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct SoakArgs {
+    /// Our server binary (`cargo build --release -p server`).
+    #[arg(long, default_value = "target/release/server")]
+    pub server: PathBuf,
+    /// Model directory served.
+    #[arg(long, default_value = "models/default")]
+    pub model: PathBuf,
+    /// Folder holding real-dev and real-dev-2 (the valid uploads are taken from them).
+    #[arg(long, default_value = "../shared/eval")]
+    pub eval: PathBuf,
+    /// Minutes of load.
+    #[arg(long, default_value_t = 60.0)]
+    pub minutes: f64,
+    /// Seconds between samples.
+    #[arg(long, default_value_t = 30.0)]
+    pub sample_s: f64,
+    /// Minutes at the start that the flatness checks leave out.
+    #[arg(long, default_value_t = 5.0)]
+    pub warmup_min: f64,
+    /// Offered load as a share of the measured capacity (valid uploads).
+    #[arg(long, default_value_t = 0.5)]
+    pub load: f64,
+    /// Seconds of the capacity measurement before the soak.
+    #[arg(long, default_value_t = 60.0)]
+    pub capacity_s: f64,
+    /// Client threads (arrivals past them are counted, not queued).
+    #[arg(long, default_value_t = 32)]
+    pub workers: usize,
+    /// Seed of the arrival times and of the mix.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Where soak.{json,csv,md,png} and the server's log go.
+    #[arg(long, default_value = "target/soak")]
+    pub out: PathBuf,
 }

@@ -13,6 +13,7 @@ mod procs;
 mod reference;
 mod report;
 mod run;
+mod soak;
 
 fn main() -> anyhow::Result<()> {
     // As the trainer and the server do (shared::memory): the floor and offline measurements run
@@ -21,6 +22,7 @@ fn main() -> anyhow::Result<()> {
     match cli::Cli::parse().command {
         cli::Command::Run(args) => run::run(&args),
         cli::Command::Device(args) => device::run(&args),
+        cli::Command::Soak(args) => soak::run(&args),
         cli::Command::Load(args) => {
             let result = load::drive(&load::Plan::from_args(&args)?, args.pid)?;
             println!("{}", serde_json::to_string_pretty(&result)?);

@@ -18,7 +18,8 @@ fuzz_target!(|data: &[u8]| {
         .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
         .body(Body::from(data.to_vec()));
     let Ok(request) = request else { return };
-    if let Ok((bytes, mime)) = runtime.block_on(read_body(request, 4 * 1024 * 1024)) {
-        let _ = analyse(bytes, mime, &FrontEndParams::default(), &WindowParams::default(), 30.0);
+    let buffer = std::sync::Arc::new(tokio::sync::Semaphore::new(8 * 1024 * 1024));
+    if let Ok(upload) = runtime.block_on(read_body(request, 4 * 1024 * 1024, &buffer)) {
+        let _ = analyse(upload.bytes, upload.mime, &FrontEndParams::default(), &WindowParams::default(), 30.0);
     }
 });

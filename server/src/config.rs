@@ -104,6 +104,28 @@ pub struct Config {
     /// clip on the CPU, short enough that a stalled (slow-loris) upload cannot hold a slot.
     #[arg(long, env = "REQUEST_TIMEOUT_S", default_value_t = DEFAULT_REQUEST_TIMEOUT_S)]
     pub request_timeout_s: f64,
+    /// Seconds a connection has to send a request's headers; also how long an idle keep-alive
+    /// connection is kept. Default 10: a client that opens a connection and sends nothing (or
+    /// its headers a byte at a time) is cut then, with 408 when it has sent no whole request
+    /// yet; longer helps only clients on very slow links, at the cost of descriptors held by
+    /// idle ones. The body is bounded by `--request-timeout-s`.
+    #[arg(long, env = "HEADER_TIMEOUT_S", default_value_t = 10.0)]
+    pub header_timeout_s: f64,
+    /// TCP connections served at once; past it a new connection gets 503
+    /// (`too_many_connections`) and is closed. Default 1024. Lowered at startup, with a warning,
+    /// to what the file-descriptor limit allows (the soft limit is first raised to the hard
+    /// one), so the process never fails for want of descriptors. Each connection costs a socket
+    /// and a few KB; requests are bounded separately by `--max-concurrent-requests`.
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Megabytes of request bodies held in memory at once, across every upload being received
+    /// or recognised; an upload that would pass it gets 429. Default 0: `--max-body-bytes` ×
+    /// `--max-concurrent-requests` (1,600 MiB at the defaults), the bound uploads had when a
+    /// request took its slot before its body. Bodies are read before a request takes one of the
+    /// `--max-concurrent-requests` slots, so slow uploads hold only their own bytes, never a
+    /// slot; lower it where memory is tight.
+    #[arg(long, env = "UPLOAD_BUFFER_MB", default_value_t = 0)]
+    pub upload_buffer_mb: usize,
     /// API keys accepted as `Authorization: Bearer KEY` on `/v1/*` (comma-separated). Default
     /// none: the API is open. Health, readiness, metrics and the API document stay open always.
     #[arg(long, env = "API_KEYS", value_delimiter = ',', hide_env_values = true)]
@@ -275,6 +297,9 @@ impl std::fmt::Debug for Config {
             .field("max_audio_seconds", &self.max_audio_seconds)
             .field("cors_origins", &self.cors_origins)
             .field("request_timeout_s", &self.request_timeout_s)
+            .field("header_timeout_s", &self.header_timeout_s)
+            .field("max_connections", &self.max_connections)
+            .field("upload_buffer_mb", &self.upload_buffer_mb)
             .field("api_keys", &format_args!("[{} hidden]", self.api_keys.len()))
             .field("log_format", &self.log_format)
             .field("shutdown_drain_s", &self.shutdown_drain_s)
@@ -300,6 +325,25 @@ impl Config {
             self.shutdown_drain_s.is_finite() && self.shutdown_drain_s >= 0.0,
             "--shutdown-drain-s must be zero or positive"
         );
+        anyhow::ensure!(
+            self.header_timeout_s.is_finite() && self.header_timeout_s > 0.0,
+            "--header-timeout-s must be positive"
+        );
+        anyhow::ensure!(self.max_connections > 0, "--max-connections must be at least 1");
+        anyhow::ensure!(
+            self.upload_buffer_bytes() >= self.max_body_bytes,
+            "--upload-buffer-mb ({} MiB) must hold at least one body of --max-body-bytes ({} bytes)",
+            self.upload_buffer_mb,
+            self.max_body_bytes
+        );
         Ok(())
+    }
+
+    /// `--upload-buffer-mb` in bytes, its default (0) resolved.
+    pub fn upload_buffer_bytes(&self) -> usize {
+        match self.upload_buffer_mb {
+            0 => self.max_body_bytes.saturating_mul(self.max_concurrent_requests),
+            mb => mb.saturating_mul(1 << 20),
+        }
     }
 }

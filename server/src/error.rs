@@ -58,6 +58,8 @@ pub enum ServerError {
     QueueFull,
     #[error("the server is shutting down")]
     ShuttingDown,
+    #[error("too many connections open (the limit is {limit}); retry shortly")]
+    TooManyConnections { limit: usize },
     /// The model failed on a batch (libtorch's message, for the log only).
     #[error("inference failed: {0}")]
     Inference(String),
@@ -116,6 +118,8 @@ pub enum ErrorCode {
     QueueFull,
     /// 503: the server is shutting down; retry on another replica.
     ShuttingDown,
+    /// 503: `--max-connections` are open; the connection is closed; retry after `Retry-After`.
+    TooManyConnections,
     /// 500: a fault of the server; the body carries the request id, the log the detail.
     Internal,
 }
@@ -142,7 +146,7 @@ impl ErrorCode {
             C::UnknownFormat | C::UnsupportedCodec | C::NoAudioTrack => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             C::InvalidParameter => StatusCode::UNPROCESSABLE_ENTITY,
             C::Overloaded => StatusCode::TOO_MANY_REQUESTS,
-            C::QueueFull | C::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
+            C::QueueFull | C::ShuttingDown | C::TooManyConnections => StatusCode::SERVICE_UNAVAILABLE,
             C::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -191,6 +195,7 @@ impl ServerError {
             ServerError::Overloaded => C::Overloaded,
             ServerError::QueueFull => C::QueueFull,
             ServerError::ShuttingDown => C::ShuttingDown,
+            ServerError::TooManyConnections { .. } => C::TooManyConnections,
             ServerError::Inference(_) | ServerError::Internal(_) => C::Internal,
         }
     }
@@ -213,12 +218,21 @@ impl ServerError {
                 | ServerError::NotFound(_)
                 | ServerError::MethodNotAllowed(_)
                 | ServerError::BadParameter(_)
+                | ServerError::ShuttingDown
+                | ServerError::TooManyConnections { .. }
         )
     }
 
     /// Seconds after which a refused request may be retried.
     pub fn retry_after(&self) -> Option<u32> {
-        matches!(self, ServerError::Overloaded | ServerError::QueueFull | ServerError::ShuttingDown).then_some(1)
+        matches!(
+            self,
+            ServerError::Overloaded
+                | ServerError::QueueFull
+                | ServerError::ShuttingDown
+                | ServerError::TooManyConnections { .. }
+        )
+        .then_some(1)
     }
 }
 
@@ -267,6 +281,7 @@ mod tests {
             K::Overloaded => vec![(ServerError::Overloaded, 429)],
             K::QueueFull => vec![(ServerError::QueueFull, 503)],
             K::ShuttingDown => vec![(ServerError::ShuttingDown, 503)],
+            K::TooManyConnections => vec![(ServerError::TooManyConnections { limit: 2 }, 503)],
             K::Inference => vec![(ServerError::Inference("libtorch".into()), 500)],
             K::Internal => vec![(ServerError::Internal("a fault".into()), 500)],
         }
@@ -309,7 +324,13 @@ mod tests {
                 }
                 // 5xx only for our faults (internal) and a full or closing server.
                 if e.status().is_server_error() {
-                    assert!(matches!(e.code(), ErrorCode::Internal | ErrorCode::QueueFull | ErrorCode::ShuttingDown));
+                    assert!(matches!(
+                        e.code(),
+                        ErrorCode::Internal
+                            | ErrorCode::QueueFull
+                            | ErrorCode::ShuttingDown
+                            | ErrorCode::TooManyConnections
+                    ));
                 }
             }
         }

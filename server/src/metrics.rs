@@ -35,6 +35,13 @@ pub struct Metrics {
     pub model_info: IntGaugeVec,
     /// Windows per forward pass (tuned at warm-up, or `--chunk-size`).
     pub chunk_size: IntGauge,
+    /// TCP connections being served.
+    pub connections_open: IntGauge,
+    /// Connections answered 503 and closed because `--max-connections` were open.
+    pub connections_refused: IntCounter,
+    /// Connections closed for sending no request head within `--header-timeout-s` (idle
+    /// keep-alive connections included).
+    pub header_timeouts: IntCounter,
 }
 
 fn name(n: &str) -> String {
@@ -84,6 +91,15 @@ impl Metrics {
                 name("model_chunk_size_windows"),
                 "Windows per forward pass (tuned at warm-up, or --chunk-size)",
             )?,
+            connections_open: IntGauge::new(name("connections_open"), "TCP connections being served")?,
+            connections_refused: IntCounter::new(
+                name("connections_refused_total"),
+                "Connections refused because --max-connections were open",
+            )?,
+            header_timeouts: IntCounter::new(
+                name("header_timeouts_total"),
+                "Connections closed for sending no request head within --header-timeout-s",
+            )?,
             registry,
         };
         m.registry.register(Box::new(m.requests.clone()))?;
@@ -98,6 +114,9 @@ impl Metrics {
         m.registry.register(Box::new(m.decode_failures.clone()))?;
         m.registry.register(Box::new(m.model_info.clone()))?;
         m.registry.register(Box::new(m.chunk_size.clone()))?;
+        m.registry.register(Box::new(m.connections_open.clone()))?;
+        m.registry.register(Box::new(m.connections_refused.clone()))?;
+        m.registry.register(Box::new(m.header_timeouts.clone()))?;
         Ok(m)
     }
 
@@ -140,6 +159,9 @@ mod tests {
             "audio_seconds_total",
             "decode_failures_total",
             "model_info",
+            "connections_open",
+            "connections_refused_total",
+            "header_timeouts_total",
         ] {
             assert!(text.contains(&format!("# TYPE instrument_server_{n} ")), "{n} missing:\n{text}");
         }

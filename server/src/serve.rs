@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use crate::config::Config;
 use crate::engine::Engine;
+use crate::http::connections::{self, Limits};
 use crate::http::{self, AppState};
 use crate::metrics::Metrics;
 use crate::shutdown;
@@ -41,7 +42,13 @@ pub fn run(config: Config) -> anyhow::Result<()> {
         tracing::info!(%addr, "listening");
         println!("{LISTENING_PREFIX}http://{addr}");
         let drain = Duration::from_secs_f64(config.shutdown_drain_s);
-        axum::serve(listener, http::app(state.clone())).with_graceful_shutdown(shutdown::drain(state, drain)).await?;
+        let limits = Limits {
+            header_timeout: Duration::from_secs_f64(config.header_timeout_s),
+            max_connections: config.max_connections,
+        }
+        .fitted_to_descriptors();
+        let app = http::app(state.clone());
+        connections::serve(listener, app, limits, state.metrics.clone(), shutdown::drain(state, drain)).await?;
         tracing::info!("stopped");
         Ok(())
     })

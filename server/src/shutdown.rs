@@ -1,13 +1,16 @@
-//! Graceful shutdown: on SIGINT or SIGTERM, `/readyz` turns 503 at once; after the drain delay
-//! axum stops accepting and finishes what is in flight, and the process exits 0.
+//! Graceful shutdown: on SIGINT or SIGTERM, `/readyz` turns 503 at once and new recognitions get
+//! 503 (`shutting_down`, `Retry-After`) while the requests already accepted go on; after the
+//! drain delay the listener closes, the connections finish what is in flight, and the process
+//! exits 0.
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::http::AppState;
 
-/// Resolves when the listener should close: a signal, then `drain` of still serving while
-/// readiness reports 503 so load balancers stop sending new requests.
+/// Resolves when the listener should close: a signal, then `drain` of still answering (new
+/// recognitions with 503, so a client retries on another replica) while readiness reports 503
+/// and load balancers stop sending new requests.
 pub async fn drain(state: Arc<AppState>, drain: Duration) {
     signal().await;
     state.ready.store(false, Ordering::Relaxed);

@@ -1,5 +1,5 @@
-//! Operating the real server: metrics, API keys, timing headers, request timeout, readiness and
-//! graceful shutdown under load, the OpenAPI document and the demo page.
+//! Operating the real server: metrics, API keys, timing headers, request timeout, the OpenAPI
+//! document and the demo page (graceful shutdown under load: server_connections.rs).
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
@@ -103,36 +103,6 @@ fn a_stalled_upload_is_cut_by_the_request_timeout() {
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(answer.contains(r#""error_type":"timeout""#), "{answer}");
     assert_eq!(get(&server, "/healthz").0, 200);
-}
-
-#[test]
-fn sigterm_under_load_finishes_in_flight_requests_then_exits_0() {
-    let mut server = Server::start(&test_model_dir("server-ops"), &["--shutdown-drain-s", "1"]);
-    assert_eq!(get(&server, "/readyz"), (200, "ready".into()));
-    let url = server.url("/v1/recognize");
-    let body = clip("vocadito__vocadito_1.wav"); // 33 s: a few hundred ms of work each
-    let results = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..4)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut r = http_agent().post(&url).header("content-type", "audio/wav").send(&body[..]).unwrap();
-                    let status = r.status().as_u16();
-                    let v: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
-                    (status, v["instruments"].as_array().map_or(0, Vec::len))
-                })
-            })
-            .collect();
-        std::thread::sleep(Duration::from_millis(100));
-        let pid = server.child.id().to_string();
-        assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-        std::thread::sleep(Duration::from_millis(300));
-        // Draining: not ready, still answering.
-        assert_eq!(get(&server, "/readyz"), (503, "not ready".into()));
-        handles.into_iter().map(|h| h.join().unwrap()).collect::<Vec<_>>()
-    });
-    assert!(results.iter().all(|&r| r == (200, 11)), "{results:?}");
-    let exit = server.child.wait().unwrap();
-    assert!(exit.success(), "exit status {exit:?}");
 }
 
 #[test]

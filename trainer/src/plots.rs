@@ -9,7 +9,7 @@ use crate::evaluate::comparison::Run;
 use crate::evaluate::{EvalReport, SweepPoint};
 use crate::train::EpochLog;
 
-pub(crate) fn err(e: impl std::fmt::Display) -> anyhow::Error {
+pub fn err(e: impl std::fmt::Display) -> anyhow::Error {
     anyhow!("plotting: {e}")
 }
 

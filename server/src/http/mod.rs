@@ -1,5 +1,6 @@
 //! The HTTP API: routes, middleware and the JSON error body.
 mod auth;
+pub mod connections;
 mod demo;
 mod error;
 mod examples;
@@ -40,10 +41,12 @@ pub struct AppState {
     /// The model's manifest and the way to its batching queue.
     pub recognizer: Recognizer,
     pub permits: Arc<Semaphore>,
+    /// Bytes of request bodies that may be held at once (`--upload-buffer-mb`).
+    pub upload_buffer: Arc<Semaphore>,
     pub max_body_bytes: usize,
     pub max_audio_seconds: f64,
     pub request_timeout: Duration,
-    /// False once shutdown has begun (`/readyz` answers 503).
+    /// False once shutdown has begun (`/readyz` answers 503, new recognitions 503).
     pub ready: AtomicBool,
     /// Where the model runs (`cpu`, `cuda:0`) and its chunk size.
     pub runtime: Runtime,
@@ -67,6 +70,7 @@ impl AppState {
         Ok(Self {
             recognizer,
             permits: Arc::new(Semaphore::new(config.max_concurrent_requests)),
+            upload_buffer: Arc::new(Semaphore::new(config.upload_buffer_bytes().min(Semaphore::MAX_PERMITS))),
             max_body_bytes: config.max_body_bytes,
             max_audio_seconds: config.max_audio_seconds,
             request_timeout: Duration::from_secs_f64(config.request_timeout_s),

@@ -5,6 +5,7 @@ pub mod upload;
 
 pub use params::{AudioFile, Params, Upload};
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -18,7 +19,7 @@ use super::AppState;
 use crate::error::ServerError;
 use crate::recognizer::{Options, Recognition};
 use timing::{ms, TimingHeaders};
-use upload::read_body;
+use upload::{discard, read_body, Received};
 
 /// Recognise the predominant instruments in an audio file.
 ///
@@ -52,10 +53,10 @@ use upload::read_body;
         (status = 413, description = "The body or the decoded duration is over the limit.", body = ErrorBody),
         (status = 415, description = "Not audio that can be decoded.", body = ErrorBody),
         (status = 422, description = "A bad query parameter.", body = ErrorBody),
-        (status = 429, description = "Too many requests in progress; retry after `Retry-After` seconds.", body = ErrorBody,
+        (status = 429, description = "Too many requests in progress, or too many bytes of uploads held at once; retry after `Retry-After` seconds.", body = ErrorBody,
             headers(("retry-after" = String, description = "Seconds to wait"))),
         (status = 500, description = "A fault of the server, never of the request.", body = ErrorBody),
-        (status = 503, description = "The inference queue is full or the server is shutting down.", body = ErrorBody,
+        (status = 503, description = "The inference queue is full, the server is shutting down (`shutting_down`), or too many connections are open (`too_many_connections`, answered before any request is read).", body = ErrorBody,
             headers(("retry-after" = String, description = "Seconds to wait"))),
     ),
     security((), ("api_key" = []))
@@ -66,12 +67,11 @@ pub async fn recognize(
     req: Request,
 ) -> Result<(TimingHeaders, Json<Recognition>), ServerError> {
     let arrived = Instant::now();
-    // Admission first: the permit is held until the answer is ready. A refused upload is still
-    // read (up to the body limit) so the client can read the 429 instead of a broken pipe.
-    let Ok(_permit) = state.permits.clone().try_acquire_owned() else {
-        let _ = axum::body::to_bytes(req.into_body(), state.max_body_bytes).await;
-        return Err(ServerError::Overloaded);
-    };
+    // Draining before shutdown: the requests already accepted go on, new ones go elsewhere.
+    if !state.ready.load(Ordering::Relaxed) {
+        discard(req, state.max_body_bytes).await;
+        return Err(ServerError::ShuttingDown);
+    }
     let Query(params) = query.map_err(|e| ServerError::BadParameter(e.body_text()))?;
     let options = Options {
         aggregation: params
@@ -85,10 +85,17 @@ pub async fn recognize(
         segments: params.segments.then(|| params.segment_params()),
     };
     let how = state.recognizer.resolve(&options)?;
-    let (bytes, mime) = read_body(req, state.max_body_bytes).await?;
-    if bytes.is_empty() {
+    // The body first, held against the upload buffer: a slow upload holds its own bytes, never
+    // one of the slots that bound decoding and inference.
+    let upload = read_body(req, state.max_body_bytes, &state.upload_buffer).await?;
+    if upload.bytes.is_empty() {
         return Err(ServerError::EmptyBody);
     }
+    // Admission: the slot is held until the answer is ready.
+    let Ok(_permit) = state.permits.clone().try_acquire_owned() else {
+        return Err(ServerError::Overloaded);
+    };
+    let Received { bytes, mime, .. } = upload;
     let (recognition, t) = state.recognizer.recognize(bytes, mime, state.max_audio_seconds, &how).await?;
     let timing = TimingHeaders { decode: t.decode, queue: t.queue, inference: t.inference, total: arrived.elapsed() };
     tracing::info!(queue_ms = ms(t.queue), inference_ms = ms(t.inference), total_ms = ms(timing.total), "recognised");

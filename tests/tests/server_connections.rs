@@ -1,0 +1,258 @@
+//! Connections on the real server: clients that open a connection and send nothing, or send a
+//! body a byte a second, are cut with 408 and do not delay normal requests; past
+//! `--max-connections` a connection is refused with 503 at once; and a SIGTERM under 8 clients
+//! answers every request accepted before it, turns new ones away with 503 and `Retry-After`
+//! while it drains, and exits 0. Each prints its figures (the issue notes quote them).
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use e2e::{http_agent, real_dev_dir, test_model_dir, Server};
+
+fn clip() -> Vec<u8> {
+    std::fs::read(real_dev_dir().join("tinysol__Fl-ord-C4-mf-N-T14d.wav")).expect("real-dev clip")
+}
+
+fn addr(server: &Server) -> String {
+    server.base.trim_start_matches("http://").to_string()
+}
+
+/// Everything the server sends until it closes the connection (or `limit` passes).
+fn read_all(s: &mut TcpStream, limit: Duration) -> String {
+    s.set_read_timeout(Some(limit)).unwrap();
+    let mut answer = Vec::new();
+    let _ = s.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// Latencies of `n` normal requests, one after another, sorted.
+fn normal_requests(server: &Server, body: &[u8], n: usize) -> Vec<Duration> {
+    let mut took: Vec<Duration> = (0..n)
+        .map(|_| {
+            let t0 = Instant::now();
+            let mut r = http_agent().post(server.url("/v1/recognize")).send(body).expect("an answer");
+            let _ = r.body_mut().read_to_string();
+            assert_eq!(r.status().as_u16(), 200);
+            t0.elapsed()
+        })
+        .collect();
+    took.sort();
+    took
+}
+
+fn p99(sorted: &[Duration]) -> Duration {
+    sorted[(sorted.len() * 99).div_ceil(100) - 1]
+}
+
+#[test]
+fn idle_and_byte_a_second_clients_get_408_and_do_not_delay_normal_requests() {
+    let header_timeout = 3;
+    let request_timeout = 6;
+    let server = Server::start(
+        &test_model_dir("connections"),
+        &["--header-timeout-s", &header_timeout.to_string(), "--request-timeout-s", &request_timeout.to_string()],
+    );
+    let body = clip();
+    normal_requests(&server, &body, 3); // warm-up
+    let alone = normal_requests(&server, &body, 40);
+
+    let stop = AtomicBool::new(false);
+    let cuts = Mutex::new(Vec::<(&str, Duration, String)>::new());
+    let address = addr(&server);
+    let (with_them, started) = std::thread::scope(|s| {
+        // 100 clients that connect and send nothing, 100 that send a body a byte a second; each
+        // connects again when it is cut, so 200 are open throughout the measurement.
+        for i in 0..200 {
+            let (stop, cuts, address) = (&stop, &cuts, &address);
+            s.spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let mut c = TcpStream::connect(address).unwrap();
+                    let t0 = Instant::now();
+                    let kind = if i % 2 == 0 {
+                        "idle"
+                    } else {
+                        write!(c, "POST /v1/recognize HTTP/1.1\r\nhost: x\r\ncontent-type: audio/wav\r\ncontent-length: 100000\r\n\r\n").unwrap();
+                        c.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+                        let mut seen = Vec::new();
+                        // A byte a second until the server answers or closes.
+                        loop {
+                            if c.write_all(b"R").is_err() {
+                                break;
+                            }
+                            let mut buf = [0u8; 4096];
+                            match c.read(&mut buf) {
+                                Ok(0) => break,
+                                Ok(n) => {
+                                    seen.extend_from_slice(&buf[..n]);
+                                    if seen.ends_with(b"}") {
+                                        break;
+                                    }
+                                }
+                                Err(_) => {}
+                            }
+                            if t0.elapsed() > Duration::from_secs(30) {
+                                break;
+                            }
+                        }
+                        cuts.lock().unwrap().push(("slow body", t0.elapsed(), String::from_utf8_lossy(&seen).into_owned()));
+                        continue;
+                    };
+                    let answer = read_all(&mut c, Duration::from_secs(30));
+                    cuts.lock().unwrap().push((kind, t0.elapsed(), answer));
+                }
+            });
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        let started = Instant::now();
+        let took = normal_requests(&server, &body, 40);
+        // Long enough for both kinds to have been cut at least once.
+        while started.elapsed() < Duration::from_secs(request_timeout + 2) {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        stop.store(true, Ordering::Relaxed);
+        (took, started)
+    });
+    let cuts = cuts.into_inner().unwrap();
+    let idle: Vec<_> = cuts.iter().filter(|c| c.0 == "idle").collect();
+    let slow: Vec<_> = cuts.iter().filter(|c| c.0 == "slow body").collect();
+    println!(
+        "normal requests p50/p99: {:?}/{:?} alone, {:?}/{:?} beside 200 idle and byte-a-second clients ({:.1} s); {} idle cut, {} slow bodies cut",
+        alone[alone.len() / 2],
+        p99(&alone),
+        with_them[with_them.len() / 2],
+        p99(&with_them),
+        started.elapsed().as_secs_f64(),
+        idle.len(),
+        slow.len()
+    );
+    assert!(idle.len() >= 100 && slow.len() >= 100, "every client cut at least once");
+    for (_, took, answer) in &idle {
+        assert!(answer.starts_with("HTTP/1.1 408"), "an idle connection got {answer:?}");
+        assert!(answer.contains(r#""error_type":"timeout""#), "{answer}");
+        assert!(*took < Duration::from_secs(header_timeout + 3), "cut after {took:?}");
+    }
+    for (_, took, answer) in &slow {
+        assert!(answer.starts_with("HTTP/1.1 408"), "a byte-a-second upload got {answer:?}");
+        assert!(*took < Duration::from_secs(request_timeout + 4), "cut after {took:?}");
+    }
+    // The slow clients hold no request slot and little CPU: normal requests take about as long.
+    assert!(
+        p99(&with_them) <= p99(&alone) * 2 + Duration::from_millis(250),
+        "p99 {:?} beside slow clients against {:?} alone",
+        p99(&with_them),
+        p99(&alone)
+    );
+    assert!(server.metric("instrument_server_header_timeouts_total") >= 100.0);
+}
+
+#[test]
+fn connections_past_the_limit_are_refused_with_503_at_once() {
+    let server = Server::start(&test_model_dir("connections"), &["--max-connections", "8", "--header-timeout-s", "30"]);
+    let address = addr(&server);
+    let idle: Vec<TcpStream> = (0..8).map(|_| TcpStream::connect(&address).unwrap()).collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let t0 = Instant::now();
+    let mut ninth = TcpStream::connect(&address).unwrap();
+    let answer = read_all(&mut ninth, Duration::from_secs(5));
+    let took = t0.elapsed();
+    println!("the 9th connection at a limit of 8: answered in {took:?}: {}", answer.lines().next().unwrap_or(""));
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("retry-after: 1"), "{answer}");
+    assert!(answer.contains(r#""error_type":"too_many_connections""#), "{answer}");
+    assert!(took < Duration::from_secs(1), "refused after {took:?}");
+    drop(idle);
+    // Their slots come back as the server sees them close.
+    let t0 = Instant::now();
+    loop {
+        let r = http_agent().post(server.url("/v1/recognize")).send(&clip()[..]);
+        if let Ok(mut r) = r {
+            if r.status().as_u16() == 200 {
+                let _ = r.body_mut().read_to_string();
+                break;
+            }
+        }
+        assert!(t0.elapsed() < Duration::from_secs(10), "the slots never came back");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(server.metric("instrument_server_connections_refused_total") >= 1.0);
+}
+
+#[test]
+fn a_sigterm_under_8_clients_answers_everything_accepted_and_exits_0() {
+    let drain = 2.0;
+    let mut server = Server::start(&test_model_dir("connections"), &["--shutdown-drain-s", &drain.to_string()]);
+    let body = clip();
+    let url = server.url("/v1/recognize");
+    let signalled: Mutex<Option<Instant>> = Mutex::new(None);
+    // (sent at, status or None for no answer, retry-after, error_type)
+    type Outcome = (Instant, Option<u16>, bool, String);
+    let outcomes: Vec<Outcome> = std::thread::scope(|s| {
+        let clients: Vec<_> = (0..8)
+            .map(|_| {
+                let (url, body, signalled) = (&url, &body, &signalled);
+                s.spawn(move || {
+                    let mut seen = Vec::new();
+                    loop {
+                        let sent = Instant::now();
+                        match http_agent().post(url).header("content-type", "audio/wav").send(&body[..]) {
+                            Ok(mut r) => {
+                                let status = r.status().as_u16();
+                                let retry = r.headers().contains_key("retry-after");
+                                let text = r.body_mut().read_to_string().unwrap_or_default();
+                                let kind = serde_json::from_str::<serde_json::Value>(&text)
+                                    .ok()
+                                    .and_then(|v| v["error_type"].as_str().map(str::to_string))
+                                    .unwrap_or_default();
+                                seen.push((sent, Some(status), retry, kind));
+                            }
+                            Err(_) => {
+                                seen.push((sent, None, false, String::new()));
+                                // After the drain the port is closed: this client is done.
+                                if signalled.lock().unwrap().is_some() {
+                                    return seen;
+                                }
+                            }
+                        }
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(1500));
+        let pid = server.child.id().to_string();
+        *signalled.lock().unwrap() = Some(Instant::now());
+        assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        clients.into_iter().flat_map(|c| c.join().unwrap()).collect()
+    });
+    let at = signalled.into_inner().unwrap().unwrap();
+    let exit = server.child.wait().unwrap();
+    let before: Vec<_> = outcomes.iter().filter(|o| o.0 < at).collect();
+    let after: Vec<_> = outcomes.iter().filter(|o| o.0 >= at).collect();
+    let refused: Vec<_> = after.iter().filter(|o| o.1 == Some(503)).collect();
+    let unanswered: Vec<_> = after.iter().filter(|o| o.1.is_none()).collect();
+    println!(
+        "SIGTERM under 8 clients: {} requests sent before it, all answered {:?}; after it {} answered 200, {} refused 503 while draining, {} met the closed port",
+        before.len(),
+        before.iter().map(|o| o.1).collect::<std::collections::BTreeSet<_>>(),
+        after.iter().filter(|o| o.1 == Some(200)).count(),
+        refused.len(),
+        unanswered.len()
+    );
+    assert!(
+        before.len() >= 8 && before.iter().all(|o| o.1 == Some(200)),
+        "a request accepted before the signal was lost"
+    );
+    assert!(!refused.is_empty(), "no request met the drain");
+    assert!(refused.iter().all(|o| o.2 && o.3 == "shutting_down"), "503s carry Retry-After and shutting_down");
+    assert!(after.iter().all(|o| matches!(o.1, None | Some(200) | Some(503))), "{after:?}");
+    // Only once the drain is over does a client meet a closed port.
+    let drain_end = at + Duration::from_secs_f64(drain) - Duration::from_millis(200);
+    let offsets: Vec<_> = unanswered.iter().map(|o| o.0.duration_since(at)).collect();
+    assert!(
+        unanswered.iter().all(|o| o.0 >= drain_end),
+        "a request was dropped during the drain: sent {offsets:?} after the signal"
+    );
+    assert!(exit.success(), "exit status {exit:?}");
+}
