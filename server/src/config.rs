@@ -62,7 +62,8 @@ pub enum Command {
     /// duration fits in bounded memory; a file that fails gives its error line and the rest go
     /// on; the exit status is 1 when any file failed.
     Recognize(RecognizeArgs),
-    /// Write the OpenAPI 3.1 document of the API (what `GET /openapi.json` serves) and exit.
+    /// Write the OpenAPI 3.1 document of the API (what `GET /openapi.json` serves) and, beside
+    /// it, the JSON Schema of the `/v1/stream` messages (`stream-messages.json`), and exit.
     Openapi {
         /// Where to write it; `-` for standard output.
         #[arg(long, default_value = "openapi/openapi.json")]
@@ -126,6 +127,22 @@ pub struct Config {
     /// slot; lower it where memory is tight.
     #[arg(long, env = "UPLOAD_BUFFER_MB", default_value_t = 0)]
     pub upload_buffer_mb: usize,
+    /// Longest live stream (`/v1/stream`), in seconds of audio; past it the stream is closed
+    /// with 4413 (`too_long`). Default 600, as `--max-audio-seconds`: the server keeps a stream's
+    /// signal at 22,050 Hz for its exact final answer, 88 kB a second (53 MB at the limit).
+    #[arg(long, env = "MAX_STREAM_SECONDS", default_value_t = 600.0)]
+    pub max_stream_seconds: f64,
+    /// Seconds a live stream may send nothing before it is closed with 4408 (`timeout`).
+    /// Default 10: a live source sends several messages a second; longer keeps a slot for a
+    /// client that has gone quiet.
+    #[arg(long, env = "STREAM_IDLE_TIMEOUT_S", default_value_t = 10.0)]
+    pub stream_idle_timeout_s: f64,
+    /// Seconds of audio a live stream may run ahead of real time; past it the server stops
+    /// reading it until real time catches up (the client's socket fills, not our memory).
+    /// Default 10: room for a client's buffering; a large value lets a client stream a file
+    /// as fast as the model scores it.
+    #[arg(long, env = "MAX_STREAM_LEAD_S", default_value_t = 10.0)]
+    pub max_stream_lead_s: f64,
     /// API keys accepted as `Authorization: Bearer KEY` on `/v1/*` (comma-separated). Default
     /// none: the API is open. Health, readiness, metrics and the API document stay open always.
     #[arg(long, env = "API_KEYS", value_delimiter = ',', hide_env_values = true)]
@@ -300,6 +317,9 @@ impl std::fmt::Debug for Config {
             .field("header_timeout_s", &self.header_timeout_s)
             .field("max_connections", &self.max_connections)
             .field("upload_buffer_mb", &self.upload_buffer_mb)
+            .field("max_stream_seconds", &self.max_stream_seconds)
+            .field("stream_idle_timeout_s", &self.stream_idle_timeout_s)
+            .field("max_stream_lead_s", &self.max_stream_lead_s)
             .field("api_keys", &format_args!("[{} hidden]", self.api_keys.len()))
             .field("log_format", &self.log_format)
             .field("shutdown_drain_s", &self.shutdown_drain_s)
@@ -330,6 +350,13 @@ impl Config {
             "--header-timeout-s must be positive"
         );
         anyhow::ensure!(self.max_connections > 0, "--max-connections must be at least 1");
+        for (flag, v) in [
+            ("--max-stream-seconds", self.max_stream_seconds),
+            ("--stream-idle-timeout-s", self.stream_idle_timeout_s),
+            ("--max-stream-lead-s", self.max_stream_lead_s),
+        ] {
+            anyhow::ensure!(v.is_finite() && v > 0.0, "{flag} must be positive");
+        }
         anyhow::ensure!(
             self.upload_buffer_bytes() >= self.max_body_bytes,
             "--upload-buffer-mb ({} MiB) must hold at least one body of --max-body-bytes ({} bytes)",

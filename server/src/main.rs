@@ -17,7 +17,10 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
             print!("{doc}");
         } else {
             std::fs::write(&out, doc).map_err(|e| anyhow::anyhow!("writing {}: {e}", out.display()))?;
-            eprintln!("OpenAPI document written to {}", out.display());
+            let schema = out.with_file_name("stream-messages.json");
+            std::fs::write(&schema, http::openapi::stream_schema())
+                .map_err(|e| anyhow::anyhow!("writing {}: {e}", schema.display()))?;
+            eprintln!("OpenAPI document written to {}, the stream's messages to {}", out.display(), schema.display());
         }
         return Ok(std::process::ExitCode::SUCCESS);
     }

@@ -42,6 +42,12 @@ pub struct Metrics {
     /// Connections closed for sending no request head within `--header-timeout-s` (idle
     /// keep-alive connections included).
     pub header_timeouts: IntCounter,
+    /// Live streams (`/v1/stream`) open.
+    pub streams_open: IntGauge,
+    /// Windows answered on live streams.
+    pub stream_windows: IntCounter,
+    /// Live streams closed, by reason (`done`, `client_gone`, or the `error_type`).
+    pub stream_closes: IntCounterVec,
 }
 
 fn name(n: &str) -> String {
@@ -100,6 +106,12 @@ impl Metrics {
                 name("header_timeouts_total"),
                 "Connections closed for sending no request head within --header-timeout-s",
             )?,
+            streams_open: IntGauge::new(name("streams_open"), "Live streams open")?,
+            stream_windows: IntCounter::new(name("stream_windows_total"), "Windows answered on live streams")?,
+            stream_closes: IntCounterVec::new(
+                Opts::new(name("stream_closes_total"), "Live streams closed, by reason"),
+                &["reason"],
+            )?,
             registry,
         };
         m.registry.register(Box::new(m.requests.clone()))?;
@@ -117,6 +129,9 @@ impl Metrics {
         m.registry.register(Box::new(m.connections_open.clone()))?;
         m.registry.register(Box::new(m.connections_refused.clone()))?;
         m.registry.register(Box::new(m.header_timeouts.clone()))?;
+        m.registry.register(Box::new(m.streams_open.clone()))?;
+        m.registry.register(Box::new(m.stream_windows.clone()))?;
+        m.registry.register(Box::new(m.stream_closes.clone()))?;
         Ok(m)
     }
 
@@ -162,6 +177,8 @@ mod tests {
             "connections_open",
             "connections_refused_total",
             "header_timeouts_total",
+            "streams_open",
+            "stream_windows_total",
         ] {
             assert!(text.contains(&format!("# TYPE instrument_server_{n} ")), "{n} missing:\n{text}");
         }

@@ -48,7 +48,13 @@ pub fn run(config: Config) -> anyhow::Result<()> {
         }
         .fitted_to_descriptors();
         let app = http::app(state.clone());
-        connections::serve(listener, app, limits, state.metrics.clone(), shutdown::drain(state, drain)).await?;
+        connections::serve(listener, app, limits, state.metrics.clone(), shutdown::drain(state.clone(), drain)).await?;
+        // Live streams answer what they have and close once they see the shutdown (at their
+        // next message); wait for them, a bounded time.
+        let t0 = std::time::Instant::now();
+        while state.metrics.streams_open.get() > 0 && t0.elapsed() < Duration::from_secs(30) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         tracing::info!("stopped");
         Ok(())
     })

@@ -9,7 +9,9 @@
 //!   (`too_many_connections`, `Retry-After: 1`) and closed at once, so the process never runs
 //!   out of file descriptors; the limit is lowered at startup to what the descriptor limit allows.
 //! - **Graceful shutdown**: when `shutdown` resolves the listener closes, every connection finishes
-//!   the request it is serving and closes, and `serve` returns when the last one has.
+//!   the request it is serving and closes, and `serve` returns when the last one has. A
+//!   connection upgraded to a WebSocket (`/v1/stream`) leaves this loop's count at the upgrade;
+//!   its stream ends itself at shutdown (`serve.rs` waits for it).
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
@@ -22,10 +24,9 @@ use axum::extract::Request;
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
+use tokio::sync::{watch, Semaphore};
 use tower::ServiceExt;
 
 use super::error::ErrorBody;
@@ -77,7 +78,10 @@ pub async fn serve(
     metrics: Metrics,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
-    let graceful = GracefulShutdown::new();
+    // `stop` tells every connection to finish its request and close; each holds a `closed`
+    // receiver, so the sender sees all of them gone when the last connection has ended.
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let (closed_tx, closed_rx) = watch::channel(());
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     tokio::pin!(shutdown);
     loop {
@@ -108,15 +112,27 @@ pub async fn serve(
                 app.clone().oneshot(req.map(axum::body::Body::new))
             })
         };
-        let mut builder = hyper::server::conn::http1::Builder::new();
-        builder.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
-        let conn = builder.serve_connection(TokioIo::new(Shared(stream.clone())), service);
-        let conn = graceful.watch(conn);
         let open = metrics.connections_open.clone();
         open.inc();
         let header_timeouts = metrics.header_timeouts.clone();
+        let (mut stop, closed) = (stop_rx.clone(), closed_rx.clone());
         tokio::spawn(async move {
-            if let Err(e) = conn.await {
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
+            // With upgrades: `/v1/stream` turns the connection into a WebSocket.
+            let conn = builder.serve_connection(TokioIo::new(Shared(stream.clone())), service).with_upgrades();
+            tokio::pin!(conn);
+            let stopped = async move {
+                let _ = stop.wait_for(|s| *s).await;
+            };
+            let result = tokio::select! {
+                r = conn.as_mut() => r,
+                () = stopped => {
+                    conn.as_mut().graceful_shutdown();
+                    conn.await
+                }
+            };
+            if let Err(e) = result {
                 if e.is_timeout() {
                     header_timeouts.inc();
                     if requests.load(Ordering::Relaxed) == 0 {
@@ -129,10 +145,13 @@ pub async fn serve(
             }
             open.dec();
             drop(slot);
+            drop(closed);
         });
     }
     drop(listener);
-    graceful.shutdown().await;
+    let _ = stop_tx.send(true);
+    drop(closed_rx);
+    closed_tx.closed().await;
     Ok(())
 }
 

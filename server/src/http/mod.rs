@@ -9,6 +9,7 @@ mod model_info;
 mod observe;
 pub mod openapi;
 pub mod recognize;
+pub mod stream;
 
 pub use auth::ApiKeys;
 pub use examples::error_body as error_example;
@@ -54,6 +55,8 @@ pub struct AppState {
     pub cors_origins: Vec<HeaderValue>,
     pub api_keys: ApiKeys,
     pub metrics: Metrics,
+    /// Limits of live streams.
+    pub streams: stream::StreamLimits,
 }
 
 impl AppState {
@@ -79,6 +82,11 @@ impl AppState {
             cors_origins,
             api_keys: ApiKeys::new(&config.api_keys),
             metrics,
+            streams: stream::StreamLimits {
+                max_seconds: config.max_stream_seconds,
+                idle_timeout: Duration::from_secs_f64(config.stream_idle_timeout_s),
+                max_lead: Duration::from_secs_f64(config.max_stream_lead_s),
+            },
         })
     }
 }
@@ -108,6 +116,9 @@ pub fn app(state: Arc<AppState>) -> Router {
     // carries it.
     Router::new()
         .merge(api)
+        // Keys checked in the stream itself: a browser cannot send `Authorization` on a
+        // WebSocket, so the key may also come in the start message.
+        .route("/v1/stream", get(stream::stream))
         .route("/", get(demo::demo))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

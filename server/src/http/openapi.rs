@@ -5,7 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::error::ErrorBody;
-use super::{examples, health, model_info, recognize};
+use super::stream::{ClientMessage, StreamMessage, StreamStart};
+use super::{examples, health, model_info, recognize, stream};
 use crate::error::ErrorCode;
 
 #[derive(OpenApi)]
@@ -16,8 +17,8 @@ use crate::error::ErrorCode;
 a ConvNet over 1-s log-mel windows with a 0.5-s hop (Han, Kim & Lee, 2017), aggregated per instrument.",
         license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
-    paths(recognize::recognize, model_info::model_info, health::healthz, health::readyz, health::metrics),
-    components(schemas(ErrorBody, ErrorCode)),
+    paths(recognize::recognize, stream::stream, model_info::model_info, health::healthz, health::readyz, health::metrics),
+    components(schemas(ErrorBody, ErrorCode, StreamStart, ClientMessage, StreamMessage)),
     modifiers(&ApiKeyScheme),
     tags(
         (name = "recognition", description = "Instruments in audio"),
@@ -79,6 +80,29 @@ fn real_examples(doc: &mut serde_json::Value) {
 
 const ERROR_BODY_REF: &str = "#/components/schemas/ErrorBody";
 
+/// The messages of `/v1/stream` as one JSON Schema (2020-12) document: a message is a
+/// `StreamStart`, a `ClientMessage` or a `StreamMessage`; every schema they use is under
+/// `$defs`. `server openapi` writes it beside the API document as `stream-messages.json`.
+pub fn stream_schema() -> String {
+    let doc = ApiDoc::openapi();
+    let schemas = serde_json::to_value(doc.components.map(|c| c.schemas).unwrap_or_default()).unwrap_or_default();
+    let text = serde_json::to_string(&schemas).unwrap_or_default().replace("#/components/schemas/", "#/$defs/");
+    let defs: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    let schema = serde_json::json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "stream-messages.json",
+        "title": "Messages of GET /v1/stream (WebSocket)",
+        "description": "The client sends a StreamStart (text), binary PCM and a ClientMessage (end); the server sends StreamMessages.",
+        "oneOf": [
+            {"$ref": "#/$defs/StreamStart"},
+            {"$ref": "#/$defs/ClientMessage"},
+            {"$ref": "#/$defs/StreamMessage"}
+        ],
+        "$defs": defs,
+    });
+    serde_json::to_string_pretty(&schema).map(|s| s + "\n").unwrap_or_default()
+}
+
 /// The OpenAPI document of this API.
 pub async fn openapi_json() -> Json<serde_json::Value> {
     Json(serde_json::from_str(&document()).unwrap_or_default())
@@ -95,6 +119,19 @@ mod tests {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/openapi.json");
         let committed = std::fs::read_to_string(path).unwrap_or_default();
         assert!(committed == document(), "{path} is stale: run `cargo run -p server -- openapi`");
+    }
+
+    /// `openapi/stream-messages.json` is what the code generates, and every message type is in it.
+    #[test]
+    fn committed_stream_schema_matches_the_code() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/stream-messages.json");
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(committed == stream_schema(), "{path} is stale: run `cargo run -p server -- openapi`");
+        let v: serde_json::Value = serde_json::from_str(&committed).unwrap();
+        for name in ["StreamStart", "ClientMessage", "StreamMessage", "Recognition", "ErrorCode"] {
+            assert!(v["$defs"].get(name).is_some(), "{name} missing");
+        }
+        assert!(!committed.contains("#/components/"), "refs point into $defs");
     }
 
     /// A client generated from the document knows every `error_type` the server can send.
@@ -121,7 +158,12 @@ mod tests {
         for (path, ops) in doc["paths"].as_object().unwrap() {
             for (method, op) in ops.as_object().unwrap() {
                 for (status, response) in op["responses"].as_object().unwrap() {
-                    for (media, content) in response["content"].as_object().unwrap() {
+                    // Only the WebSocket upgrade answers without a body.
+                    let Some(contents) = response["content"].as_object() else {
+                        assert_eq!((path.as_str(), status.as_str()), ("/v1/stream", "101"), "{method} {path} {status}");
+                        continue;
+                    };
+                    for (media, content) in contents {
                         let schema_example = content["schema"]["$ref"].as_str().and_then(|r| {
                             let name = r.rsplit('/').next()?;
                             doc["components"]["schemas"][name].get("example")

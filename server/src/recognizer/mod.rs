@@ -2,6 +2,7 @@
 //! thresholds, sorting, timeline and segments → [`Recognition`]. `POST /v1/recognize` and the
 //! offline `server recognize` both run it; neither scores anything itself.
 mod analyse;
+pub mod live;
 mod report;
 mod types;
 

@@ -4,6 +4,7 @@
 //! resampler at once, so only the mono 22,050 Hz signal of a file is ever held in memory.
 mod decode;
 mod downmix;
+mod pcm;
 mod resample;
 mod sniff;
 
@@ -11,5 +12,6 @@ pub use decode::{
     decode, decode_file, decode_file_stream, decode_stream, DecodeOptions, Decoded, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE,
 };
 pub use downmix::{downmix_buffer, downmix_planes};
+pub use pcm::{PcmFormat, PcmStream, MAX_CHANNELS};
 pub use resample::StreamResampler;
 pub use sniff::container_of;

@@ -40,6 +40,12 @@ pub fn logmel_of_file(path: &Path, params: &FrontEndParams, opts: &DecodeOptions
     analyse(decode_file(path, params.sample_rate, opts)?, params)
 }
 
+/// The log-mel spectrogram of a signal already decoded (a live stream's, say): the same
+/// normalisation and front end as [`logmel_of`].
+pub fn logmel_of_signal(decoded: Decoded, params: &FrontEndParams) -> Result<(Decoded, Array2<f32>)> {
+    analyse(decoded, params)
+}
+
 fn analyse(mut decoded: Decoded, params: &FrontEndParams) -> Result<(Decoded, Array2<f32>)> {
     peak_normalize(&mut decoded.samples);
     let spec = LogMel::new(params)?.compute(&decoded.samples);

@@ -51,6 +51,17 @@ impl WindowStream {
         })
     }
 
+    /// Normalises the samples pushed from now on by `peak` instead (a live stream, whose peak
+    /// is known only so far); samples already pushed keep their scale.
+    pub fn set_peak(&mut self, peak: f32) {
+        self.scale = if peak > 0.0 && peak.is_finite() { 1.0 / peak } else { 0.0 };
+    }
+
+    /// Windows emitted so far.
+    pub fn windows(&self) -> usize {
+        self.windows
+    }
+
     /// Adds samples; `emit` gets each window completed by them (`frames × n_mels`, row-major).
     pub fn push(&mut self, samples: &[f32], emit: &mut dyn FnMut(&[f32]) -> Result<()>) -> Result<()> {
         let scale = self.scale;

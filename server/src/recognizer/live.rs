@@ -1,0 +1,202 @@
+//! A live stream: interleaved PCM arriving in pieces, windows scored as soon as they are whole,
+//! and at the end the answer `POST /v1/recognize` gives for the same samples.
+//!
+//! The front end normalises a clip by its peak, which a live stream knows only so far: the
+//! windows scored while it plays are normalised by the peak of what has arrived when their
+//! samples did (provisional), and [`Live::finish`] runs the whole signal again, normalised by
+//! its true peak, through the same front end and model as an upload (exact). The signal is kept
+//! at the analysis rate for that (88 kB a second), bounded by the stream's length limit.
+use shared::audio::{Decoded, PcmFormat, PcmStream};
+use shared::frontend::{logmel_of_signal, WindowStream, Windows};
+use shared::labels::{LABELS, N_LABELS};
+
+use super::{report, Clip, Recognition, Recognizer, Resolved};
+use crate::error::ServerError;
+
+/// How a stream's audio arrives.
+#[derive(Debug, Clone, Copy)]
+pub struct PcmSpec {
+    pub format: PcmFormat,
+    pub sample_rate: u32,
+    pub channels: u16,
+}
+
+/// One provisional window: its index, start and sigmoids.
+#[derive(Debug, Clone)]
+pub struct LiveWindow {
+    pub index: usize,
+    pub start_seconds: f64,
+    pub sigmoids: Vec<f32>,
+    /// Codes whose sigmoid reaches the label's threshold.
+    pub labels: Vec<&'static str>,
+}
+
+/// The state of one stream.
+pub struct Live {
+    recognizer: Recognizer,
+    how: Resolved,
+    spec: PcmSpec,
+    /// Taken by [`Live::end`].
+    pcm: Option<PcmStream>,
+    source_frames: u64,
+    max_seconds: f64,
+    /// The mono signal at the analysis rate, for the exact answer.
+    signal: Vec<f32>,
+    peak: f32,
+    /// Taken by [`Live::end`].
+    live: Option<WindowStream>,
+    /// Provisional sigmoids of the windows scored so far (`windows × labels`).
+    sigmoids: Vec<f32>,
+}
+
+impl Live {
+    /// A stream of `spec` audio at most `max_seconds` long, answered as `how` says.
+    pub fn new(recognizer: Recognizer, spec: PcmSpec, how: Resolved, max_seconds: f64) -> Result<Self, ServerError> {
+        let m = recognizer.manifest();
+        let pcm = PcmStream::new(spec.format, spec.sample_rate, spec.channels, m.front_end.sample_rate)?;
+        let live = WindowStream::new(&m.front_end, m.window, 0.0)?;
+        Ok(Self {
+            recognizer,
+            how,
+            spec,
+            pcm: Some(pcm),
+            source_frames: 0,
+            max_seconds,
+            signal: Vec::new(),
+            peak: 0.0,
+            live: Some(live),
+            sigmoids: Vec::new(),
+        })
+    }
+
+    /// Seconds of audio received.
+    pub fn seconds(&self) -> f64 {
+        self.source_frames as f64 / f64::from(self.spec.sample_rate)
+    }
+
+    /// Windows scored so far.
+    pub fn windows(&self) -> usize {
+        self.sigmoids.len() / N_LABELS
+    }
+
+    fn ended() -> ServerError {
+        ServerError::Internal("audio pushed to a live stream after its end: a bug".into())
+    }
+
+    /// Adds a piece of interleaved PCM; returns the windows it completed (flattened) and their
+    /// count, to be scored by [`Live::score`].
+    pub fn push(&mut self, bytes: &[u8]) -> Result<(Vec<f32>, usize), ServerError> {
+        let pcm = self.pcm.as_mut().ok_or_else(Self::ended)?;
+        let mut fresh = Vec::new();
+        pcm.push(bytes, &mut fresh)?;
+        self.source_frames = pcm.frames();
+        if self.seconds() > self.max_seconds {
+            return Err(shared::Error::TooLong { limit_seconds: self.max_seconds }.into());
+        }
+        self.windows_of(fresh, false)
+    }
+
+    /// Ends the audio: the last provisional windows (with the padding of the clip's end).
+    pub fn end(&mut self) -> Result<(Vec<f32>, usize), ServerError> {
+        let pcm = self.pcm.take().ok_or_else(Self::ended)?;
+        let mut fresh = Vec::new();
+        pcm.finish(&mut fresh)?;
+        self.windows_of(fresh, true)
+    }
+
+    fn windows_of(&mut self, fresh: Vec<f32>, last: bool) -> Result<(Vec<f32>, usize), ServerError> {
+        let peak = fresh.iter().filter(|v| v.is_finite()).fold(self.peak, |m, v| m.max(v.abs()));
+        let mut live = if last { self.live.take() } else { None };
+        let stream = match live.as_mut() {
+            Some(s) => s,
+            None => self.live.as_mut().ok_or_else(Self::ended)?,
+        };
+        if peak > self.peak {
+            self.peak = peak;
+            stream.set_peak(peak);
+        }
+        let mut windows = Vec::new();
+        let mut emit = |w: &[f32]| {
+            windows.extend_from_slice(w);
+            Ok(())
+        };
+        stream.push(&fresh, &mut emit)?;
+        if let Some(stream) = live {
+            stream.finish(&mut emit)?;
+        }
+        self.signal.extend_from_slice(&fresh);
+        let m = self.recognizer.manifest();
+        let n = windows.len() / (m.window.frames * m.front_end.n_mels).max(1);
+        Ok((windows, n))
+    }
+
+    /// Scores windows from [`Live::push`] or [`Live::end`]; returns them as messages.
+    pub async fn score(&mut self, windows: Vec<f32>, n: usize) -> Result<Vec<LiveWindow>, ServerError> {
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        let scored = self.recognizer.score(windows, n).await?;
+        let first = self.sigmoids.len() / N_LABELS;
+        let m = self.recognizer.manifest();
+        let hop = m.window.hop_frames as f64 * m.front_end.frame_seconds();
+        let out = scored
+            .sigmoids
+            .chunks(N_LABELS)
+            .enumerate()
+            .map(|(i, s)| LiveWindow {
+                index: first + i,
+                start_seconds: (first + i) as f64 * hop,
+                sigmoids: s.to_vec(),
+                labels: LABELS
+                    .iter()
+                    .enumerate()
+                    .filter(|(l, _)| s.get(*l).is_some_and(|&v| v >= self.how.thresholds.for_label(*l)))
+                    .map(|(_, &code)| code)
+                    .collect(),
+            })
+            .collect();
+        self.sigmoids.extend_from_slice(&scored.sigmoids);
+        Ok(out)
+    }
+
+    /// The answer over the provisional windows so far.
+    pub fn summary(&self) -> Recognition {
+        let m = self.recognizer.manifest();
+        // The frames the scored windows span, so the timeline and segments line up with them.
+        let frames = (self.windows().max(1) - 1) * m.window.hop_frames + m.window.frames;
+        let clip = Clip { duration_seconds: self.seconds(), sample_rate: self.spec.sample_rate, frames };
+        report(m, &clip, &self.sigmoids, &self.how)
+    }
+
+    /// The exact answer: the whole signal normalised by its true peak through the front end and
+    /// the model, as `POST /v1/recognize` computes it for the same samples.
+    pub async fn finish(self) -> Result<Recognition, ServerError> {
+        if self.pcm.is_some() {
+            return Err(ServerError::Internal("Live::finish before Live::end: a bug".into()));
+        }
+        let (source_frames, rate) = (self.source_frames, self.spec.sample_rate);
+        if source_frames == 0 {
+            return Err(shared::Error::NoSamples.into());
+        }
+        let m = self.recognizer.manifest().clone();
+        let decoded = Decoded {
+            samples: self.signal,
+            sample_rate: m.front_end.sample_rate,
+            source_sample_rate: rate,
+            source_channels: self.spec.channels.into(),
+            source_frames,
+        };
+        let (fe, window) = (m.front_end.clone(), m.window);
+        let analysed = tokio::task::spawn_blocking(move || {
+            let (d, spec) = logmel_of_signal(decoded, &fe)?;
+            let w = Windows::cut(spec.view(), &window, fe.silence());
+            Ok::<_, shared::Error>((d.duration_seconds(), spec.dim().0, w.len(), w.data.into_raw_vec_and_offset().0))
+        })
+        .await
+        .map_err(|e| ServerError::Internal(format!("analysis task: {e}")))??;
+        let (duration_seconds, frames, n, windows) = analysed;
+        let scored = self.recognizer.score(windows, n).await?;
+        let clip = Clip { duration_seconds, sample_rate: rate, frames };
+        Ok(report(&m, &clip, &scored.sigmoids, &self.how))
+    }
+}
