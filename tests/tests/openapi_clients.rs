@@ -84,3 +84,50 @@ fn python_client_uploads_a_clip() {
         .unwrap();
     assert!(!out.status.success(), "no key, yet the call succeeded");
 }
+
+/// The final answer a stream example printed, checked against the upload's labels.
+fn check_stream(out: std::process::Output, what: &str, server: &Server, clip: &std::path::Path) {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{what} failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{what} printed {stdout}: {e}"));
+    assert_eq!(v["labels"].as_array().unwrap().len(), 11, "{v}");
+    let windows = v["recognition"]["windows"].as_u64().unwrap();
+    assert_eq!(v["window"].as_u64(), Some(windows), "one window message per window: {v}");
+    let mut r = e2e::http_agent()
+        .post(server.url("/v1/recognize"))
+        .header("authorization", format!("Bearer {KEY}"))
+        .send(&std::fs::read(clip).unwrap()[..])
+        .unwrap();
+    let upload: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+    assert_eq!(v["recognition"]["labels"], upload["labels"], "{what}: the stream's answer is the upload's");
+    assert_eq!(v["recognition"]["windows"], upload["windows"]);
+}
+
+#[test]
+#[ignore = "needs node and TypeScript (scripts/generate-clients.sh installs it)"]
+fn typescript_stream_example_streams_a_clip() {
+    let dir = clients();
+    let server = Server::start(&test_model_dir("openapi-clients"), &["--api-keys", KEY, "--max-stream-lead-s", "1000"]);
+    let clip = real_dev_dir().join("vocadito__vocadito_1.wav");
+    let out = Command::new("node")
+        .arg("--experimental-websocket")
+        .arg(dir.join("typescript/dist/stream.js"))
+        .args([server.base.as_str(), clip.to_str().unwrap(), KEY])
+        .output()
+        .unwrap();
+    check_stream(out, "the TypeScript stream example", &server, &clip);
+}
+
+#[test]
+#[ignore = "needs the clients' Python environment with websockets (scripts/generate-clients.sh)"]
+fn python_stream_example_streams_a_clip() {
+    let dir = clients();
+    let server = Server::start(&test_model_dir("openapi-clients"), &["--api-keys", KEY, "--max-stream-lead-s", "1000"]);
+    let clip = real_dev_dir().join("vocadito__vocadito_1.wav");
+    let out = Command::new(repo_root().join(".cache/tools/gen-venv/bin/python"))
+        .arg(dir.join("python/stream.py"))
+        .args([server.base.as_str(), clip.to_str().unwrap(), KEY])
+        .output()
+        .unwrap();
+    check_stream(out, "the Python stream example", &server, &clip);
+}
