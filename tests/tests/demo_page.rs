@@ -57,3 +57,36 @@ fn demo_page_shows_the_instruments_of_an_uploaded_clip() {
     assert!(console.len() == 1 && console[0].as_str().unwrap().contains("415"), "only the 415 is logged: {seen}");
     assert!(std::fs::metadata(&shot).unwrap().len() > 10_000, "no screenshot");
 }
+
+/// Live mode: Chromium's fake microphone plays a real sung clip; the page streams it to
+/// `/v1/stream` through an AudioWorklet and shows the voice while it plays and in its final
+/// answer. The screenshot is left in `target/screenshots/demo-live.png`.
+#[test]
+#[ignore = "needs node, playwright-core and chromium (scripts/install-deploy-tools.sh)"]
+fn demo_page_listens_to_a_microphone_and_names_its_instrument() {
+    let server = Server::start(&repo_root().join("models/default"), &[]);
+    // 33 s of singing; Chromium reads the fake microphone's file only by a path without `..`.
+    let clip = real_dev_dir().join("vocadito__vocadito_1.wav").canonicalize().unwrap();
+    let shots = repo_root().join("target/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let shot = shots.join("demo-live.png");
+    let out = Command::new("node")
+        .arg(repo_root().join("tests/browser/live.cjs"))
+        .args([server.base.as_str(), clip.to_str().unwrap(), shot.to_str().unwrap(), "12"])
+        .env("NODE_PATH", repo_root().join(".cache/tools/browser/node_modules"))
+        .output()
+        .expect("run node (scripts/install-deploy-tools.sh installs playwright-core and chromium)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "browser run failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let seen: Value = serde_json::from_str(stdout.trim()).unwrap();
+    println!("{seen}");
+    assert!(seen["windows"].as_u64().unwrap() >= 12, "{seen}");
+    let rows = seen["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 11, "{seen}");
+    assert_eq!(rows[0]["label"], "voi", "the final answer's top instrument is the voice: {seen}");
+    assert!(seen["status"].as_str().unwrap().contains("voice"), "{seen}");
+    assert!(seen["liveStatus"].as_str().unwrap().contains("voice"), "the running summary names the voice: {seen}");
+    assert!(seen["inked"].as_u64().unwrap() > 1_000, "the live heat map is blank: {seen}");
+    assert!(seen["consoleErrors"].as_array().unwrap().is_empty(), "{seen}");
+    assert!(std::fs::metadata(&shot).unwrap().len() > 10_000, "no screenshot");
+}
