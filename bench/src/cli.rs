@@ -19,6 +19,9 @@ pub enum Command {
     /// The server for an hour at about half its capacity with valid, hostile and abandoned
     /// uploads, sampled every 30 s; writes soak.{json,csv,md,png} (docs/reliability.md).
     Soak(SoakArgs),
+    /// Live-stream latency at 1, 8 and 32 real-time streams, then how many the machine holds
+    /// with a p99 under the bound; writes stream.md and stream.json.
+    Stream(StreamArgs),
     /// The accelerator section: model windows/s by batch size (fp32, bf16) and both servers at
     /// 1/4/16/64 clients on one device; writes device.md and device.json (scripts/gpu-check.sh).
     Device(DeviceArgs),
@@ -157,5 +160,33 @@ pub struct SoakArgs {
     pub seed: u64,
     /// Where soak.{json,csv,md,png} and the server's log go.
     #[arg(long, default_value = "target/soak")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct StreamArgs {
+    /// Our server binary (`cargo build --release -p server`).
+    #[arg(long, default_value = "target/release/server")]
+    pub server: PathBuf,
+    /// Model directory served.
+    #[arg(long, default_value = "models/default")]
+    pub model: PathBuf,
+    /// A 16-bit WAV recording each client streams (looped).
+    #[arg(long, default_value = "../shared/eval/real-dev/vocadito__vocadito_1.wav")]
+    pub clip: PathBuf,
+    /// Numbers of concurrent streams measured.
+    #[arg(long, value_delimiter = ',', default_value = "1,8,32")]
+    pub streams: Vec<usize>,
+    /// Seconds per level.
+    #[arg(long, default_value_t = 20.0)]
+    pub seconds: f64,
+    /// The p99 latency a held stream count must keep, in ms.
+    #[arg(long, default_value_t = 1000.0)]
+    pub bound_ms: f64,
+    /// Most streams tried when searching for the limit.
+    #[arg(long, default_value_t = 256)]
+    pub max_streams: usize,
+    /// Where stream.md and stream.json go.
+    #[arg(long, default_value = "target/perf-stream")]
     pub out: PathBuf,
 }

@@ -14,6 +14,7 @@ mod reference;
 mod report;
 mod run;
 mod soak;
+mod stream;
 
 fn main() -> anyhow::Result<()> {
     // As the trainer and the server do (shared::memory): the floor and offline measurements run
@@ -23,6 +24,7 @@ fn main() -> anyhow::Result<()> {
         cli::Command::Run(args) => run::run(&args),
         cli::Command::Device(args) => device::run(&args),
         cli::Command::Soak(args) => soak::run(&args),
+        cli::Command::Stream(args) => stream::run(&args),
         cli::Command::Load(args) => {
             let result = load::drive(&load::Plan::from_args(&args)?, args.pid)?;
             println!("{}", serde_json::to_string_pretty(&result)?);

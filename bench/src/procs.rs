@@ -36,7 +36,12 @@ pub fn ours(binary: &Path, model: &Path, extra: &[String]) -> anyhow::Result<Run
     let mut child = Command::new(binary)
         .arg("--model-dir")
         .arg(model)
-        .args(["--host", "127.0.0.1", "--port", "0", "--max-concurrent-requests", "64"])
+        .args(["--host", "127.0.0.1", "--port", "0"])
+        .args(if extra.iter().any(|a| a == "--max-concurrent-requests") {
+            &[][..]
+        } else {
+            &["--max-concurrent-requests", "64"][..]
+        })
         .args(extra)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())

@@ -505,10 +505,11 @@ fn plot(samples: &[Sample], path: &Path) -> anyhow::Result<()> {
     root.fill(&WHITE).map_err(trainer::plots::err)?;
     let panels = root.split_evenly((3, 1));
     let end = samples.last().map_or(1.0, |s| s.minute).max(1.0);
-    let series: [(&str, Box<dyn Fn(&Sample) -> f64>, RGBColor); 3] = [
-        ("RSS (MiB)", Box::new(|s: &Sample| s.rss_mib), BLUE),
-        ("open file descriptors", Box::new(|s: &Sample| s.fds as f64), RED),
-        ("p99 of valid uploads (ms)", Box::new(|s: &Sample| s.p99_ms), BLACK),
+    type Series = (&'static str, fn(&Sample) -> f64, RGBColor);
+    let series: [Series; 3] = [
+        ("RSS (MiB)", |s| s.rss_mib, BLUE),
+        ("open file descriptors", |s| s.fds as f64, RED),
+        ("p99 of valid uploads (ms)", |s| s.p99_ms, BLACK),
     ];
     for (area, (name, value, color)) in panels.iter().zip(series) {
         let points: Vec<(f64, f64)> =

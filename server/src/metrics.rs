@@ -48,6 +48,8 @@ pub struct Metrics {
     pub stream_windows: IntCounter,
     /// Live streams closed, by reason (`done`, `client_gone`, or the `error_type`).
     pub stream_closes: IntCounterVec,
+    /// From the arrival of the message that completes a window to its window message leaving.
+    pub stream_window_latency: Histogram,
 }
 
 fn name(n: &str) -> String {
@@ -112,6 +114,13 @@ impl Metrics {
                 Opts::new(name("stream_closes_total"), "Live streams closed, by reason"),
                 &["reason"],
             )?,
+            stream_window_latency: Histogram::with_opts(
+                HistogramOpts::new(
+                    name("stream_window_latency_seconds"),
+                    "From the audio completing a window arriving to its window message leaving",
+                )
+                .buckets(exponential_buckets(0.001, 1.25, 45)?), // 1 ms … 23 s, 25 % apart
+            )?,
             registry,
         };
         m.registry.register(Box::new(m.requests.clone()))?;
@@ -132,6 +141,7 @@ impl Metrics {
         m.registry.register(Box::new(m.streams_open.clone()))?;
         m.registry.register(Box::new(m.stream_windows.clone()))?;
         m.registry.register(Box::new(m.stream_closes.clone()))?;
+        m.registry.register(Box::new(m.stream_window_latency.clone()))?;
         Ok(m)
     }
 

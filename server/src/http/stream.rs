@@ -249,11 +249,13 @@ async fn session(socket: &mut WebSocket, state: &Arc<AppState>, authorised: bool
         }
         match next(socket, limits.idle_timeout).await? {
             Message::Binary(b) => {
+                let arrived = Instant::now();
                 let (windows, n) = live.push(&b).map_err(failed)?;
                 let scored = live.score(windows, n).await.map_err(failed)?;
                 state.metrics.stream_windows.inc_by(scored.len() as u64);
                 for w in scored {
                     send(socket, &w.into()).await?;
+                    state.metrics.stream_window_latency.observe(arrived.elapsed().as_secs_f64());
                 }
                 if live.windows() >= summarised + SUMMARY_EVERY {
                     summarised = live.windows();

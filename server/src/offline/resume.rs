@@ -63,11 +63,7 @@ fn csv_done(text: &[u8]) -> (Done, usize) {
     let mut keep = 0;
     let mut record = csv::ByteRecord::new();
     let fields = 3 + shared::labels::LABELS.len();
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) | Err(_) => break,
-        }
+    while let Ok(true) = reader.read_byte_record(&mut record) {
         let end = reader.position().byte() as usize;
         // A record is whole when it has every field and its newline was written.
         let whole = record.len() == fields && end > 0 && text.get(end - 1) == Some(&b'\n');
@@ -117,7 +113,7 @@ mod tests {
     #[test]
     fn csv_rows_are_done_after_the_header_and_a_short_row_is_cut() {
         let header = format!("path,labels,error,{}\n", shared::labels::LABELS.join(","));
-        let row = |p: &str| format!("\"{p}\",pia,,{}\n", vec!["0.5"; 11].join(","));
+        let row = |p: &str| format!("\"{p}\",pia,,{}\n", ["0.5"; 11].join(","));
         let whole = format!("{header}{}{}", row("a, b.wav"), row("c\"d.wav").replace("c\"d", "c\"\"d"));
         let p = temp("torn.csv", format!("{whole}\"e.wav\",pia,,0.1,0.2").as_bytes());
         let done = read_done(&p, OutputFormat::Csv).unwrap();
