@@ -459,34 +459,9 @@ fn write_outputs(r: &Report, out: &Path) -> anyhow::Result<()> {
         "| minute | RSS MiB | fds | threads | queue | in flight | connections | finished | p50 ms | p99 ms | answers |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n",
     );
     for s in &r.samples {
-        csv += &format!(
-            "{:.2},{:.1},{},{},{},{},{},{},{:.1},{:.1}\n",
-            s.minute,
-            s.rss_mib,
-            s.fds,
-            s.threads,
-            s.queue_depth,
-            s.in_flight,
-            s.connections_open,
-            s.finished,
-            s.p50_ms,
-            s.p99_ms
-        );
+        csv += &(cells(s, 1).join(",") + "\n");
         let answers: Vec<String> = s.statuses.iter().map(|(k, v)| format!("{k}: {v}")).collect();
-        md += &format!(
-            "| {:.1} | {:.0} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {} |\n",
-            s.minute,
-            s.rss_mib,
-            s.fds,
-            s.threads,
-            s.queue_depth,
-            s.in_flight,
-            s.connections_open,
-            s.finished,
-            s.p50_ms,
-            s.p99_ms,
-            answers.join(", ")
-        );
+        md += &format!("| {} | {} |\n", cells(s, 0).join(" | "), answers.join(", "));
     }
     let mut head = format!(
         "{} minutes; capacity {:.2} valid requests/s (4 clients back to back); offered {:.2} requests/s; requests by kind {:?}; answers of valid and hostile requests by status {:?}; {} arrivals dropped because every client was busy.\n\n",
@@ -498,6 +473,23 @@ fn write_outputs(r: &Report, out: &Path) -> anyhow::Result<()> {
     std::fs::write(out.join("soak.csv"), csv)?;
     std::fs::write(out.join("soak.md"), format!("{head}\n{md}"))?;
     plot(&r.samples, &out.join("soak.png"))
+}
+
+/// A sample's figures in the column order of soak.csv and soak.md, floats to `decimals`.
+fn cells(s: &Sample, decimals: usize) -> Vec<String> {
+    let f = |v: f64| format!("{v:.decimals$}");
+    vec![
+        format!("{:.1}", s.minute),
+        f(s.rss_mib),
+        s.fds.to_string(),
+        s.threads.to_string(),
+        s.queue_depth.to_string(),
+        s.in_flight.to_string(),
+        s.connections_open.to_string(),
+        s.finished.to_string(),
+        f(s.p50_ms),
+        f(s.p99_ms),
+    ]
 }
 
 fn plot(samples: &[Sample], path: &Path) -> anyhow::Result<()> {

@@ -94,15 +94,8 @@ fn client(base: &str, audio: &(Vec<u8>, u32, u16), stop: &AtomicBool, offset: us
     while !stop.load(Ordering::Relaxed) {
         let due = t0 + Duration::from_millis(100 * i as u64);
         // Read what has come while waiting for the next piece's time.
-        while Instant::now() < due {
-            match ws.read() {
-                Ok(Message::Text(t)) if t.as_str().contains("\"type\":\"error\"") => return false,
-                Ok(Message::Close(_)) => return false,
-                Ok(_) => {}
-                Err(tungstenite::Error::Io(e))
-                    if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
-                Err(_) => return false,
-            }
+        if read_until(&mut ws, due, false) != Read::TimeUp {
+            return false;
         }
         let k = (offset + i) % pieces.max(1);
         if ws.send(Message::binary(bytes[k * piece..(k + 1) * piece].to_vec())).is_err() {
@@ -112,18 +105,33 @@ fn client(base: &str, audio: &(Vec<u8>, u32, u16), stop: &AtomicBool, offset: us
         i += 1;
     }
     let _ = ws.send(Message::text(r#"{"type":"end"}"#));
-    let deadline = Instant::now() + Duration::from_secs(30);
+    ok && read_until(&mut ws, Instant::now() + Duration::from_secs(30), true) == Read::Final
+}
+
+#[derive(PartialEq)]
+enum Read {
+    TimeUp,
+    Final,
+    /// An error message, a close or a broken socket.
+    Ended,
+}
+
+type Socket = tungstenite::WebSocket<MaybeTlsStream<std::net::TcpStream>>;
+
+/// Reads the server's messages until `deadline`, or until the final answer when `to_final`.
+fn read_until(ws: &mut Socket, deadline: Instant, to_final: bool) -> Read {
     while Instant::now() < deadline {
         match ws.read() {
-            Ok(Message::Text(t)) if t.as_str().contains("\"type\":\"final\"") => return ok,
-            Ok(Message::Close(_)) => return false,
+            Ok(Message::Text(t)) if t.as_str().contains("\"type\":\"error\"") => return Read::Ended,
+            Ok(Message::Text(t)) if to_final && t.as_str().contains("\"type\":\"final\"") => return Read::Final,
+            Ok(Message::Close(_)) => return Read::Ended,
             Ok(_) => {}
             Err(tungstenite::Error::Io(e))
                 if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
-            Err(_) => return false,
+            Err(_) => return Read::Ended,
         }
     }
-    false
+    Read::TimeUp
 }
 
 fn level(base: &str, audio: &(Vec<u8>, u32, u16), streams: usize, seconds: f64) -> anyhow::Result<Level> {

@@ -7,6 +7,19 @@ use std::process::Command;
 use e2e::{http_agent, real_dev_dir, repo_root, Server};
 use serde_json::Value;
 
+/// Runs a playwright script of tests/browser/ in headless Chromium; what it printed, as JSON.
+fn browser(script: &str, args: &[&str]) -> Value {
+    let out = Command::new("node")
+        .arg(repo_root().join("tests/browser").join(script))
+        .args(args)
+        .env("NODE_PATH", repo_root().join(".cache/tools/browser/node_modules"))
+        .output()
+        .expect("run node (scripts/install-deploy-tools.sh installs playwright-core and chromium)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "browser run failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_str(stdout.trim()).unwrap()
+}
+
 #[test]
 #[ignore = "needs node, playwright-core and chromium (scripts/install-deploy-tools.sh)"]
 fn demo_page_shows_the_instruments_of_an_uploaded_clip() {
@@ -22,15 +35,7 @@ fn demo_page_shows_the_instruments_of_an_uploaded_clip() {
     let shots = repo_root().join("target/screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     let shot = shots.join("demo-page.png");
-    let out = Command::new("node")
-        .arg(repo_root().join("tests/browser/demo.cjs"))
-        .args([server.base.as_str(), clip.to_str().unwrap(), shot.to_str().unwrap()])
-        .env("NODE_PATH", repo_root().join(".cache/tools/browser/node_modules"))
-        .output()
-        .expect("run node (scripts/install-deploy-tools.sh installs playwright-core and chromium)");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "browser run failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    let seen: Value = serde_json::from_str(stdout.trim()).unwrap();
+    let seen = browser("demo.cjs", &[server.base.as_str(), clip.to_str().unwrap(), shot.to_str().unwrap()]);
 
     let rows = seen["rows"].as_array().unwrap();
     let page_order: Vec<&str> = rows.iter().map(|r| r["label"].as_str().unwrap()).collect();
@@ -70,15 +75,7 @@ fn demo_page_listens_to_a_microphone_and_names_its_instrument() {
     let shots = repo_root().join("target/screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     let shot = shots.join("demo-live.png");
-    let out = Command::new("node")
-        .arg(repo_root().join("tests/browser/live.cjs"))
-        .args([server.base.as_str(), clip.to_str().unwrap(), shot.to_str().unwrap(), "12"])
-        .env("NODE_PATH", repo_root().join(".cache/tools/browser/node_modules"))
-        .output()
-        .expect("run node (scripts/install-deploy-tools.sh installs playwright-core and chromium)");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "browser run failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    let seen: Value = serde_json::from_str(stdout.trim()).unwrap();
+    let seen = browser("live.cjs", &[server.base.as_str(), clip.to_str().unwrap(), shot.to_str().unwrap(), "12"]);
     println!("{seen}");
     assert!(seen["windows"].as_u64().unwrap() >= 12, "{seen}");
     let rows = seen["rows"].as_array().unwrap();

@@ -103,31 +103,26 @@ fn check_stream(out: std::process::Output, what: &str, server: &Server, clip: &s
     assert_eq!(v["recognition"]["windows"], upload["windows"]);
 }
 
+/// Runs a stream example (`program` and its first arguments) against a live server with keys.
+fn stream_example(mut program: Command, what: &str) {
+    let server = Server::start(&test_model_dir("openapi-clients"), &["--api-keys", KEY, "--max-stream-lead-s", "1000"]);
+    let clip = real_dev_dir().join("vocadito__vocadito_1.wav");
+    let out = program.args([server.base.as_str(), clip.to_str().unwrap(), KEY]).output().unwrap();
+    check_stream(out, what, &server, &clip);
+}
+
 #[test]
 #[ignore = "needs node and TypeScript (scripts/generate-clients.sh installs it)"]
 fn typescript_stream_example_streams_a_clip() {
-    let dir = clients();
-    let server = Server::start(&test_model_dir("openapi-clients"), &["--api-keys", KEY, "--max-stream-lead-s", "1000"]);
-    let clip = real_dev_dir().join("vocadito__vocadito_1.wav");
-    let out = Command::new("node")
-        .arg("--experimental-websocket")
-        .arg(dir.join("typescript/dist/stream.js"))
-        .args([server.base.as_str(), clip.to_str().unwrap(), KEY])
-        .output()
-        .unwrap();
-    check_stream(out, "the TypeScript stream example", &server, &clip);
+    let mut node = Command::new("node");
+    node.arg("--experimental-websocket").arg(clients().join("typescript/dist/stream.js"));
+    stream_example(node, "the TypeScript stream example");
 }
 
 #[test]
 #[ignore = "needs the clients' Python environment with websockets (scripts/generate-clients.sh)"]
 fn python_stream_example_streams_a_clip() {
-    let dir = clients();
-    let server = Server::start(&test_model_dir("openapi-clients"), &["--api-keys", KEY, "--max-stream-lead-s", "1000"]);
-    let clip = real_dev_dir().join("vocadito__vocadito_1.wav");
-    let out = Command::new(repo_root().join(".cache/tools/gen-venv/bin/python"))
-        .arg(dir.join("python/stream.py"))
-        .args([server.base.as_str(), clip.to_str().unwrap(), KEY])
-        .output()
-        .unwrap();
-    check_stream(out, "the Python stream example", &server, &clip);
+    let mut python = Command::new(repo_root().join(".cache/tools/gen-venv/bin/python"));
+    python.arg(clients().join("python/stream.py"));
+    stream_example(python, "the Python stream example");
 }

@@ -15,7 +15,6 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
-use shared::aggregate::Aggregation;
 use shared::labels::LABELS;
 use utoipa::ToSchema;
 
@@ -212,17 +211,8 @@ async fn session(socket: &mut WebSocket, state: &Arc<AppState>, authorised: bool
     if !authorised && !state.api_keys.allows(key.as_deref()) {
         return Err(failed(ServerError::Unauthorized));
     }
-    let options = Options {
-        aggregation: start
-            .aggregation
-            .as_deref()
-            .map(str::parse::<Aggregation>)
-            .transpose()
-            .map_err(|e| failed(ServerError::BadParameter(e)))?,
-        threshold: start.threshold,
-        timeline: false,
-        segments: start.segments.then(Default::default),
-    };
+    let segments = start.segments.then(Default::default);
+    let options = Options::parse(start.aggregation.as_deref(), start.threshold, false, segments).map_err(failed)?;
     let how = state.recognizer.resolve(&options).map_err(failed)?;
     let format = start.format.parse().map_err(|e| failed(ServerError::BadRequest(e)))?;
     let spec = PcmSpec { format, sample_rate: start.sample_rate, channels: start.channels };

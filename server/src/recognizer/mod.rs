@@ -36,6 +36,19 @@ pub struct Options {
     pub segments: Option<SegmentParams>,
 }
 
+impl Options {
+    /// Options as a client writes them: `aggregation` by name (`s1`, `s2`).
+    pub fn parse(
+        aggregation: Option<&str>,
+        threshold: Option<f32>,
+        timeline: bool,
+        segments: Option<SegmentParams>,
+    ) -> Result<Self, ServerError> {
+        let aggregation = aggregation.map(str::parse::<Aggregation>).transpose().map_err(ServerError::BadParameter)?;
+        Ok(Self { aggregation, threshold, timeline, segments })
+    }
+}
+
 /// [`Options`] checked against the model: what [`report`] applies.
 #[derive(Debug, Clone)]
 pub struct Resolved {

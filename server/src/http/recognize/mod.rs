@@ -12,7 +12,6 @@ use std::time::Instant;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, Request, State};
 use axum::Json;
-use shared::aggregate::Aggregation;
 
 use super::error::ErrorBody;
 use super::AppState;
@@ -73,17 +72,8 @@ pub async fn recognize(
         return Err(ServerError::ShuttingDown);
     }
     let Query(params) = query.map_err(|e| ServerError::BadParameter(e.body_text()))?;
-    let options = Options {
-        aggregation: params
-            .aggregation
-            .as_deref()
-            .map(str::parse::<Aggregation>)
-            .transpose()
-            .map_err(ServerError::BadParameter)?,
-        threshold: params.threshold,
-        timeline: params.timeline,
-        segments: params.segments.then(|| params.segment_params()),
-    };
+    let segments = params.segments.then(|| params.segment_params());
+    let options = Options::parse(params.aggregation.as_deref(), params.threshold, params.timeline, segments)?;
     let how = state.recognizer.resolve(&options)?;
     // The body first, held against the upload buffer: a slow upload holds its own bytes, never
     // one of the slots that bound decoding and inference.
