@@ -2,6 +2,8 @@
 //! the offline CLI both start.
 use std::sync::mpsc;
 
+use tokio::sync::watch;
+
 use serde::Serialize;
 use shared::manifest::Manifest;
 use utoipa::ToSchema;
@@ -9,7 +11,7 @@ use utoipa::ToSchema;
 use crate::config::ModelArgs;
 use crate::error::StartupError;
 use crate::infer::tuning::{Budget, Chunking};
-use crate::infer::{spawn_worker, BatchPolicy, Batcher, WorkerSetup};
+use crate::infer::{spawn_worker, BatchPolicy, Batcher, Worker, WorkerSetup};
 use crate::metrics::Metrics;
 use crate::model::Forward;
 use crate::recognizer::Recognizer;
@@ -35,6 +37,8 @@ pub struct Engine {
     /// Most windows per batch.
     pub max_batch: usize,
     pub runtime: Runtime,
+    /// True while the model thread runs (`/readyz` follows it; the server stops when it ends).
+    pub alive: watch::Receiver<bool>,
     worker: mpsc::Sender<crate::infer::Batch>,
 }
 
@@ -77,11 +81,11 @@ impl Engine {
             budget: Budget::default(),
         };
         let shares_frames = model.shares_frames();
-        let (worker, chunking) = spawn_worker(model, setup)?;
+        let Worker { batches: worker, chunking, alive } = spawn_worker(model, setup)?;
         let trials: Vec<String> =
             chunking.trials.iter().map(|t| format!("{}: {:.0}/s", t.windows, t.windows_per_second)).collect();
         tracing::info!(chunk_size = chunking.chunk_size, shares_frames, tuned = chunking.tuned, trials = %trials.join(", "), "model warmed up");
-        Ok(Self { manifest, max_batch, runtime: Runtime { device, shares_frames, chunking }, worker })
+        Ok(Self { manifest, max_batch, runtime: Runtime { device, shares_frames, chunking }, alive, worker })
     }
 
     /// The batching task in front of the model thread (call inside a tokio runtime), and the

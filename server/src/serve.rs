@@ -31,9 +31,9 @@ pub fn run(config: Config) -> anyhow::Result<()> {
     let metrics = Metrics::new()?;
 
     tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(async move {
-        let runtime = engine.runtime.clone();
+        let (runtime, alive) = (engine.runtime.clone(), engine.alive.clone());
         let recognizer = engine.recognizer(&config.model, config.queue_length, &metrics);
-        let state = Arc::new(AppState::new(&config, recognizer, runtime, metrics)?);
+        let state = Arc::new(AppState::new(&config, recognizer, runtime, alive.clone(), metrics)?);
         if !state.api_keys.is_open() {
             tracing::info!("API keys required on /v1/*");
         }
@@ -55,6 +55,8 @@ pub fn run(config: Config) -> anyhow::Result<()> {
         while state.metrics.streams_open.get() > 0 && t0.elapsed() < Duration::from_secs(30) {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        // The model thread died: a non-zero exit, so a supervisor or Kubernetes restarts us.
+        anyhow::ensure!(*alive.borrow(), "stopped because the model thread died (its panic is logged above)");
         tracing::info!("stopped");
         Ok(())
     })

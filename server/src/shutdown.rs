@@ -1,4 +1,4 @@
-//! Graceful shutdown: on SIGINT or SIGTERM, `/readyz` turns 503 at once and new recognitions get
+//! Graceful shutdown: on SIGINT or SIGTERM (or when the model thread dies), `/readyz` turns 503 at once and new recognitions get
 //! 503 (`shutting_down`, `Retry-After`) while the requests already accepted go on; after the
 //! drain delay the listener closes, the connections finish what is in flight, and the process
 //! exits 0.
@@ -12,9 +12,16 @@ use crate::http::AppState;
 /// recognitions with 503, so a client retries on another replica) while readiness reports 503
 /// and load balancers stop sending new requests.
 pub async fn drain(state: Arc<AppState>, drain: Duration) {
-    signal().await;
+    let mut alive = state.model_alive.clone();
+    tokio::select! {
+        () = signal() => {
+            tracing::info!(drain_s = drain.as_secs_f64(), "shutdown requested: not ready; finishing requests in flight");
+        }
+        _ = alive.wait_for(|a| !*a) => {
+            tracing::error!(drain_s = drain.as_secs_f64(), "the model thread has stopped: not ready; stopping so the orchestrator restarts the server");
+        }
+    }
     state.ready.store(false, Ordering::Relaxed);
-    tracing::info!(drain_s = drain.as_secs_f64(), "shutdown requested: not ready; finishing requests in flight");
     tokio::time::sleep(drain).await;
 }
 

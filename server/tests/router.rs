@@ -60,9 +60,9 @@ fn router(model: impl Forward, args: &[&str]) -> axum::Router {
     let manifest = Manifest::new("fake", WindowParams::default(), "lrelu:0.33");
     let metrics = Metrics::new().unwrap();
     let engine = Engine::with_model(model, manifest, "cpu".into(), &config.model).unwrap();
-    let runtime = engine.runtime.clone();
+    let (runtime, alive) = (engine.runtime.clone(), engine.alive.clone());
     let recognizer = engine.recognizer(&config.model, config.queue_length, &metrics);
-    app(Arc::new(AppState::new(&config, recognizer, runtime, metrics).unwrap()))
+    app(Arc::new(AppState::new(&config, recognizer, runtime, alive, metrics).unwrap()))
 }
 
 /// Mono 16-bit WAV at 22,050 Hz: a 110-Hz tone for `low_s` seconds, then a 3-kHz tone.

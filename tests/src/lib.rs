@@ -65,8 +65,14 @@ impl Server {
     /// 16 (`CHUNK_SIZE`), sparing each start the 2 s of timing, unless `extra` passes
     /// `--chunk-size` (the default model's test tunes it).
     pub fn start(model_dir: &Path, extra: &[&str]) -> Server {
+        Self::start_with_env(model_dir, extra, &[])
+    }
+
+    /// [`Server::start`] with more environment variables (the fault-injection hook, say).
+    pub fn start_with_env(model_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(binary("server"))
             .env("CHUNK_SIZE", FIXED_CHUNK_SIZE)
+            .envs(env.iter().copied())
             .args(["--model-dir", model_dir.to_str().unwrap(), "--host", "127.0.0.1", "--port", "0"])
             .args(extra)
             .stdout(std::process::Stdio::piped())

@@ -256,3 +256,50 @@ fn a_sigterm_under_8_clients_answers_everything_accepted_and_exits_0() {
     );
     assert!(exit.success(), "exit status {exit:?}");
 }
+
+#[test]
+fn a_dead_model_thread_turns_requests_and_readiness_to_503_and_the_process_exits_non_zero() {
+    // The test hook: the model thread panics on its third batch, as a libtorch fault would.
+    let mut server = Server::start_with_env(
+        &test_model_dir("connections"),
+        &["--shutdown-drain-s", "2"],
+        &[(server::infer::PANIC_AFTER_BATCHES_ENV, "2")],
+    );
+    let body = clip();
+    let post = || {
+        let t0 = Instant::now();
+        let mut r = http_agent().post(server.url("/v1/recognize")).send(&body[..]).expect("an answer");
+        let text = r.body_mut().read_to_string().unwrap_or_default();
+        (r.status().as_u16(), text, t0.elapsed())
+    };
+    for _ in 0..2 {
+        assert_eq!(post().0, 200);
+    }
+    assert_eq!(http_agent().get(server.url("/readyz")).call().unwrap().status().as_u16(), 200);
+    // The third batch kills the thread: it and the requests queued behind it are answered 503.
+    let answers: Vec<(u16, String, Duration)> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..6).map(|_| s.spawn(post)).collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let died = Instant::now();
+    println!("requests when the model thread died: {:?}", answers.iter().map(|a| (a.0, a.2)).collect::<Vec<_>>());
+    for (status, text, took) in &answers {
+        assert_eq!(*status, 503, "{text}");
+        assert!(text.contains("shutting_down"), "{text}");
+        assert!(*took < Duration::from_secs(1), "a 503 took {took:?}");
+    }
+    let r = http_agent().get(server.url("/readyz")).call().unwrap();
+    assert_eq!(r.status().as_u16(), 503, "readiness follows the model thread");
+    let (status, text, took) = post();
+    assert!(status == 503 && took < Duration::from_secs(1), "a new request: {status} after {took:?}: {text}");
+    // After the drain the process exits with an error, for the orchestrator to restart it.
+    let exit = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(died.elapsed() < Duration::from_secs(15), "the server did not exit");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    println!("exited {exit:?} {:?} after the fault", died.elapsed());
+    assert!(!exit.success(), "exit status {exit:?}");
+}

@@ -16,16 +16,16 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// The model is loaded and warmed up, and the server is not shutting down. The port opens only
-/// once the model is warm, so before that a probe meets a closed port; after SIGTERM this answers
-/// 503 while in-flight requests finish.
+/// The model is loaded and warmed up, its thread runs, and the server is not shutting down. The
+/// port opens only once the model is warm, so before that a probe meets a closed port; after
+/// SIGTERM, or once the model thread has died, this answers 503 while in-flight requests finish.
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses(
         (status = 200, description = "Ready for requests.", body = String, content_type = "text/plain", example = "ready"),
-        (status = 503, description = "Shutting down: send no new requests.", body = String, content_type = "text/plain", example = "not ready"),
+        (status = 503, description = "Shutting down, or the model thread has stopped: send no new requests.", body = String, content_type = "text/plain", example = "not ready"),
     ))]
 pub async fn readyz(State(state): State<Arc<AppState>>) -> (StatusCode, &'static str) {
-    if state.ready.load(Ordering::Relaxed) {
+    if state.ready.load(Ordering::Relaxed) && *state.model_alive.borrow() {
         (StatusCode::OK, "ready")
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "not ready")

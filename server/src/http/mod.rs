@@ -25,7 +25,7 @@ use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use tokio::sync::Semaphore;
+use tokio::sync::{watch, Semaphore};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -49,6 +49,8 @@ pub struct AppState {
     pub request_timeout: Duration,
     /// False once shutdown has begun (`/readyz` answers 503, new recognitions 503).
     pub ready: AtomicBool,
+    /// True while the model thread runs; `/readyz` follows it.
+    pub model_alive: watch::Receiver<bool>,
     /// Where the model runs (`cpu`, `cuda:0`) and its chunk size.
     pub runtime: Runtime,
     /// Browser origins allowed by CORS; empty: none.
@@ -61,7 +63,13 @@ pub struct AppState {
 
 impl AppState {
     /// The state of a server with these settings around a loaded model's batcher.
-    pub fn new(config: &Config, recognizer: Recognizer, runtime: Runtime, metrics: Metrics) -> anyhow::Result<Self> {
+    pub fn new(
+        config: &Config,
+        recognizer: Recognizer,
+        runtime: Runtime,
+        model_alive: watch::Receiver<bool>,
+        metrics: Metrics,
+    ) -> anyhow::Result<Self> {
         let cors_origins = config
             .cors_origins
             .iter()
@@ -78,6 +86,7 @@ impl AppState {
             max_audio_seconds: config.max_audio_seconds,
             request_timeout: Duration::from_secs_f64(config.request_timeout_s),
             ready: AtomicBool::new(true),
+            model_alive,
             runtime,
             cors_origins,
             api_keys: ApiKeys::new(&config.api_keys),

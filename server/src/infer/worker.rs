@@ -3,7 +3,7 @@
 use std::sync::mpsc;
 use std::time::Instant;
 
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 
 use super::tuning::{self, Budget, ChunkSize, Chunking};
 use crate::error::StartupError;
@@ -50,15 +50,49 @@ pub struct WorkerSetup {
     pub budget: Budget,
 }
 
+/// The started model thread: where batches go, how it runs them, and whether it still lives.
+pub struct Worker {
+    pub batches: mpsc::Sender<Batch>,
+    pub chunking: Chunking,
+    /// True while the model thread runs; false once it has stopped, by a panic too.
+    pub alive: watch::Receiver<bool>,
+}
+
+/// Sets the model thread's health to false when the thread ends, however it ends (its drop runs
+/// while a panic unwinds).
+struct Alive(watch::Sender<bool>);
+
+impl Drop for Alive {
+    fn drop(&mut self) {
+        self.0.send_replace(false);
+        if std::thread::panicking() {
+            tracing::error!("the model thread panicked: no more batches can run");
+        }
+    }
+}
+
+/// Environment variable of the fault-injection hook the end-to-end tests use: the model thread
+/// panics on batch N+1. Never set in production.
+pub const PANIC_AFTER_BATCHES_ENV: &str = "SERVER_TEST_PANIC_AFTER_BATCHES";
+
+/// The test hook: a panic of the model thread, as a libtorch fault would cause.
+#[allow(clippy::panic)] // the one deliberate panic: what the fault test injects
+fn injected_fault(batches: usize) {
+    panic!("injected fault ({PANIC_AFTER_BATCHES_ENV}): the model thread panics after {batches} batches");
+}
+
 /// Starts the model thread and waits until it has warmed the model up and chosen its chunk size
 /// (on that thread: libtorch keeps thread pools and caches per thread). It then runs until every
 /// sender is dropped, each batch in forward passes of at most the chunk size.
-pub fn spawn_worker(model: impl Forward, setup: WorkerSetup) -> Result<(mpsc::Sender<Batch>, Chunking), StartupError> {
+pub fn spawn_worker(model: impl Forward, setup: WorkerSetup) -> Result<Worker, StartupError> {
     let (tx, rx) = mpsc::channel::<Batch>();
     let (ready_tx, ready_rx) = mpsc::sync_channel::<Result<Chunking, String>>(1);
+    let (alive_tx, alive) = watch::channel(true);
+    let panic_after: Option<usize> = std::env::var(PANIC_AFTER_BATCHES_ENV).ok().and_then(|v| v.parse().ok());
     std::thread::Builder::new()
         .name("model".into())
         .spawn(move || {
+            let _alive = Alive(alive_tx);
             crate::model::set_threads(setup.threads);
             let chunking = match warm_up(&model, &setup) {
                 Ok(chunking) => chunking,
@@ -69,7 +103,10 @@ pub fn spawn_worker(model: impl Forward, setup: WorkerSetup) -> Result<(mpsc::Se
             };
             let chunk = chunking.chunk_size;
             let _ = ready_tx.send(Ok(chunking));
-            for batch in rx {
+            for (i, batch) in rx.into_iter().enumerate() {
+                if panic_after == Some(i) {
+                    injected_fault(i);
+                }
                 let _enter = batch.span.enter();
                 let result = run(&model, &batch, chunk);
                 let _ = batch.reply.send(result);
@@ -80,7 +117,7 @@ pub fn spawn_worker(model: impl Forward, setup: WorkerSetup) -> Result<(mpsc::Se
         .recv()
         .map_err(|_| StartupError::WarmUp("the model thread stopped during warm-up".into()))?
         .map_err(StartupError::WarmUp)?;
-    Ok((tx, chunking))
+    Ok(Worker { batches: tx, chunking, alive })
 }
 
 /// One pass on a single window (lazy initialisation is paid before the first request), then the
