@@ -25,6 +25,8 @@ struct Level {
     p99_ms: f64,
     /// Streams that broke or were refused before their end.
     failed: usize,
+    /// Streams the server closed in this level, by reason (`stream_closes_total`).
+    closes: Vec<(String, f64)>,
 }
 
 /// The 16-bit PCM of a WAV file, mono or not: (bytes, rate, channels).
@@ -47,6 +49,20 @@ fn histogram(base: &str, name: &str) -> anyhow::Result<Vec<(f64, f64)>> {
             let (le, count) = rest.split_once("\"} ")?;
             let le = if le == "+Inf" { f64::INFINITY } else { le.parse().ok()? };
             Some((le, count.trim().parse().ok()?))
+        })
+        .collect())
+}
+
+/// `stream_closes_total` by reason.
+fn closes(base: &str) -> anyhow::Result<Vec<(String, f64)>> {
+    let text = ureq::get(format!("{base}/metrics")).call()?.body_mut().read_to_string()?;
+    let prefix = "instrument_server_stream_closes_total{reason=\"";
+    Ok(text
+        .lines()
+        .filter_map(|l| l.strip_prefix(prefix))
+        .filter_map(|rest| {
+            let (reason, count) = rest.split_once("\"} ")?;
+            Some((reason.to_string(), count.trim().parse().ok()?))
         })
         .collect())
 }
@@ -137,6 +153,7 @@ fn read_until(ws: &mut Socket, deadline: Instant, to_final: bool) -> Read {
 fn level(base: &str, audio: &(Vec<u8>, u32, u16), streams: usize, seconds: f64) -> anyhow::Result<Level> {
     let name = "instrument_server_stream_window_latency_seconds";
     let before = histogram(base, name)?;
+    let closed_before = closes(base)?;
     let stop = AtomicBool::new(false);
     let failed = AtomicUsize::new(0);
     let t0 = Instant::now();
@@ -155,6 +172,14 @@ fn level(base: &str, audio: &(Vec<u8>, u32, u16), streams: usize, seconds: f64) 
         stop.store(true, Ordering::Relaxed);
     });
     let after = histogram(base, name)?;
+    let closes: Vec<(String, f64)> = closes(base)?
+        .into_iter()
+        .map(|(reason, n)| {
+            let was = closed_before.iter().find(|c| c.0 == reason).map_or(0.0, |c| c.1);
+            (reason, n - was)
+        })
+        .filter(|c| c.1 > 0.0)
+        .collect();
     let windows = (after.last().map_or(0.0, |a| a.1) - before.last().map_or(0.0, |b| b.1)) as u64;
     let l = Level {
         streams,
@@ -164,6 +189,7 @@ fn level(base: &str, audio: &(Vec<u8>, u32, u16), streams: usize, seconds: f64) 
         p90_ms: quantile(&before, &after, 0.9) * 1e3,
         p99_ms: quantile(&before, &after, 0.99) * 1e3,
         failed: failed.into_inner(),
+        closes,
     };
     eprintln!("[stream] {l:?}");
     Ok(l)
@@ -195,14 +221,21 @@ pub fn run(args: &StreamArgs) -> anyhow::Result<()> {
     }
     let cpu = format!("{} ({})", crate::machine::cpu_name(), crate::machine::cpu_flags());
     let mut md = format!(
-        "Live streams on {cpu}: each client sends {} at the pace of playback in 100-ms messages; latency is from the arrival of the message that completes a window to the window's message leaving (server histogram `stream_window_latency_seconds`), {} s per level.\n\n| streams | windows | p50 ms | p90 ms | p99 ms | failed |\n|---:|---:|---:|---:|---:|---:|\n",
+        "Live streams on {cpu}: each client sends {} at the pace of playback in 100-ms messages; latency is from the arrival of the message that completes a window to the window's message leaving (server histogram `stream_window_latency_seconds`), {} s per level.\n\n| streams | windows | p50 ms | p90 ms | p99 ms | failed | closed by the server |\n|---:|---:|---:|---:|---:|---:|---|\n",
         args.clip.display(),
         args.seconds
     );
     for l in levels.iter().chain(&search) {
+        let closes: Vec<String> = l.closes.iter().map(|(r, n)| format!("{r} {n}")).collect();
         md += &format!(
-            "| {} | {} | {:.0} | {:.0} | {:.0} | {} |\n",
-            l.streams, l.windows, l.p50_ms, l.p90_ms, l.p99_ms, l.failed
+            "| {} | {} | {:.0} | {:.0} | {:.0} | {} | {} |\n",
+            l.streams,
+            l.windows,
+            l.p50_ms,
+            l.p90_ms,
+            l.p99_ms,
+            l.failed,
+            closes.join(", ")
         );
     }
     md += &format!("\nReal-time streams held with p99 ≤ {} ms: **{held}**.\n", args.bound_ms);

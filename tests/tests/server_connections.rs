@@ -11,6 +11,13 @@ use std::time::{Duration, Instant};
 
 use e2e::{http_agent, real_dev_dir, test_model_dir, Server};
 
+/// The tests of this file run one at a time: one measures latency, and the others' load would
+/// land in one of its two measurements and not the other.
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: Mutex<()> = Mutex::new(());
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn clip() -> Vec<u8> {
     std::fs::read(real_dev_dir().join("tinysol__Fl-ord-C4-mf-N-T14d.wav")).expect("real-dev clip")
 }
@@ -48,6 +55,7 @@ fn p99(sorted: &[Duration]) -> Duration {
 
 #[test]
 fn idle_and_byte_a_second_clients_get_408_and_do_not_delay_normal_requests() {
+    let _serial = one_at_a_time();
     let header_timeout = 3;
     let request_timeout = 6;
     let server = Server::start(
@@ -149,6 +157,7 @@ fn idle_and_byte_a_second_clients_get_408_and_do_not_delay_normal_requests() {
 
 #[test]
 fn connections_past_the_limit_are_refused_with_503_at_once() {
+    let _serial = one_at_a_time();
     let server = Server::start(&test_model_dir("connections"), &["--max-connections", "8", "--header-timeout-s", "30"]);
     let address = addr(&server);
     let idle: Vec<TcpStream> = (0..8).map(|_| TcpStream::connect(&address).unwrap()).collect();
@@ -181,6 +190,7 @@ fn connections_past_the_limit_are_refused_with_503_at_once() {
 
 #[test]
 fn a_sigterm_under_8_clients_answers_everything_accepted_and_exits_0() {
+    let _serial = one_at_a_time();
     let drain = 2.0;
     let mut server = Server::start(&test_model_dir("connections"), &["--shutdown-drain-s", &drain.to_string()]);
     let body = clip();
@@ -259,6 +269,7 @@ fn a_sigterm_under_8_clients_answers_everything_accepted_and_exits_0() {
 
 #[test]
 fn a_dead_model_thread_turns_requests_and_readiness_to_503_and_the_process_exits_non_zero() {
+    let _serial = one_at_a_time();
     // The test hook: the model thread panics on its third batch, as a libtorch fault would.
     let mut server = Server::start_with_env(
         &test_model_dir("connections"),

@@ -189,7 +189,7 @@ async fn next(socket: &mut WebSocket, idle: Duration) -> Result<Message, Ended> 
 
 async fn session(socket: &mut WebSocket, state: &Arc<AppState>, authorised: bool) -> Result<(), Ended> {
     let failed = Ended::Failed;
-    let Ok(_slot) = state.permits.clone().try_acquire_owned() else {
+    let Ok(slot) = state.permits.clone().try_acquire_owned() else {
         return Err(failed(ServerError::Overloaded));
     };
     let limits = &state.streams;
@@ -279,6 +279,9 @@ async fn session(socket: &mut WebSocket, state: &Arc<AppState>, authorised: bool
     }
     let seconds = live.seconds();
     let recognition = live.finish().await.map_err(failed)?;
+    // The work is done: the slot is free before the client reads the answer, so a client that
+    // opens its next stream on reading it finds the slot.
+    drop(slot);
     state.metrics.audio_seconds.inc_by(seconds);
     send(socket, &StreamMessage::Final { recognition }).await?;
     let going = if state.ready.load(Ordering::Relaxed) { 1000 } else { 1001 };

@@ -12,6 +12,7 @@ use shared::labels::{LABELS, N_LABELS};
 
 use super::{report, Clip, Recognition, Recognizer, Resolved};
 use crate::error::ServerError;
+use crate::infer::Scored;
 
 /// How a stream's audio arrives.
 #[derive(Debug, Clone, Copy)]
@@ -135,7 +136,7 @@ impl Live {
         if n == 0 {
             return Ok(Vec::new());
         }
-        let scored = self.recognizer.score(windows, n).await?;
+        let scored = patiently(&self.recognizer, windows, n).await?;
         let first = self.sigmoids.len() / N_LABELS;
         let m = self.recognizer.manifest();
         let hop = m.window.hop_frames as f64 * m.front_end.frame_seconds();
@@ -195,8 +196,25 @@ impl Live {
         .await
         .map_err(|e| ServerError::Internal(format!("analysis task: {e}")))??;
         let (duration_seconds, frames, n, windows) = analysed;
-        let scored = self.recognizer.score(windows, n).await?;
+        let scored = patiently(&self.recognizer, windows, n).await?;
         let clip = Clip { duration_seconds, sample_rate: rate, frames };
         Ok(report(&m, &clip, &scored.sigmoids, &self.how))
+    }
+}
+
+/// Longest a stream waits for room in a full batching queue before it gives up (`queue_full`).
+const QUEUE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Scores windows; a full queue is waited out (a stream is not read meanwhile, which is its
+/// backpressure) instead of ending a stream that is minutes long.
+async fn patiently(recognizer: &Recognizer, windows: Vec<f32>, n: usize) -> Result<Scored, ServerError> {
+    let since = std::time::Instant::now();
+    loop {
+        match recognizer.score(windows.clone(), n).await {
+            Err(ServerError::QueueFull) if since.elapsed() < QUEUE_PATIENCE => {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            other => return other,
+        }
     }
 }
