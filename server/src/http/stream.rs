@@ -147,11 +147,10 @@ async fn serve(mut socket: WebSocket, state: Arc<AppState>, authorised: bool) {
             let code = e.code();
             tracing::info!(error = %e, "stream closed");
             let status = code.status().as_u16();
-            let body = super::error::ErrorBody::of(&e);
-            let message = StreamMessage::Error { error: body.error, error_type: code, status };
-            let _ = send(&mut socket, &message).await;
-            let _ =
-                socket.send(Message::Close(Some(CloseFrame { code: 4000 + status, reason: reason(&e).into() }))).await;
+            let error = super::error::ErrorBody::of(&e).error;
+            let close = CloseFrame { code: 4000 + status, reason: reason(&error).into() };
+            let _ = send(&mut socket, &StreamMessage::Error { error, error_type: code, status }).await;
+            let _ = socket.send(Message::Close(Some(close))).await;
             code.as_str()
         }
     };
@@ -160,8 +159,8 @@ async fn serve(mut socket: WebSocket, state: Arc<AppState>, authorised: bool) {
 }
 
 /// The close frame's reason: the error's text, cut to what a close frame holds.
-fn reason(e: &ServerError) -> String {
-    let mut text = super::error::ErrorBody::of(e).error;
+fn reason(error: &str) -> String {
+    let mut text = error.to_owned();
     if text.len() > MAX_REASON_BYTES {
         let mut end = MAX_REASON_BYTES - 3;
         while !text.is_char_boundary(end) {
@@ -240,13 +239,8 @@ async fn session(socket: &mut WebSocket, state: &Arc<AppState>, authorised: bool
         match next(socket, limits.idle_timeout).await? {
             Message::Binary(b) => {
                 let arrived = Instant::now();
-                let (windows, n) = live.push(&b).map_err(failed)?;
-                let scored = live.score(windows, n).await.map_err(failed)?;
-                state.metrics.stream_windows.inc_by(scored.len() as u64);
-                for w in scored {
-                    send(socket, &w.into()).await?;
-                    state.metrics.stream_window_latency.observe(arrived.elapsed().as_secs_f64());
-                }
+                let windows = live.push(&b).map_err(failed)?;
+                send_windows(socket, state, &mut live, windows, Some(arrived)).await?;
                 if live.windows() >= summarised + SUMMARY_EVERY {
                     summarised = live.windows();
                     send(socket, &StreamMessage::Summary { seconds: live.seconds(), recognition: live.summary() })
@@ -271,12 +265,8 @@ async fn session(socket: &mut WebSocket, state: &Arc<AppState>, authorised: bool
             _ => continue,
         }
     }
-    let (windows, n) = live.end().map_err(failed)?;
-    let scored = live.score(windows, n).await.map_err(failed)?;
-    state.metrics.stream_windows.inc_by(scored.len() as u64);
-    for w in scored {
-        send(socket, &w.into()).await?;
-    }
+    let windows = live.end().map_err(failed)?;
+    send_windows(socket, state, &mut live, windows, None).await?;
     let seconds = live.seconds();
     let recognition = live.finish().await.map_err(failed)?;
     // The work is done: the slot is free before the client reads the answer, so a client that
@@ -286,6 +276,26 @@ async fn session(socket: &mut WebSocket, state: &Arc<AppState>, authorised: bool
     send(socket, &StreamMessage::Final { recognition }).await?;
     let going = if state.ready.load(Ordering::Relaxed) { 1000 } else { 1001 };
     let _ = socket.send(Message::Close(Some(CloseFrame { code: going, reason: "done".into() }))).await;
+    Ok(())
+}
+
+/// Scores windows from [`Live::push`] or [`Live::end`] and sends a message for each; with the
+/// arrival of the audio that completed them, their latency goes to the metrics.
+async fn send_windows(
+    socket: &mut WebSocket,
+    state: &AppState,
+    live: &mut Live,
+    (windows, n): (Vec<f32>, usize),
+    arrived: Option<Instant>,
+) -> Result<(), Ended> {
+    let scored = live.score(windows, n).await.map_err(Ended::Failed)?;
+    state.metrics.stream_windows.inc_by(scored.len() as u64);
+    for w in scored {
+        send(socket, &w.into()).await?;
+        if let Some(arrived) = arrived {
+            state.metrics.stream_window_latency.observe(arrived.elapsed().as_secs_f64());
+        }
+    }
     Ok(())
 }
 

@@ -2,8 +2,8 @@
 use std::io::Cursor;
 
 use axum::body::Bytes;
-use shared::audio::DecodeOptions;
-use shared::frontend::{logmel_of, FrontEndParams, WindowParams, Windows};
+use shared::audio::{decode, DecodeOptions, Decoded};
+use shared::frontend::{logmel_of_signal, FrontEndParams, WindowParams, Windows};
 
 /// The decoded, analysed audio.
 pub struct Analysed {
@@ -25,7 +25,13 @@ pub fn analyse(
     max_seconds: f64,
 ) -> Result<Analysed, shared::Error> {
     let opts = DecodeOptions { mime_type: mime, max_seconds: Some(max_seconds), ..Default::default() };
-    let (d, spec) = logmel_of(Box::new(Cursor::new(bytes)), fe, &opts)?;
+    analyse_signal(decode(Box::new(Cursor::new(bytes)), fe.sample_rate, &opts)?, fe, window)
+}
+
+/// The windows of a signal already decoded (an upload's, or a live stream's whole signal):
+/// peak normalisation, log-mel, cut.
+pub fn analyse_signal(decoded: Decoded, fe: &FrontEndParams, window: &WindowParams) -> Result<Analysed, shared::Error> {
+    let (d, spec) = logmel_of_signal(decoded, fe)?;
     let w = Windows::cut(spec.view(), window, fe.silence());
     Ok(Analysed {
         n: w.len(),

@@ -7,10 +7,10 @@
 //! its true peak, through the same front end and model as an upload (exact). The signal is kept
 //! at the analysis rate for that (88 kB a second), bounded by the stream's length limit.
 use shared::audio::{Decoded, PcmFormat, PcmStream};
-use shared::frontend::{logmel_of_signal, WindowStream, Windows};
+use shared::frontend::WindowStream;
 use shared::labels::{LABELS, N_LABELS};
 
-use super::{report, Clip, Recognition, Recognizer, Resolved};
+use super::{analyse_signal, report, Clip, Recognition, Recognizer, Resolved};
 use crate::error::ServerError;
 use crate::infer::Scored;
 
@@ -106,12 +106,8 @@ impl Live {
     }
 
     fn windows_of(&mut self, fresh: Vec<f32>, last: bool) -> Result<(Vec<f32>, usize), ServerError> {
+        let stream = self.live.as_mut().ok_or_else(Self::ended)?;
         let peak = fresh.iter().filter(|v| v.is_finite()).fold(self.peak, |m, v| m.max(v.abs()));
-        let mut live = if last { self.live.take() } else { None };
-        let stream = match live.as_mut() {
-            Some(s) => s,
-            None => self.live.as_mut().ok_or_else(Self::ended)?,
-        };
         if peak > self.peak {
             self.peak = peak;
             stream.set_peak(peak);
@@ -122,8 +118,8 @@ impl Live {
             Ok(())
         };
         stream.push(&fresh, &mut emit)?;
-        if let Some(stream) = live {
-            stream.finish(&mut emit)?;
+        if last {
+            self.live.take().ok_or_else(Self::ended)?.finish(&mut emit)?;
         }
         self.signal.extend_from_slice(&fresh);
         let m = self.recognizer.manifest();
@@ -188,16 +184,11 @@ impl Live {
             source_frames,
         };
         let (fe, window) = (m.front_end.clone(), m.window);
-        let analysed = tokio::task::spawn_blocking(move || {
-            let (d, spec) = logmel_of_signal(decoded, &fe)?;
-            let w = Windows::cut(spec.view(), &window, fe.silence());
-            Ok::<_, shared::Error>((d.duration_seconds(), spec.dim().0, w.len(), w.data.into_raw_vec_and_offset().0))
-        })
-        .await
-        .map_err(|e| ServerError::Internal(format!("analysis task: {e}")))??;
-        let (duration_seconds, frames, n, windows) = analysed;
-        let scored = patiently(&self.recognizer, windows, n).await?;
-        let clip = Clip { duration_seconds, sample_rate: rate, frames };
+        let a = tokio::task::spawn_blocking(move || analyse_signal(decoded, &fe, &window))
+            .await
+            .map_err(|e| ServerError::Internal(format!("analysis task: {e}")))??;
+        let scored = patiently(&self.recognizer, a.windows, a.n).await?;
+        let clip = Clip { duration_seconds: a.duration_seconds, sample_rate: a.sample_rate, frames: a.frames };
         Ok(report(&m, &clip, &scored.sigmoids, &self.how))
     }
 }

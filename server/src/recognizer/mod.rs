@@ -6,7 +6,7 @@ pub mod live;
 mod report;
 mod types;
 
-pub use analyse::{analyse, Analysed};
+pub use analyse::{analyse, analyse_signal, Analysed};
 pub use report::{report, Clip};
 pub use types::{Instrument, Recognition, TimelineWindow};
 
