@@ -89,7 +89,10 @@ fn bad_inputs_get_their_status_and_a_json_error() {
         ("empty body", url.clone(), vec![], 400, "empty_body"),
         ("random bytes", url.clone(), noise, 415, "unknown_format"),
         ("truncated WAV", url.clone(), small[..small.len() / 2].to_vec(), 400, "truncated"),
-        ("body over the limit", url.clone(), wav, 413, "body_too_large"),
+        ("body over the limit", url.clone(), wav.clone(), 413, "body_too_large"),
+        // Refusals come after the body is read: a client still sending reads them, not a reset.
+        ("body ten times the limit", url.clone(), wav.repeat(8), 413, "body_too_large"),
+        ("bad parameter, big body", format!("{url}?threshold=2"), wav[..390_000].to_vec(), 422, "invalid_parameter"),
         ("threshold out of range", format!("{url}?threshold=1.5"), small.clone(), 422, "invalid_parameter"),
         ("threshold not a number", format!("{url}?threshold=abc"), small.clone(), 422, "invalid_parameter"),
         ("unknown aggregation", format!("{url}?aggregation=s9"), small.clone(), 422, "invalid_parameter"),

@@ -54,6 +54,9 @@ pub async fn require_api_key(
     if state.api_keys.allows(header) {
         Ok(next.run(req).await)
     } else {
+        // Read (not kept) so a client still sending its upload reads the 401, not a reset.
+        let limit = state.max_body_bytes;
+        super::recognize::upload::discard(req, limit).await;
         Err(ServerError::Unauthorized)
     }
 }

@@ -16,7 +16,7 @@ use axum::Json;
 use super::error::ErrorBody;
 use super::AppState;
 use crate::error::ServerError;
-use crate::recognizer::{Options, Recognition};
+use crate::recognizer::{Options, Recognition, Resolved};
 use timing::{ms, TimingHeaders};
 use upload::{discard, read_body, Received};
 
@@ -71,10 +71,14 @@ pub async fn recognize(
         discard(req, state.max_body_bytes).await;
         return Err(ServerError::ShuttingDown);
     }
-    let Query(params) = query.map_err(|e| ServerError::BadParameter(e.body_text()))?;
-    let segments = params.segments.then(|| params.segment_params());
-    let options = Options::parse(params.aggregation.as_deref(), params.threshold, params.timeline, segments)?;
-    let how = state.recognizer.resolve(&options)?;
+    let how = match how_to_answer(&state, query) {
+        Ok(how) => how,
+        Err(e) => {
+            // Read (not kept) so the client, still sending, reads the 422 rather than a reset.
+            discard(req, state.max_body_bytes).await;
+            return Err(e);
+        }
+    };
     // The body first, held against the upload buffer: a slow upload holds its own bytes, never
     // one of the slots that bound decoding and inference.
     let upload = read_body(req, state.max_body_bytes, &state.upload_buffer).await?;
@@ -90,4 +94,12 @@ pub async fn recognize(
     let timing = TimingHeaders { decode: t.decode, queue: t.queue, inference: t.inference, total: arrived.elapsed() };
     tracing::info!(queue_ms = ms(t.queue), inference_ms = ms(t.inference), total_ms = ms(timing.total), "recognised");
     Ok((timing, Json(recognition)))
+}
+
+/// The query's options, checked against the loaded model.
+fn how_to_answer(state: &AppState, query: Result<Query<Params>, QueryRejection>) -> Result<Resolved, ServerError> {
+    let Query(params) = query.map_err(|e| ServerError::BadParameter(e.body_text()))?;
+    let segments = params.segments.then(|| params.segment_params());
+    let options = Options::parse(params.aggregation.as_deref(), params.threshold, params.timeline, segments)?;
+    state.recognizer.resolve(&options)
 }

@@ -27,6 +27,8 @@ pub async fn read_body(req: Request, max_body_bytes: usize, buffer: &Arc<Semapho
     let too_large = || ServerError::BodyTooLarge { limit: max_body_bytes };
     let declared = parts.headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > max_body_bytes as u64) {
+        // Read (not kept) so the client, still sending, reads the 413 rather than a reset.
+        skip(body, refusal_drain(max_body_bytes)).await;
         return Err(too_large());
     }
     let mut data = Vec::with_capacity(declared.map_or(0, |n| n as usize));
@@ -35,6 +37,8 @@ pub async fn read_body(req: Request, max_body_bytes: usize, buffer: &Arc<Semapho
         let frame = frame.map_err(|e| ServerError::BadRequest(format!("reading the body failed: {e}")))?;
         let Ok(chunk) = frame.into_data() else { continue };
         if data.len() + chunk.len() > max_body_bytes {
+            drop(data);
+            skip(body, refusal_drain(max_body_bytes)).await;
             return Err(too_large());
         }
         let n = u32::try_from(chunk.len()).map_err(|_| too_large())?;
@@ -65,6 +69,13 @@ pub async fn read_body(req: Request, max_body_bytes: usize, buffer: &Arc<Semapho
 /// the refusal instead of a connection reset.
 pub async fn discard(req: Request, limit: usize) {
     skip(req.into_body(), limit).await;
+}
+
+/// How much of a refused body is read before the connection is cut: the body limit, and at
+/// least 16 MiB, so a client sending a little too much reads its 413 and one sending gigabytes
+/// is not waited on for all of them.
+fn refusal_drain(max_body_bytes: usize) -> usize {
+    max_body_bytes.max(16 << 20)
 }
 
 /// Reads a body's frames without keeping them, until its end, an error or `limit` bytes.
