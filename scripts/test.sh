@@ -11,8 +11,8 @@ bash scripts/install-soundfonts.sh
 bash scripts/install-deploy-tools.sh
 mkdir -p target
 log=target/test-output.txt
-# The server and the shared audio code must not panic on client input: clippy denies unwrap,
-# expect, panic and unchecked indexing there (attributes in shared/src/lib.rs and server/src/main.rs);
+# The server, the engine and the shared audio code must not panic on client input: clippy denies unwrap,
+# expect, panic and unchecked indexing there (attributes in shared/src/lib.rs, engine/src/lib.rs, server/src/lib.rs);
 # every other crate and every test, bench and example target is held to clippy's default lints.
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --no-deps -- -D warnings

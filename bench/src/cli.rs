@@ -30,8 +30,8 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct DeviceArgs {
     /// `cuda` (the GPU) or `cpu` (the same path without one).
-    #[arg(long, default_value = "cuda")]
-    pub device: String,
+    #[arg(long, value_enum, default_value_t = engine::Device::Cuda)]
+    pub device: engine::Device,
     /// fp32 model directory; its `bf16/` export is measured too when present.
     #[arg(long, default_value = "models/default")]
     pub model: PathBuf,

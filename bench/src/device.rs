@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use serde::Serialize;
-use tch::{Device, Kind};
+use tch::Kind;
 use trainer::export::load;
 
 use crate::cli::DeviceArgs;
@@ -36,18 +36,15 @@ struct Results {
 }
 
 pub fn run(args: &DeviceArgs) -> anyhow::Result<()> {
-    let device = match args.device.as_str() {
-        "cpu" => Device::Cpu,
-        "cuda" => {
-            anyhow::ensure!(tch::Cuda::is_available(), "--device cuda, but libtorch sees no CUDA device");
-            Device::Cuda(0)
-        }
-        other => anyhow::bail!("--device wants cpu or cuda, got {other:?}"),
+    let device = args.device.resolve()?;
+    let device_name = match args.device {
+        engine::Device::Cpu => "cpu",
+        engine::Device::Cuda => "cuda",
     };
     std::fs::create_dir_all(&args.out)?;
     let (fp32, fp32_module) = load(&args.model, device)?;
-    let bf16_dir = args.model.join(server::device::BF16_SUBDIR);
-    let bf16 = bf16_dir.join("model.pt").exists().then(|| load(&bf16_dir, device)).transpose()?;
+    let bf16_dir = shared::model_dir::ModelDir::new(&args.model).export(shared::manifest::Precision::Bf16);
+    let bf16 = bf16_dir.exists().then(|| load(&bf16_dir.dir, device)).transpose()?;
     let (frames, mels) = (fp32.window.frames as i64, fp32.front_end.n_mels as i64);
 
     let mut rates = Vec::new();
@@ -70,16 +67,16 @@ pub fn run(args: &DeviceArgs) -> anyhow::Result<()> {
     let clip = clips::get(&clips, "10s-wav")?;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let ours = {
-        let flags = ["--device".to_string(), args.device.clone()];
+        let flags = ["--device".to_string(), device_name.to_string()];
         let server = procs::ours(&args.server, &args.model, &flags)?;
         levels(&server, clip, &args.clients, args.seconds)?
     };
     let reference = {
-        let server = procs::reference(&args.python, &args.model, threads, &args.device)?;
+        let server = procs::reference(&args.python, &args.model, threads, device_name)?;
         levels(&server, clip, &args.clients, args.seconds)?
     };
     let results = Results {
-        device: args.device.clone(),
+        device: device_name.to_string(),
         gpu: gpu_name(),
         cpu: format!("{} ({})", cpu_name(), cpu_flags()),
         model_id: fp32.model_id.clone(),

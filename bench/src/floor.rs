@@ -74,7 +74,6 @@ fn windows_per_second(module: &CModule, inputs: &[Tensor], batch: i64) -> anyhow
 }
 
 /// The strip module of a model directory, when its manifest names one.
-pub fn load_strip(dir: &std::path::Path, manifest: &shared::manifest::Manifest) -> anyhow::Result<Option<CModule>> {
-    let path = shared::model_dir::ModelDir::new(dir).verified_strip(manifest)?;
-    Ok(path.map(CModule::load).transpose()?)
+pub fn load_strip(dir: &std::path::Path) -> anyhow::Result<Option<CModule>> {
+    Ok(engine::model::load(&shared::model_dir::ModelDir::new(dir), tch::Device::Cpu, true)?.strip)
 }

@@ -21,7 +21,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     tch::set_num_threads(threads as i32);
     let clips: Clips = clips::make(&args.python, &args.source, &args.work.join("clips"))?;
     let (fp32, module) = load(&args.model, Device::Cpu)?;
-    let strip = floor::load_strip(&args.model, &fp32)?;
+    let strip = floor::load_strip(&args.model)?;
     // The other exports of the same model, each measured where it is present (with its strip
     // module where it has one).
     let mut exports = Vec::new();
@@ -29,7 +29,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     for (name, dir) in [("bf16", &args.bf16_model), ("int8", &args.int8_model)] {
         if dir.join("model.pt").exists() {
             let (manifest, module) = load(dir, Device::Cpu)?;
-            export_strips.push(floor::load_strip(dir, &manifest)?);
+            export_strips.push(floor::load_strip(dir)?);
             exports.push((name, manifest, module));
         }
     }

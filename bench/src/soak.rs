@@ -514,7 +514,7 @@ fn plot(samples: &[Sample], path: &Path) -> anyhow::Result<()> {
             .y_label_area_size(60)
             .build_cartesian_2d(0.0..end, 0.0..top)
             .map_err(trainer::plots::err)?;
-        chart.configure_mesh().x_desc("minutes").draw().map_err(trainer::plots::err)?;
+        chart.configure_mesh().light_line_style(TRANSPARENT).x_desc("minutes").draw().map_err(trainer::plots::err)?;
         chart.draw_series(LineSeries::new(points, color.stroke_width(2))).map_err(trainer::plots::err)?;
     }
     root.present().map_err(trainer::plots::err)

@@ -1,33 +1,10 @@
-//! The server's errors: [`StartupError`] for what stops it before the port opens,
-//! [`ServerError`] for what a request can meet. A request error's HTTP status and `error_type`
-//! come from one exhaustive match each ([`ServerError::code`], [`ErrorCode::status`]); no
-//! catch-all, so a new variant cannot silently become a 500. http/error.rs writes the body.
-use std::path::PathBuf;
-
+//! The server's error: [`ServerError`], what a request can meet, the engine's errors included.
+//! Its HTTP status and `error_type` come from one exhaustive match each ([`ServerError::code`],
+//! [`ErrorCode::status`]), the engine's variants too; no catch-all, so a new variant cannot
+//! silently become a 500. http/error.rs writes the body.
 use axum::http::StatusCode;
+use engine::EngineError;
 use serde::Serialize;
-
-/// What can stop the server at startup, before it answers anything.
-#[derive(Debug, thiserror::Error)]
-pub enum StartupError {
-    #[error("--device cuda was requested but libtorch sees no CUDA device")]
-    NoCuda,
-    #[error("--precision bf16 was requested but {} holds no bf16 export (make one with `trainer export --precision bf16 --out {}`)", path.display(), path.display())]
-    NoBf16Model { path: PathBuf },
-    #[error("--precision int8 was requested but {} holds no int8 export (make one with `scripts/export-int8.sh MODEL_DIR {}`)", path.display(), path.display())]
-    NoInt8Model { path: PathBuf },
-    #[error(
-        "--precision int8 runs on the CPU only (libtorch's quantised kernels); use --device cpu or another precision"
-    )]
-    Int8OnGpu,
-    /// `manifest.json` or `model.pt` missing, unreadable or not matching (the message names the file).
-    #[error(transparent)]
-    ModelDir(#[from] shared::Error),
-    #[error("model file {} cannot be loaded by libtorch: {source}", path.display())]
-    ModelLoad { path: PathBuf, source: tch::TchError },
-    #[error("the warm-up forward pass failed: {0}")]
-    WarmUp(String),
-}
 
 /// What a request can meet. Client faults are 4xx; 5xx only for faults of ours or for a full
 /// or closing server.
@@ -38,8 +15,6 @@ pub enum ServerError {
     EmptyBody,
     #[error("{0}")]
     BadRequest(String),
-    #[error("{0}")]
-    BadParameter(String),
     #[error("missing or unknown API key: send `Authorization: Bearer <key>`")]
     Unauthorized,
     #[error("no route for {0}")]
@@ -50,22 +25,24 @@ pub enum ServerError {
     Timeout { seconds: f64 },
     #[error("the body is larger than the limit of {limit} bytes")]
     BodyTooLarge { limit: usize },
-    #[error(transparent)]
-    Audio(#[from] shared::Error),
     #[error("too many requests in progress; retry shortly")]
     Overloaded,
-    #[error("the inference queue is full; retry shortly")]
-    QueueFull,
     #[error("the server is shutting down")]
     ShuttingDown,
     #[error("too many connections open (the limit is {limit}); retry shortly")]
     TooManyConnections { limit: usize },
-    /// The model failed on a batch (libtorch's message, for the log only).
-    #[error("inference failed: {0}")]
-    Inference(String),
+    /// What the recognition core met: the audio, the options, the queue, the model.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
     /// Any other fault of ours (for the log only).
     #[error("{0}")]
     Internal(String),
+}
+
+impl From<shared::Error> for ServerError {
+    fn from(e: shared::Error) -> Self {
+        ServerError::Engine(EngineError::Audio(e))
+    }
 }
 
 /// The stable, machine-readable `error_type` of an error answer: one line per code, its status
@@ -161,43 +138,62 @@ impl ServerError {
     /// The `error_type` of this error.
     pub fn code(&self) -> ErrorCode {
         use shared::Error as A;
+        use EngineError as E;
         use ErrorCode as C;
         match self {
             ServerError::EmptyBody => C::EmptyBody,
             ServerError::BadRequest(_) => C::BadRequest,
-            ServerError::BadParameter(_) => C::InvalidParameter,
             ServerError::Unauthorized => C::Unauthorized,
             ServerError::NotFound(_) => C::NotFound,
             ServerError::MethodNotAllowed(_) => C::MethodNotAllowed,
             ServerError::Timeout { .. } => C::Timeout,
             ServerError::BodyTooLarge { .. } => C::BodyTooLarge,
-            ServerError::Audio(a) => match a {
-                A::Empty => C::Empty,
-                A::UnknownFormat(_) => C::UnknownFormat,
-                A::UnsupportedCodec(_) => C::UnsupportedCodec,
-                A::NoAudioTrack => C::NoAudioTrack,
-                A::ZeroSampleRate => C::ZeroSampleRate,
-                A::UnsupportedSampleRate { .. } => C::UnsupportedSampleRate,
-                A::NoChannels => C::NoChannels,
-                A::Corrupt(_) => C::Corrupt,
-                A::Truncated(_) => C::Truncated,
-                A::NoSamples => C::NoSamples,
-                A::TooLong { .. } => C::TooLong,
-                // Reading an in-memory upload, the front end's parameters, the resampler and the
-                // model directory are ours, not the client's; so is a stream we stopped.
-                A::Io(_)
-                | A::InvalidParameters(_)
-                | A::Resample(_)
-                | A::Manifest(_)
-                | A::ModelDir { .. }
-                | A::Stopped => C::Internal,
-            },
             ServerError::Overloaded => C::Overloaded,
-            ServerError::QueueFull => C::QueueFull,
             ServerError::ShuttingDown => C::ShuttingDown,
             ServerError::TooManyConnections { .. } => C::TooManyConnections,
-            ServerError::Inference(_) | ServerError::Internal(_) => C::Internal,
+            ServerError::Internal(_) => C::Internal,
+            ServerError::Engine(e) => match e {
+                E::Audio(a) => match a {
+                    A::Empty => C::Empty,
+                    A::UnknownFormat(_) => C::UnknownFormat,
+                    A::UnsupportedCodec(_) => C::UnsupportedCodec,
+                    A::NoAudioTrack => C::NoAudioTrack,
+                    A::ZeroSampleRate => C::ZeroSampleRate,
+                    A::UnsupportedSampleRate { .. } => C::UnsupportedSampleRate,
+                    A::NoChannels => C::NoChannels,
+                    A::Corrupt(_) => C::Corrupt,
+                    A::Truncated(_) => C::Truncated,
+                    A::NoSamples => C::NoSamples,
+                    A::TooLong { .. } => C::TooLong,
+                    // Reading an in-memory upload, the front end's parameters, the resampler and
+                    // the model directory are ours, not the client's; so is a stream we stopped.
+                    A::Io(_)
+                    | A::InvalidParameters(_)
+                    | A::Resample(_)
+                    | A::Manifest(_)
+                    | A::ModelDir { .. }
+                    | A::Stopped => C::Internal,
+                },
+                E::BadParameter(_) => C::InvalidParameter,
+                E::QueueFull => C::QueueFull,
+                // The model thread has stopped: this replica cannot answer; another can.
+                E::ModelStopped => C::ShuttingDown,
+                E::Inference(_) | E::Internal(_) => C::Internal,
+                // Startup faults stop the process before it serves; met here, they are ours.
+                E::NoCuda
+                | E::NoBf16Model { .. }
+                | E::NoInt8Model { .. }
+                | E::Int8OnGpu
+                | E::ModelDir(_)
+                | E::ModelLoad { .. }
+                | E::WarmUp(_) => C::Internal,
+            },
         }
+    }
+
+    /// A query parameter out of range or unparsable (422).
+    pub fn bad_parameter(message: impl Into<String>) -> Self {
+        ServerError::Engine(EngineError::BadParameter(message.into()))
     }
 
     /// The HTTP status of an error answered to a client.
@@ -217,7 +213,7 @@ impl ServerError {
                 | ServerError::Timeout { .. }
                 | ServerError::NotFound(_)
                 | ServerError::MethodNotAllowed(_)
-                | ServerError::BadParameter(_)
+                | ServerError::Engine(EngineError::BadParameter(_))
                 | ServerError::ShuttingDown
                 | ServerError::TooManyConnections { .. }
         )
@@ -228,7 +224,7 @@ impl ServerError {
         matches!(
             self,
             ServerError::Overloaded
-                | ServerError::QueueFull
+                | ServerError::Engine(EngineError::QueueFull | EngineError::ModelStopped)
                 | ServerError::ShuttingDown
                 | ServerError::TooManyConnections { .. }
         )
@@ -239,22 +235,35 @@ impl ServerError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use engine::error::EngineErrorKind;
     use strum::IntoEnumIterator;
 
     /// One error of each kind with the status a client must see. The match has no catch-all:
     /// a new variant does not compile until it is given its status here.
     fn example(kind: ServerErrorKind) -> Vec<(ServerError, u16)> {
-        use shared::Error as A;
         use ServerErrorKind as K;
         match kind {
             K::EmptyBody => vec![(ServerError::EmptyBody, 400)],
             K::BadRequest => vec![(ServerError::BadRequest("no field `file`".into()), 400)],
-            K::BadParameter => vec![(ServerError::BadParameter("threshold".into()), 422)],
             K::Unauthorized => vec![(ServerError::Unauthorized, 401)],
             K::NotFound => vec![(ServerError::NotFound("/x".into()), 404)],
             K::MethodNotAllowed => vec![(ServerError::MethodNotAllowed("PUT".into()), 405)],
             K::Timeout => vec![(ServerError::Timeout { seconds: 1.0 }, 408)],
             K::BodyTooLarge => vec![(ServerError::BodyTooLarge { limit: 1 }, 413)],
+            K::Overloaded => vec![(ServerError::Overloaded, 429)],
+            K::ShuttingDown => vec![(ServerError::ShuttingDown, 503)],
+            K::TooManyConnections => vec![(ServerError::TooManyConnections { limit: 2 }, 503)],
+            K::Internal => vec![(ServerError::Internal("a fault".into()), 500)],
+            K::Engine => EngineErrorKind::iter().flat_map(engine_examples).collect(),
+        }
+    }
+
+    /// Each engine error with the status a client must see (no catch-all either).
+    fn engine_examples(kind: EngineErrorKind) -> Vec<(ServerError, u16)> {
+        use shared::Error as A;
+        use EngineErrorKind as K;
+        let e = |e: EngineError, status: u16| vec![(ServerError::Engine(e), status)];
+        match kind {
             K::Audio => audio_examples()
                 .into_iter()
                 .map(|a| {
@@ -275,15 +284,23 @@ mod tests {
                         | A::ModelDir { .. }
                         | A::Stopped => 500,
                     };
-                    (ServerError::Audio(a), status)
+                    (ServerError::from(a), status)
                 })
                 .collect(),
-            K::Overloaded => vec![(ServerError::Overloaded, 429)],
-            K::QueueFull => vec![(ServerError::QueueFull, 503)],
-            K::ShuttingDown => vec![(ServerError::ShuttingDown, 503)],
-            K::TooManyConnections => vec![(ServerError::TooManyConnections { limit: 2 }, 503)],
-            K::Inference => vec![(ServerError::Inference("libtorch".into()), 500)],
-            K::Internal => vec![(ServerError::Internal("a fault".into()), 500)],
+            K::BadParameter => e(EngineError::BadParameter("threshold".into()), 422),
+            K::QueueFull => e(EngineError::QueueFull, 503),
+            K::ModelStopped => e(EngineError::ModelStopped, 503),
+            K::Inference => e(EngineError::Inference("libtorch".into()), 500),
+            K::Internal => e(EngineError::Internal("a fault".into()), 500),
+            K::NoCuda => e(EngineError::NoCuda, 500),
+            K::NoBf16Model => e(EngineError::NoBf16Model { path: "m".into() }, 500),
+            K::NoInt8Model => e(EngineError::NoInt8Model { path: "m".into() }, 500),
+            K::Int8OnGpu => e(EngineError::Int8OnGpu, 500),
+            K::ModelDir => e(EngineError::ModelDir(A::Manifest("x".into())), 500),
+            K::ModelLoad => {
+                e(EngineError::ModelLoad { path: "m".into(), source: tch::TchError::FileFormat("x".into()) }, 500)
+            }
+            K::WarmUp => e(EngineError::WarmUp("x".into()), 500),
         }
     }
 
@@ -319,7 +336,7 @@ mod tests {
                 assert_eq!(ServerErrorKind::from(&e), kind);
                 assert_eq!(e.status().as_u16(), status, "{e}");
                 assert_eq!(e.status(), e.code().status());
-                if let ServerError::Audio(a) = &e {
+                if let ServerError::Engine(EngineError::Audio(a)) = &e {
                     audio_kinds.insert(a.kind());
                 }
                 // 5xx only for our faults (internal) and a full or closing server.

@@ -3,11 +3,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::Config;
-use crate::engine::Engine;
 use crate::http::connections::{self, Limits};
 use crate::http::{self, AppState};
-use crate::metrics::Metrics;
 use crate::shutdown;
+use engine::metrics::Metrics;
+use engine::Engine;
 
 /// What the server prints on stdout, before its base URL, once the port is open: a parent process
 /// (tests, benchmarks, scripts) that started it on `--port 0` reads the URL from that line.
@@ -31,9 +31,9 @@ pub fn run(config: Config) -> anyhow::Result<()> {
     let metrics = Metrics::new()?;
 
     tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(async move {
-        let (runtime, alive) = (engine.runtime.clone(), engine.alive.clone());
         let recognizer = engine.recognizer(&config.model, config.queue_length, &metrics);
-        let state = Arc::new(AppState::new(&config, recognizer, runtime, alive.clone(), metrics)?);
+        let alive = recognizer.alive();
+        let state = Arc::new(AppState::new(&config, recognizer)?);
         if !state.api_keys.is_open() {
             tracing::info!("API keys required on /v1/*");
         }

@@ -7,11 +7,11 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use clap::Parser;
+use engine::metrics::Metrics;
+use engine::model::Forward;
+use engine::{Engine, WindowShape};
 use server::config::Cli;
-use server::engine::Engine;
 use server::http::{app, AppState};
-use server::metrics::Metrics;
-use server::model::Forward;
 use shared::frontend::WindowParams;
 use shared::manifest::Manifest;
 use tower::ServiceExt;
@@ -22,7 +22,8 @@ use tower::ServiceExt;
 struct LowHigh;
 
 impl Forward for LowHigh {
-    fn forward(&self, windows: &[f32], n: usize, frames: usize, mels: usize) -> Result<Vec<f32>, String> {
+    fn forward(&self, windows: &[f32], n: usize, shape: WindowShape) -> Result<Vec<f32>, String> {
+        let WindowShape { frames, mels, .. } = shape;
         let mut out = Vec::with_capacity(n * 11);
         for w in windows.chunks(frames * mels) {
             // Each frame votes for the half of the spectrum where it is louder; the majority wins.
@@ -42,7 +43,7 @@ impl Forward for LowHigh {
 struct Broken;
 
 impl Forward for Broken {
-    fn forward(&self, _: &[f32], n: usize, _: usize, _: usize) -> Result<Vec<f32>, String> {
+    fn forward(&self, _: &[f32], n: usize, _: WindowShape) -> Result<Vec<f32>, String> {
         match n {
             1 => Ok(vec![0.5; 11]),
             _ => Err("CUDA error: an illegal memory access at 0xdeadbeef (internal detail)".into()),
@@ -60,9 +61,8 @@ fn router(model: impl Forward, args: &[&str]) -> axum::Router {
     let manifest = Manifest::new("fake", WindowParams::default(), "lrelu:0.33");
     let metrics = Metrics::new().unwrap();
     let engine = Engine::with_model(model, manifest, "cpu".into(), &config.model).unwrap();
-    let (runtime, alive) = (engine.runtime.clone(), engine.alive.clone());
     let recognizer = engine.recognizer(&config.model, config.queue_length, &metrics);
-    app(Arc::new(AppState::new(&config, recognizer, runtime, alive, metrics).unwrap()))
+    app(Arc::new(AppState::new(&config, recognizer).unwrap()))
 }
 
 /// Mono 16-bit WAV at 22,050 Hz: a 110-Hz tone for `low_s` seconds, then a 3-kHz tone.
@@ -148,7 +148,7 @@ async fn a_failing_model_answers_500_without_internals() {
 struct Cliff(Arc<std::sync::Mutex<Vec<usize>>>);
 
 impl Forward for Cliff {
-    fn forward(&self, _: &[f32], n: usize, _: usize, _: usize) -> Result<Vec<f32>, String> {
+    fn forward(&self, _: &[f32], n: usize, _: WindowShape) -> Result<Vec<f32>, String> {
         let per_window = if n > 8 { 10 } else { 1 };
         std::thread::sleep(std::time::Duration::from_millis(5 + per_window * n as u64));
         self.0.lock().unwrap().push(n);

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::frontend::FrontEndParams;
-use crate::manifest::Manifest;
+use crate::manifest::{Manifest, Precision};
 use crate::{Error, Result};
 
 /// The TorchScript module.
@@ -41,6 +41,22 @@ impl ModelDir {
 
     pub fn strip(&self) -> PathBuf {
         self.dir.join(STRIP_FILE)
+    }
+
+    /// The directory of this model's export at `precision`: itself for fp32 (the trained
+    /// weights as they are), its `bf16/` sub-folder (`trainer export --precision bf16`) or its
+    /// `int8/` one (`scripts/export-int8.sh`). The one place the sub-folders are named.
+    pub fn export(&self, precision: Precision) -> ModelDir {
+        match precision {
+            Precision::Fp32 => self.clone(),
+            Precision::Bf16 => ModelDir::new(self.dir.join("bf16")),
+            Precision::Int8 => ModelDir::new(self.dir.join("int8")),
+        }
+    }
+
+    /// Whether the directory holds a manifest (an export exists there).
+    pub fn exists(&self) -> bool {
+        self.manifest().is_file()
     }
 
     /// `strip.pt` checked against the manifest's `strip_sha256`, or `None` when the manifest
@@ -159,6 +175,19 @@ mod tests {
         std::fs::remove_file(d.strip()).unwrap();
         let e = d.verified_strip(&m).unwrap_err().to_string();
         assert!(e.contains(STRIP_FILE) && e.contains("No such file"), "{e}");
+        std::fs::remove_dir_all(&d.dir).ok();
+    }
+
+    #[test]
+    fn each_precision_has_its_own_folder() {
+        let d = dir("exports");
+        assert_eq!(d.export(Precision::Fp32), d);
+        assert_eq!(d.export(Precision::Bf16).dir, d.dir.join("bf16"));
+        assert_eq!(d.export(Precision::Int8).dir, d.dir.join("int8"));
+        assert!(!d.export(Precision::Bf16).exists());
+        std::fs::create_dir_all(&d.export(Precision::Bf16).dir).unwrap();
+        write(&d.export(Precision::Bf16), b"bf16 model");
+        assert!(d.export(Precision::Bf16).exists());
         std::fs::remove_dir_all(&d.dir).ok();
     }
 }

@@ -274,7 +274,7 @@ fn a_dead_model_thread_turns_requests_and_readiness_to_503_and_the_process_exits
     let mut server = Server::start_with_env(
         &test_model_dir("connections"),
         &["--shutdown-drain-s", "2"],
-        &[(server::infer::PANIC_AFTER_BATCHES_ENV, "2")],
+        &[(engine::infer::PANIC_AFTER_BATCHES_ENV, "2")],
     );
     let body = clip();
     let post = || {

@@ -1,7 +1,8 @@
 //! Command-line arguments of every `trainer` subcommand.
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
+use engine::{Auto, Device, Precision};
 use shared::aggregate::Aggregation;
 use trainer::model::Activation;
 
@@ -56,28 +57,14 @@ pub struct ExportArgs {
     /// exported before it existed; `model.pt` and its recorded metrics stay as they are.
     #[arg(long, conflicts_with_all = ["out", "precision"])]
     pub add_strip: bool,
-    /// Arithmetic of the exported network: fp32 or bf16. Input and output stay float32.
-    #[arg(long, value_enum, default_value_t = PrecisionArg::Bf16)]
-    pub precision: PrecisionArg,
-    /// Where the network is re-traced. Default `cpu`: a module traced on the CPU loads on any
-    /// device, one traced on CUDA only where CUDA is.
-    #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
-    pub device: DeviceArg,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum PrecisionArg {
-    Fp32,
-    Bf16,
-}
-
-impl From<PrecisionArg> for shared::manifest::Precision {
-    fn from(p: PrecisionArg) -> Self {
-        match p {
-            PrecisionArg::Fp32 => Self::Fp32,
-            PrecisionArg::Bf16 => Self::Bf16,
-        }
-    }
+    /// Arithmetic of the exported network: fp32 or bf16 (int8 comes from
+    /// `scripts/export-int8.sh`). Input and output stay float32.
+    #[arg(long, value_enum, default_value_t = Precision::Bf16)]
+    pub precision: Precision,
+    /// Where the network is re-traced: `cpu` or `cuda`. Default `cpu`: a module traced on the CPU
+    /// loads on any device, one traced on CUDA only where CUDA is.
+    #[arg(long, value_enum, default_value_t = Device::Cpu)]
+    pub device: Device,
 }
 
 #[derive(Debug, Args)]
@@ -218,14 +205,6 @@ pub struct FeaturesArgs {
     pub signal_out: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum DeviceArg {
-    /// CUDA when libtorch sees a GPU, else the CPU.
-    Auto,
-    Cpu,
-    Cuda,
-}
-
 #[derive(Debug, Args)]
 pub struct TrainArgs {
     /// Training data: `IRMAS-TrainingData/<label>/*.wav`, or the folder that contains it.
@@ -339,15 +318,15 @@ pub struct EvaluateArgs {
 /// `--device`, shared by the subcommands that run the network.
 #[derive(Debug, Clone, Copy, Args)]
 pub struct DeviceOpt {
-    /// Where the network runs. Default `auto`: CUDA when libtorch sees a GPU, else the CPU;
-    /// `cuda` makes a missing GPU an error instead of a slow CPU run.
-    #[arg(long = "device", value_enum, default_value_t = DeviceArg::Auto)]
-    pub choice: DeviceArg,
+    /// Where the network runs: `auto`, `cpu` or `cuda`. Default `auto`: CUDA when libtorch sees
+    /// a GPU, else the CPU; `cuda` makes a missing GPU an error instead of a slow CPU run.
+    #[arg(long = "device", default_value = "auto")]
+    pub choice: Auto<Device>,
 }
 
 impl DeviceOpt {
     pub fn resolve(self) -> anyhow::Result<tch::Device> {
-        self.choice.resolve()
+        Ok(self.choice.resolve()?)
     }
 }
 
@@ -358,15 +337,4 @@ pub struct CacheOpt {
     /// front end, so a changed file is decoded again). Default `.cache/features`.
     #[arg(long = "cache-dir", default_value = ".cache/features")]
     pub dir: PathBuf,
-}
-
-impl DeviceArg {
-    pub fn resolve(self) -> anyhow::Result<tch::Device> {
-        match self {
-            DeviceArg::Auto => Ok(tch::Device::cuda_if_available()),
-            DeviceArg::Cpu => Ok(tch::Device::Cpu),
-            DeviceArg::Cuda if tch::Cuda::is_available() => Ok(tch::Device::Cuda(0)),
-            DeviceArg::Cuda => anyhow::bail!("--device cuda but libtorch sees no CUDA device"),
-        }
-    }
 }

@@ -104,6 +104,11 @@ fn in_precision(precision: Precision, x: &Tensor, f: impl Fn(&Tensor) -> Tensor)
 /// copied with the new precision and sha256 and without the old model's measured metrics, which
 /// the new model has to earn again (`trainer evaluate --record`); the calibrated thresholds stay.
 pub fn reexport(from: &Path, to: &Path, precision: Precision, device: tch::Device) -> anyhow::Result<Manifest> {
+    anyhow::ensure!(
+        precision != Precision::Int8,
+        "int8 exports come from PyTorch's quantiser: scripts/export-int8.sh {}",
+        from.display()
+    );
     let (mut manifest, mut vs, net) = load_network(from, device)?;
     if precision == Precision::Bf16 {
         vs.bfloat16();
@@ -113,16 +118,11 @@ pub fn reexport(from: &Path, to: &Path, precision: Precision, device: tch::Devic
     export(&mut vs, &net, manifest, to)
 }
 
-/// Loads a model directory: reads and verifies the manifest against `model.pt` and the front
-/// end this code implements, then loads the TorchScript module onto `device`.
+/// Loads a model directory's verified manifest and `model.pt` onto `device` (the engine's
+/// loader, which every binary uses).
 pub fn load(dir: &Path, device: tch::Device) -> anyhow::Result<(Manifest, CModule)> {
-    let files = ModelDir::new(dir);
-    let manifest = files.read_verified()?;
-    let model_path = files.model();
-    let mut module =
-        CModule::load_on_device(&model_path, device).with_context(|| format!("loading {}", model_path.display()))?;
-    module.set_eval();
-    Ok((manifest, module))
+    let loaded = engine::model::load(&ModelDir::new(dir), device, false)?;
+    Ok((loaded.manifest, loaded.module))
 }
 
 /// Rewrites the manifest of a model directory (after adding metrics, thresholds…).

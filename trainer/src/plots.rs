@@ -56,6 +56,7 @@ pub fn training_curves(log: &[EpochLog], path: &Path) -> anyhow::Result<()> {
         .map_err(err)?;
     chart
         .configure_mesh()
+        .light_line_style(TRANSPARENT)
         .x_desc("epoch")
         .y_desc("binary cross-entropy")
         .x_label_formatter(&|v| format!("{v:.0}"))
@@ -87,7 +88,7 @@ fn sweep_panel(
         .y_label_area_size(45)
         .build_cartesian_2d(lo as f64..hi as f64, 0.0..1.0)
         .map_err(err)?;
-    chart.configure_mesh().x_desc("threshold").y_desc("F1").draw().map_err(err)?;
+    chart.configure_mesh().light_line_style(TRANSPARENT).x_desc("threshold").y_desc("F1").draw().map_err(err)?;
     line(&mut chart, "micro F1", BLUE, points.iter().map(|p| (p.threshold as f64, p.micro_f1)).collect())?;
     line(&mut chart, "macro F1", RED, points.iter().map(|p| (p.threshold as f64, p.macro_f1)).collect())?;
     legend(&mut chart, SeriesLabelPosition::LowerRight)?;
@@ -117,6 +118,7 @@ pub fn per_label_f1(report: &EvalReport, path: &Path) -> anyhow::Result<()> {
         .map_err(err)?;
     chart
         .configure_mesh()
+        .light_line_style(TRANSPARENT)
         .disable_x_mesh()
         .x_labels(LABELS.len())
         .x_label_formatter(&|v| match v {
@@ -162,7 +164,7 @@ pub fn compare_sweeps(title: &str, runs: &[Run], path: &Path) -> anyhow::Result<
             .y_label_area_size(45)
             .build_cartesian_2d(lo as f64..hi as f64, 0.0..1.0)
             .map_err(err)?;
-        chart.configure_mesh().x_desc("threshold").y_desc(name).draw().map_err(err)?;
+        chart.configure_mesh().light_line_style(TRANSPARENT).x_desc("threshold").y_desc(name).draw().map_err(err)?;
         for (i, run) in runs.iter().enumerate() {
             let values = run.report.sweep_s2.iter().map(|p| (p.threshold as f64, pick(p))).collect();
             line(&mut chart, &run.name, colour(i), values)?;
@@ -185,6 +187,7 @@ pub fn compare_per_label(title: &str, runs: &[Run], path: &Path) -> anyhow::Resu
         .map_err(err)?;
     chart
         .configure_mesh()
+        .light_line_style(TRANSPARENT)
         .disable_x_mesh()
         .x_labels(LABELS.len() * 2 + 1)
         .x_label_formatter(&|v| {

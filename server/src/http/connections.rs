@@ -31,7 +31,7 @@ use tower::ServiceExt;
 
 use super::error::ErrorBody;
 use crate::error::ServerError;
-use crate::metrics::Metrics;
+use engine::metrics::Metrics;
 
 /// Descriptors kept free beside the connections: the model's files, libtorch, logs, the
 /// listener itself.

@@ -5,9 +5,9 @@ use serde_json::Value;
 
 use super::error::{internal_message, ErrorBody};
 use crate::config::{DEFAULT_MAX_AUDIO_SECONDS, DEFAULT_REQUEST_TIMEOUT_S};
-use crate::engine::Runtime;
 use crate::error::ServerError;
-use crate::infer::tuning::{ChunkTrial, Chunking};
+use engine::infer::tuning::{ChunkTrial, Chunking};
+use engine::Runtime;
 
 /// The request id shown in the example of a 500.
 pub const SAMPLE_REQUEST_ID: &str = "5f0c6e2a-3b1d-4c59-9a57-2f6b1e8d7c40";
@@ -21,12 +21,12 @@ pub fn error_for_status(status: u16) -> Option<ServerError> {
         400 => ServerError::EmptyBody,
         401 => ServerError::Unauthorized,
         408 => ServerError::Timeout { seconds: DEFAULT_REQUEST_TIMEOUT_S },
-        413 => ServerError::Audio(shared::Error::TooLong { limit_seconds: DEFAULT_MAX_AUDIO_SECONDS }),
-        415 => ServerError::Audio(shared::Error::UnknownFormat("core (probe): no suitable format reader found".into())),
-        422 => ServerError::BadParameter(shared::aggregate::check_threshold(1.5).err().unwrap_or_default()),
+        413 => ServerError::from(shared::Error::TooLong { limit_seconds: DEFAULT_MAX_AUDIO_SECONDS }),
+        415 => ServerError::from(shared::Error::UnknownFormat("core (probe): no suitable format reader found".into())),
+        422 => ServerError::bad_parameter(shared::aggregate::check_threshold(1.5).err()?),
         429 => ServerError::Overloaded,
-        500 => ServerError::Inference("a libtorch message that stays in the log".into()),
-        503 => ServerError::QueueFull,
+        500 => ServerError::from(engine::EngineError::Inference("a libtorch message that stays in the log".into())),
+        503 => ServerError::from(engine::EngineError::QueueFull),
         _ => return None,
     })
 }

@@ -32,10 +32,10 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
-use crate::engine::Runtime;
 use crate::error::ServerError;
-use crate::metrics::Metrics;
-use crate::recognizer::Recognizer;
+use engine::metrics::Metrics;
+use engine::recognizer::Recognizer;
+use engine::Runtime;
 
 /// What every handler shares.
 pub struct AppState {
@@ -63,13 +63,9 @@ pub struct AppState {
 
 impl AppState {
     /// The state of a server with these settings around a loaded model's batcher.
-    pub fn new(
-        config: &Config,
-        recognizer: Recognizer,
-        runtime: Runtime,
-        model_alive: watch::Receiver<bool>,
-        metrics: Metrics,
-    ) -> anyhow::Result<Self> {
+    pub fn new(config: &Config, recognizer: Recognizer) -> anyhow::Result<Self> {
+        let (runtime, model_alive, metrics) =
+            (recognizer.runtime().clone(), recognizer.alive(), recognizer.metrics().clone());
         let cors_origins = config
             .cors_origins
             .iter()

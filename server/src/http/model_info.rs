@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::error::ErrorBody;
 use super::AppState;
-use crate::engine::Runtime;
+use engine::Runtime;
 
 /// The served model's manifest (SPEC §4), its device and its chunk size.
 #[derive(Serialize, ToSchema)]

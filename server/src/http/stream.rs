@@ -20,8 +20,8 @@ use utoipa::ToSchema;
 
 use super::AppState;
 use crate::error::{ErrorCode, ServerError};
-use crate::recognizer::live::{Live, LiveWindow, PcmSpec};
-use crate::recognizer::{Options, Recognition};
+use engine::recognizer::live::{Live, LiveWindow, PcmSpec};
+use engine::recognizer::{Options, Recognition};
 
 /// Windows between two summaries (about 2 s of audio).
 const SUMMARY_EVERY: usize = 4;
@@ -187,7 +187,8 @@ async fn next(socket: &mut WebSocket, idle: Duration) -> Result<Message, Ended> 
 }
 
 async fn session(socket: &mut WebSocket, state: &Arc<AppState>, authorised: bool) -> Result<(), Ended> {
-    let failed = Ended::Failed;
+    let failed = |e: ServerError| Ended::Failed(e);
+    let engine_failed = |e: engine::EngineError| Ended::Failed(e.into());
     let Ok(slot) = state.permits.clone().try_acquire_owned() else {
         return Err(failed(ServerError::Overloaded));
     };
@@ -211,11 +212,12 @@ async fn session(socket: &mut WebSocket, state: &Arc<AppState>, authorised: bool
         return Err(failed(ServerError::Unauthorized));
     }
     let segments = start.segments.then(Default::default);
-    let options = Options::parse(start.aggregation.as_deref(), start.threshold, false, segments).map_err(failed)?;
-    let how = state.recognizer.resolve(&options).map_err(failed)?;
+    let options =
+        Options::parse(start.aggregation.as_deref(), start.threshold, false, segments).map_err(engine_failed)?;
+    let how = state.recognizer.resolve(&options).map_err(engine_failed)?;
     let format = start.format.parse().map_err(|e| failed(ServerError::BadRequest(e)))?;
     let spec = PcmSpec { format, sample_rate: start.sample_rate, channels: start.channels };
-    let mut live = Live::new(state.recognizer.clone(), spec, how, limits.max_seconds).map_err(failed)?;
+    let mut live = Live::new(state.recognizer.clone(), spec, how, limits.max_seconds).map_err(engine_failed)?;
     let manifest = state.recognizer.manifest();
     let frame_seconds = manifest.front_end.frame_seconds();
     send(
@@ -239,7 +241,7 @@ async fn session(socket: &mut WebSocket, state: &Arc<AppState>, authorised: bool
         match next(socket, limits.idle_timeout).await? {
             Message::Binary(b) => {
                 let arrived = Instant::now();
-                let windows = live.push(&b).map_err(failed)?;
+                let windows = live.push(&b).map_err(engine_failed)?;
                 send_windows(socket, state, &mut live, windows, Some(arrived)).await?;
                 if live.windows() >= summarised + SUMMARY_EVERY {
                     summarised = live.windows();
@@ -265,10 +267,10 @@ async fn session(socket: &mut WebSocket, state: &Arc<AppState>, authorised: bool
             _ => continue,
         }
     }
-    let windows = live.end().map_err(failed)?;
+    let windows = live.end().map_err(engine_failed)?;
     send_windows(socket, state, &mut live, windows, None).await?;
     let seconds = live.seconds();
-    let recognition = live.finish().await.map_err(failed)?;
+    let recognition = live.finish().await.map_err(engine_failed)?;
     // The work is done: the slot is free before the client reads the answer, so a client that
     // opens its next stream on reading it finds the slot.
     drop(slot);
@@ -288,7 +290,7 @@ async fn send_windows(
     (windows, n): (Vec<f32>, usize),
     arrived: Option<Instant>,
 ) -> Result<(), Ended> {
-    let scored = live.score(windows, n).await.map_err(Ended::Failed)?;
+    let scored = live.score(windows, n).await.map_err(|e| Ended::Failed(e.into()))?;
     state.metrics.stream_windows.inc_by(scored.len() as u64);
     for w in scored {
         send(socket, &w.into()).await?;

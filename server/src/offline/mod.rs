@@ -7,28 +7,20 @@ mod files;
 mod output;
 mod resume;
 
-use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use shared::audio::DecodeOptions;
-use shared::frontend::windows_of_file;
 use tokio::sync::{mpsc, Semaphore};
 
 use crate::config::RecognizeArgs;
-use crate::engine::Engine;
-use crate::error::ServerError;
-use crate::metrics::Metrics;
-use crate::recognizer::{report, Clip, Options, Pending, Recognizer, Resolved};
+use engine::metrics::Metrics;
+use engine::recognizer::file::FILE_IN_FLIGHT;
+use engine::recognizer::{Options, Recognizer, Resolved};
+use engine::Engine;
 use output::{Outcome, Sink, Writer};
-
-/// Windows per job sent to the batcher (32 s of audio).
-const GROUP: usize = 64;
-/// Jobs a file keeps in flight while it decodes on.
-const IN_FLIGHT: usize = 4;
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,7 +99,7 @@ pub fn run(args: &RecognizeArgs) -> anyhow::Result<Finished> {
     let metrics = Metrics::new()?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
-        let recognizer = engine.recognizer(&args.model, jobs * IN_FLIGHT + 1, &metrics);
+        let recognizer = engine.recognizer(&args.model, jobs * FILE_IN_FLIGHT + 1, &metrics);
         let options = Options {
             aggregation: args.aggregation,
             threshold: args.threshold,
@@ -200,59 +192,8 @@ fn progress(files: usize) -> ProgressBar {
 
 /// One file, streamed through the model: its answer (or error) and its seconds of audio.
 fn tag(recognizer: &Recognizer, path: &Path, how: &Resolved) -> (Outcome, f64) {
-    match stream(recognizer, path, how) {
+    match recognizer.recognize_file(path, how) {
         Ok((r, seconds)) => (Outcome::Recognised(Box::new(r)), seconds),
-        Err(e) => (Outcome::Failed(e), 0.0),
+        Err(e) => (Outcome::Failed(e.into()), 0.0),
     }
-}
-
-fn stream(
-    recognizer: &Recognizer,
-    path: &Path,
-    how: &Resolved,
-) -> Result<(crate::recognizer::Recognition, f64), ServerError> {
-    let m = recognizer.manifest();
-    let per_window = m.window.frames * m.front_end.n_mels;
-    let mut sigmoids = Vec::new();
-    let mut group: Vec<f32> = Vec::with_capacity(GROUP * per_window);
-    let mut pending: VecDeque<Pending> = VecDeque::new();
-    // The model's failure, which stops the decode through the sink's error.
-    let mut failure: Option<ServerError> = None;
-    let send = |group: &mut Vec<f32>, pending: &mut VecDeque<Pending>, sigmoids: &mut Vec<f32>| {
-        let n = group.len() / per_window.max(1);
-        if n > 0 {
-            pending.push_back(recognizer.submit(std::mem::take(group), n)?);
-        }
-        while pending.len() >= IN_FLIGHT {
-            collect(pending.pop_front(), sigmoids)?;
-        }
-        Ok::<(), ServerError>(())
-    };
-    let analysed = windows_of_file(path, &m.front_end, m.window, &DecodeOptions::default(), &mut |w| {
-        group.extend_from_slice(w);
-        if group.len() >= GROUP * per_window {
-            if let Err(e) = send(&mut group, &mut pending, &mut sigmoids) {
-                failure = Some(e);
-                return Err(shared::Error::Stopped);
-            }
-        }
-        Ok(())
-    });
-    if let Some(e) = failure {
-        return Err(e);
-    }
-    let (decoded, frames) = analysed?;
-    send(&mut group, &mut pending, &mut sigmoids)?;
-    while let Some(p) = pending.pop_front() {
-        collect(Some(p), &mut sigmoids)?;
-    }
-    let clip = Clip { duration_seconds: decoded.duration_seconds(), sample_rate: decoded.source_sample_rate, frames };
-    Ok((report(m, &clip, &sigmoids, how), clip.duration_seconds))
-}
-
-fn collect(p: Option<Pending>, sigmoids: &mut Vec<f32>) -> Result<(), ServerError> {
-    if let Some(p) = p {
-        sigmoids.extend(p.blocking_recv().map_err(|_| ServerError::ShuttingDown)??.sigmoids);
-    }
-    Ok(())
 }

@@ -13,7 +13,7 @@ use shared::labels::LABELS;
 
 use crate::config::OutputFormat;
 use crate::error::{ErrorCode, ServerError};
-use crate::recognizer::Recognition;
+use engine::recognizer::Recognition;
 
 /// One file's answer, or its error.
 pub enum Outcome {

@@ -1,7 +1,7 @@
 //! Windows laid back onto the strip of frames they were cut from, so a model can run what
 //! overlapping windows share once (the server's `strip.pt`).
 
-/// The fewest windows a strip pays for: `cargo bench -p server --bench batch_sizes` measured one
+/// The fewest windows a strip pays for: `cargo bench -p engine --bench batch_sizes` measured one
 /// clip's 2 and 4 windows at 0.90× and 0.96× the windows' rate as a strip, 8 at 1.02×, 32 and
 /// 64 at 1.12× and 1.20× (2-core AMD EPYC, AVX2).
 pub const STRIP_MIN_WINDOWS: usize = 8;

@@ -5,9 +5,7 @@ use crate::cli::ExportArgs;
 pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
     let device = args.device.resolve()?;
     let (manifest, dir) = match &args.out {
-        Some(out) if !args.add_strip => {
-            (trainer::export::reexport(&args.model, out, args.precision.into(), device)?, out)
-        }
+        Some(out) if !args.add_strip => (trainer::export::reexport(&args.model, out, args.precision, device)?, out),
         _ => (trainer::export::add_strip(&args.model, device)?, &args.model),
     };
     println!(

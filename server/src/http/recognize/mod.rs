@@ -16,7 +16,7 @@ use axum::Json;
 use super::error::ErrorBody;
 use super::AppState;
 use crate::error::ServerError;
-use crate::recognizer::{Options, Recognition, Resolved};
+use engine::recognizer::{Options, Recognition, Resolved};
 use timing::{ms, TimingHeaders};
 use upload::{discard, read_body, Received};
 
@@ -98,8 +98,8 @@ pub async fn recognize(
 
 /// The query's options, checked against the loaded model.
 fn how_to_answer(state: &AppState, query: Result<Query<Params>, QueryRejection>) -> Result<Resolved, ServerError> {
-    let Query(params) = query.map_err(|e| ServerError::BadParameter(e.body_text()))?;
+    let Query(params) = query.map_err(|e| ServerError::bad_parameter(e.body_text()))?;
     let segments = params.segments.then(|| params.segment_params());
     let options = Options::parse(params.aggregation.as_deref(), params.threshold, params.timeline, segments)?;
-    state.recognizer.resolve(&options)
+    Ok(state.recognizer.resolve(&options)?)
 }

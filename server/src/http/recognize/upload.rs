@@ -110,4 +110,4 @@ async fn multipart_file(req: Request, max_body_bytes: usize) -> Result<(Bytes, O
 }
 
 /// The analysis of an upload (re-exported for the fuzz targets).
-pub use crate::recognizer::analyse;
+pub use engine::recognizer::analyse;

@@ -146,9 +146,9 @@ impl Metrics {
     }
 
     /// Records the served model, its device and its chunk size.
-    pub fn describe_model(&self, model_id: &str, runtime: &crate::engine::Runtime) {
-        self.model_info.with_label_values(&[model_id, runtime.device.as_str()]).set(1);
-        self.chunk_size.set(runtime.chunking.chunk_size as i64);
+    pub fn describe_model(&self, model_id: &str, device: &str, chunk_size: usize) {
+        self.model_info.with_label_values(&[model_id, device]).set(1);
+        self.chunk_size.set(chunk_size as i64);
     }
 
     /// The Prometheus text exposition of every metric.

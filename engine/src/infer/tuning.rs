@@ -8,6 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::model::Forward;
+use crate::window::WindowShape;
 
 /// Sizes tried, capped at the batch limit.
 const CANDIDATES: [usize; 6] = [4, 8, 16, 32, 64, LARGEST];
@@ -37,20 +38,22 @@ impl std::str::FromStr for ChunkSize {
     }
 }
 
-/// How long each size is timed: passes after two untimed ones (the first at a new shape pays for
-/// allocation and the graph executor's profiling, the second for its optimisation), until both
-/// minimums are met or the cap.
+/// How long the sizes are timed: after one untimed pass each (the first at a new shape pays for
+/// allocation and the graph executor's profiling), rounds of one pass per size, the sizes
+/// interleaved and their order turned each round, until both minimums are met or the cap. Each
+/// size's rate is its median over the rounds, so a burst of noise from a neighbour on a shared
+/// machine lands on every size alike, and one slow or lucky pass decides nothing.
 #[derive(Debug, Clone, Copy)]
 pub struct Budget {
-    pub min_passes: usize,
+    pub min_rounds: usize,
     pub min_seconds: f64,
-    pub max_passes: usize,
+    pub max_rounds: usize,
 }
 
 impl Default for Budget {
-    /// About 2 s of startup on a 2-core CPU, a fraction of that on a GPU.
+    /// About 3 s of startup on a 2-core CPU, a fraction of that on a GPU.
     fn default() -> Self {
-        Self { min_passes: 3, min_seconds: 0.1, max_passes: 16 }
+        Self { min_rounds: 5, min_seconds: 1.5, max_rounds: 15 }
     }
 }
 
@@ -60,7 +63,7 @@ pub struct ChunkTrial {
     /// Windows per forward pass.
     #[schema(example = 16)]
     pub windows: usize,
-    /// Windows per second of its fastest pass.
+    /// Windows per second: the median of its passes.
     #[schema(example = 612.5)]
     pub windows_per_second: f64,
 }
@@ -112,38 +115,48 @@ pub fn clip_windows(n: usize, frames: usize, mels: usize, hop: usize) -> Vec<f32
 
 /// Times `model` at each of `sizes` on a fixed pseudo-random input and chooses a chunk size. The
 /// input is windows of one long clip (cut at `hop` frames), as a long upload sends them.
-pub fn tune(
-    model: &impl Forward,
-    frames: usize,
-    mels: usize,
-    hop: usize,
-    sizes: &[usize],
-    budget: Budget,
-) -> Result<Chunking, String> {
-    let window = frames * mels;
+pub fn tune(model: &impl Forward, shape: WindowShape, sizes: &[usize], budget: Budget) -> Result<Chunking, String> {
     let largest = sizes.iter().copied().max().unwrap_or(1);
-    let input = clip_windows(largest, frames, mels, hop);
-    let mut trials = Vec::with_capacity(sizes.len());
+    let input = clip_windows(largest, shape.frames, shape.mels, shape.hop);
+    let part = |n: usize| input.get(..n * shape.values()).ok_or_else(|| "tuning input too short: a bug".to_string());
     for &n in sizes {
-        let x = input.get(..n * window).ok_or("tuning input too short")?;
-        for _ in 0..2 {
-            model.forward(x, n, frames, mels)?;
-        }
-        let (started, mut passes, mut fastest) = (Instant::now(), 0usize, f64::INFINITY);
-        while passes < budget.max_passes
-            && (passes < budget.min_passes || started.elapsed().as_secs_f64() < budget.min_seconds)
-        {
-            let t = Instant::now();
-            model.forward(x, n, frames, mels)?;
-            fastest = fastest.min(t.elapsed().as_secs_f64());
-            passes += 1;
-        }
-        let windows_per_second = n as f64 / fastest.max(1e-9);
-        tracing::debug!(windows = n, windows_per_second, passes, "chunk size timed");
-        trials.push(ChunkTrial { windows: n, windows_per_second });
+        model.forward(part(n)?, n, shape)?;
     }
+    let mut rates: Vec<Vec<f64>> = vec![Vec::new(); sizes.len()];
+    let started = Instant::now();
+    let mut round = 0;
+    while round < budget.max_rounds
+        && (round < budget.min_rounds || started.elapsed().as_secs_f64() < budget.min_seconds)
+    {
+        for k in 0..sizes.len() {
+            let i = (k + round) % sizes.len();
+            let (Some(&n), Some(rate)) = (sizes.get(i), rates.get_mut(i)) else { continue };
+            let t = Instant::now();
+            model.forward(part(n)?, n, shape)?;
+            rate.push(n as f64 / t.elapsed().as_secs_f64().max(1e-9));
+        }
+        round += 1;
+    }
+    let trials: Vec<ChunkTrial> = sizes
+        .iter()
+        .zip(&mut rates)
+        .map(|(&windows, rates)| ChunkTrial { windows, windows_per_second: median(rates) })
+        .collect();
+    tracing::debug!(rounds = round, ?trials, "chunk sizes timed");
     let chunk_size = choose(&trials).unwrap_or(largest);
     Ok(Chunking { chunk_size, tuned: true, trials })
+}
+
+/// The median of `values` (sorted in place); NaN when empty.
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    let upper = values.get(mid).copied();
+    let lower = if values.len() % 2 == 1 { upper } else { mid.checked_sub(1).and_then(|i| values.get(i)).copied() };
+    match (lower, upper) {
+        (Some(a), Some(b)) => (a + b) / 2.0,
+        _ => f64::NAN,
+    }
 }
 
 #[cfg(test)]
@@ -192,26 +205,34 @@ mod tests {
     }
 
     impl Forward for Costly {
-        fn forward(&self, _: &[f32], n: usize, _: usize, _: usize) -> Result<Vec<f32>, String> {
+        fn forward(&self, _: &[f32], n: usize, shape: WindowShape) -> Result<Vec<f32>, String> {
             std::thread::sleep(self.overhead + (self.per_window)(n) * n as u32);
-            Ok(vec![0.5; n * 11])
+            Ok(vec![0.5; n * shape.labels])
         }
     }
 
-    const QUICK: Budget = Budget { min_passes: 2, min_seconds: 0.0, max_passes: 2 };
+    const QUICK: Budget = Budget { min_rounds: 3, min_seconds: 0.0, max_rounds: 3 };
+    const SHAPE: WindowShape = WindowShape { frames: 4, mels: 8, hop: 2, labels: 11 };
+
+    #[test]
+    fn the_median_ignores_one_outlier() {
+        assert_eq!(median(&mut [5.0, 1.0, 1000.0]), 5.0);
+        assert_eq!(median(&mut [4.0, 2.0]), 3.0);
+        assert!(median(&mut []).is_nan());
+    }
 
     #[test]
     fn tuning_finds_the_size_a_model_is_fastest_at() {
         // Per-pass overhead and a flat per-window cost: bigger is faster (a GPU).
         let flat = Costly { overhead: Duration::from_millis(8), per_window: |_| Duration::from_micros(50) };
-        let got = tune(&flat, 4, 8, 2, &[4, 16, 64], QUICK).unwrap();
+        let got = tune(&flat, SHAPE, &[4, 16, 64], QUICK).unwrap();
         assert_eq!((got.chunk_size, got.tuned, got.trials.len()), (64, true, 3), "{got:?}");
         // Past 16 windows each one costs 10× (out of cache, as on a small CPU): 16 wins.
         let cliff = Costly {
             overhead: Duration::from_millis(2),
             per_window: |n| Duration::from_micros(if n > 16 { 1000 } else { 100 }),
         };
-        let got = tune(&cliff, 4, 8, 2, &[4, 16, 64], QUICK).unwrap();
+        let got = tune(&cliff, SHAPE, &[4, 16, 64], QUICK).unwrap();
         assert_eq!(got.chunk_size, 16, "{got:?}");
         assert!(got.trials.iter().all(|t| t.windows_per_second.is_finite() && t.windows_per_second > 0.0));
     }
@@ -220,10 +241,10 @@ mod tests {
     fn a_model_that_fails_while_tuning_is_a_warm_up_error() {
         struct Broken;
         impl Forward for Broken {
-            fn forward(&self, _: &[f32], _: usize, _: usize, _: usize) -> Result<Vec<f32>, String> {
+            fn forward(&self, _: &[f32], _: usize, _: WindowShape) -> Result<Vec<f32>, String> {
                 Err("no kernel".into())
             }
         }
-        assert_eq!(tune(&Broken, 4, 8, 2, &[4], QUICK), Err("no kernel".to_string()));
+        assert_eq!(tune(&Broken, SHAPE, &[4], QUICK), Err("no kernel".to_string()));
     }
 }

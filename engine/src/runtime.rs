@@ -1,5 +1,5 @@
-//! The model loaded, verified, warmed up and running on its own thread: where the service and
-//! the offline CLI both start.
+//! The model loaded, verified, warmed up and running on its own thread: where the service, the
+//! offline CLI and the tests all start.
 use std::sync::mpsc;
 
 use tokio::sync::watch;
@@ -9,13 +9,14 @@ use shared::manifest::Manifest;
 use utoipa::ToSchema;
 
 use crate::config::ModelArgs;
-use crate::error::StartupError;
+use crate::device;
+use crate::error::EngineError;
 use crate::infer::tuning::{Budget, Chunking};
 use crate::infer::{spawn_worker, BatchPolicy, Batcher, Worker, WorkerSetup};
 use crate::metrics::Metrics;
-use crate::model::Forward;
+use crate::model::{Forward, Model};
 use crate::recognizer::Recognizer;
-use crate::{device, model};
+use crate::window::WindowShape;
 
 /// Where and how the model runs (`/v1/model`, the startup log, the metrics).
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -45,21 +46,17 @@ pub struct Engine {
 impl Engine {
     /// Loads the model of `args`, checks it against its manifest, and starts the thread that
     /// owns it (warmed up, its chunk size chosen).
-    pub fn start(args: &ModelArgs) -> anyhow::Result<Self> {
+    pub fn start(args: &ModelArgs) -> Result<Self, EngineError> {
         if args.retain_freed_memory {
             let retained = shared::memory::retain_freed_memory();
             tracing::info!(retained, "freed memory kept for the next forward pass");
         }
-        let device = device::select(args.device)?;
-        let dir = device::model_dir(&args.model_dir, args.precision, device, device::cpu_has_amx_bf16())?;
-        let manifest = model::load_manifest(&dir)?;
-        let model = model::Model::load(&dir, &manifest, device, args.share_frames)?;
-        let device = match model.device() {
-            tch::Device::Cuda(i) => format!("cuda:{i}"),
-            _ => "cpu".to_string(),
-        };
-        tracing::info!(model = %manifest.model_id, precision = ?manifest.precision, dir = %dir.display(), %device, "model loaded");
-        Ok(Self::with_model(model, manifest, device, args)?)
+        let device = args.device.resolve()?;
+        let files = device::select_model_dir(&args.model_dir, args.precision, device, device::cpu_has_amx_bf16())?;
+        let (model, manifest) = Model::load(&files, device, args.share_frames)?;
+        let device = device::describe(model.device());
+        tracing::info!(model = %manifest.model_id, precision = ?manifest.precision, dir = %files.dir.display(), %device, "model loaded");
+        Self::with_model(model, manifest, device, args)
     }
 
     /// Starts the model thread over any [`Forward`] (the in-process tests' fake models too) and
@@ -69,12 +66,10 @@ impl Engine {
         manifest: Manifest,
         device: String,
         args: &ModelArgs,
-    ) -> Result<Self, StartupError> {
+    ) -> Result<Self, EngineError> {
         let max_batch = args.max_batch_size.max(1);
         let setup = WorkerSetup {
-            frames: manifest.window.frames,
-            mels: manifest.front_end.n_mels,
-            hop: manifest.window.hop_frames,
+            shape: WindowShape::of(&manifest),
             max_batch,
             chunk: args.chunk_size,
             threads: args.model_threads,
@@ -89,17 +84,17 @@ impl Engine {
     }
 
     /// The batching task in front of the model thread (call inside a tokio runtime), and the
-    /// recognition core over it. `capacity` bounds the jobs waiting.
+    /// recognition core over it, which also tells where the model runs and whether its thread
+    /// lives. `capacity` bounds the jobs waiting.
     pub fn recognizer(self, args: &ModelArgs, capacity: usize, metrics: &Metrics) -> Recognizer {
         let policy = BatchPolicy {
             capacity,
             max_batch: self.max_batch,
             max_wait: args.max_batch_wait(),
-            frames: self.manifest.window.frames,
-            mels: self.manifest.front_end.n_mels,
+            shape: WindowShape::of(&self.manifest),
         };
-        metrics.describe_model(&self.manifest.model_id, &self.runtime);
+        metrics.describe_model(&self.manifest.model_id, &self.runtime.device, self.runtime.chunking.chunk_size);
         let batcher = Batcher::spawn(self.worker, policy, metrics.clone());
-        Recognizer::new(self.manifest, batcher, metrics.clone())
+        Recognizer::new(self.manifest, batcher, metrics.clone(), self.runtime, self.alive)
     }
 }

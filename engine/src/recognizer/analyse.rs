@@ -1,7 +1,7 @@
 //! Audio bytes to model windows: decode, resample, normalise, log-mel, cut.
 use std::io::Cursor;
 
-use axum::body::Bytes;
+use bytes::Bytes;
 use shared::audio::{decode, DecodeOptions, Decoded};
 use shared::frontend::{logmel_of_signal, FrontEndParams, WindowParams, Windows};
 

@@ -6,15 +6,15 @@ use std::time::Instant;
 use tokio::sync::{oneshot, watch};
 
 use super::tuning::{self, Budget, ChunkSize, Chunking};
-use crate::error::StartupError;
+use crate::error::EngineError;
 use crate::model::Forward;
+use crate::window::WindowShape;
 
-/// A batch for the model: `n` windows of `frames × mels`, flattened.
+/// A batch for the model: `n` windows of `shape`, flattened.
 pub struct Batch {
     pub input: Vec<f32>,
     pub n: usize,
-    pub frames: usize,
-    pub mels: usize,
+    pub shape: WindowShape,
     /// The sigmoids, or why the model failed (for the log).
     pub reply: oneshot::Sender<Result<BatchOutput, String>>,
     pub span: tracing::Span,
@@ -37,10 +37,8 @@ pub struct BatchOutput {
 /// How the model thread runs.
 #[derive(Debug, Clone, Copy)]
 pub struct WorkerSetup {
-    /// Shape of one window, and the hop between a clip's windows (frames).
-    pub frames: usize,
-    pub mels: usize,
-    pub hop: usize,
+    /// Shape of one window, the hop between a clip's windows, and the labels.
+    pub shape: WindowShape,
     /// Most windows per batch; chunk sizes are tuned up to it.
     pub max_batch: usize,
     /// `--chunk-size`.
@@ -84,7 +82,7 @@ fn injected_fault(batches: usize) {
 /// Starts the model thread and waits until it has warmed the model up and chosen its chunk size
 /// (on that thread: libtorch keeps thread pools and caches per thread). It then runs until every
 /// sender is dropped, each batch in forward passes of at most the chunk size.
-pub fn spawn_worker(model: impl Forward, setup: WorkerSetup) -> Result<Worker, StartupError> {
+pub fn spawn_worker(model: impl Forward, setup: WorkerSetup) -> Result<Worker, EngineError> {
     let (tx, rx) = mpsc::channel::<Batch>();
     let (ready_tx, ready_rx) = mpsc::sync_channel::<Result<Chunking, String>>(1);
     let (alive_tx, alive) = watch::channel(true);
@@ -112,21 +110,21 @@ pub fn spawn_worker(model: impl Forward, setup: WorkerSetup) -> Result<Worker, S
                 let _ = batch.reply.send(result);
             }
         })
-        .map_err(|e| StartupError::WarmUp(format!("cannot start the model thread: {e}")))?;
+        .map_err(|e| EngineError::WarmUp(format!("cannot start the model thread: {e}")))?;
     let chunking = ready_rx
         .recv()
-        .map_err(|_| StartupError::WarmUp("the model thread stopped during warm-up".into()))?
-        .map_err(StartupError::WarmUp)?;
+        .map_err(|_| EngineError::WarmUp("the model thread stopped during warm-up".into()))?
+        .map_err(EngineError::WarmUp)?;
     Ok(Worker { batches: tx, chunking, alive })
 }
 
 /// One pass on a single window (lazy initialisation is paid before the first request), then the
 /// chunk size: tuned, or the fixed one.
 fn warm_up(model: &impl Forward, s: &WorkerSetup) -> Result<Chunking, String> {
-    model.forward(&vec![0.0; s.frames * s.mels], 1, s.frames, s.mels)?;
+    model.forward(&vec![0.0; s.shape.values()], 1, s.shape)?;
     match s.chunk {
         ChunkSize::Fixed(n) => Ok(Chunking::fixed(n.min(s.max_batch.max(1)))),
-        ChunkSize::Auto => tuning::tune(model, s.frames, s.mels, s.hop, &tuning::candidates(s.max_batch), s.budget),
+        ChunkSize::Auto => tuning::tune(model, s.shape, &tuning::candidates(s.max_batch), s.budget),
     }
 }
 
@@ -139,12 +137,12 @@ fn pass_size(n: usize, chunk: usize) -> usize {
 }
 
 fn run(model: &impl Forward, b: &Batch, chunk: usize) -> Result<BatchOutput, String> {
-    let window = b.frames * b.mels;
-    let mut out = BatchOutput { sigmoids: Vec::with_capacity(b.n * 11), chunks: Vec::new() };
-    for part in b.input.chunks(pass_size(b.n, chunk) * window.max(1)) {
+    let window = b.shape.values().max(1);
+    let mut out = BatchOutput { sigmoids: Vec::with_capacity(b.n * b.shape.labels), chunks: Vec::new() };
+    for part in b.input.chunks(pass_size(b.n, chunk) * window) {
         let started = Instant::now();
-        let n = part.len() / window.max(1);
-        out.sigmoids.extend(model.forward(part, n, b.frames, b.mels)?);
+        let n = part.len() / window;
+        out.sigmoids.extend(model.forward(part, n, b.shape)?);
         let seconds = started.elapsed().as_secs_f64();
         tracing::debug!(windows = n, ms = seconds * 1e3, "forward pass");
         out.chunks.push(ChunkRun { windows: n, seconds });

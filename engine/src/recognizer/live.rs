@@ -11,7 +11,7 @@ use shared::frontend::WindowStream;
 use shared::labels::{LABELS, N_LABELS};
 
 use super::{analyse_signal, report, Clip, Recognition, Recognizer, Resolved};
-use crate::error::ServerError;
+use crate::error::EngineError;
 use crate::infer::Scored;
 
 /// How a stream's audio arrives.
@@ -52,7 +52,7 @@ pub struct Live {
 
 impl Live {
     /// A stream of `spec` audio at most `max_seconds` long, answered as `how` says.
-    pub fn new(recognizer: Recognizer, spec: PcmSpec, how: Resolved, max_seconds: f64) -> Result<Self, ServerError> {
+    pub fn new(recognizer: Recognizer, spec: PcmSpec, how: Resolved, max_seconds: f64) -> Result<Self, EngineError> {
         let m = recognizer.manifest();
         let pcm = PcmStream::new(spec.format, spec.sample_rate, spec.channels, m.front_end.sample_rate)?;
         let live = WindowStream::new(&m.front_end, m.window, 0.0)?;
@@ -80,13 +80,13 @@ impl Live {
         self.sigmoids.len() / N_LABELS
     }
 
-    fn ended() -> ServerError {
-        ServerError::Internal("audio pushed to a live stream after its end: a bug".into())
+    fn ended() -> EngineError {
+        EngineError::Internal("audio pushed to a live stream after its end: a bug".into())
     }
 
     /// Adds a piece of interleaved PCM; returns the windows it completed (flattened) and their
     /// count, to be scored by [`Live::score`].
-    pub fn push(&mut self, bytes: &[u8]) -> Result<(Vec<f32>, usize), ServerError> {
+    pub fn push(&mut self, bytes: &[u8]) -> Result<(Vec<f32>, usize), EngineError> {
         let pcm = self.pcm.as_mut().ok_or_else(Self::ended)?;
         let mut fresh = Vec::new();
         pcm.push(bytes, &mut fresh)?;
@@ -98,14 +98,14 @@ impl Live {
     }
 
     /// Ends the audio: the last provisional windows (with the padding of the clip's end).
-    pub fn end(&mut self) -> Result<(Vec<f32>, usize), ServerError> {
+    pub fn end(&mut self) -> Result<(Vec<f32>, usize), EngineError> {
         let pcm = self.pcm.take().ok_or_else(Self::ended)?;
         let mut fresh = Vec::new();
         pcm.finish(&mut fresh)?;
         self.windows_of(fresh, true)
     }
 
-    fn windows_of(&mut self, fresh: Vec<f32>, last: bool) -> Result<(Vec<f32>, usize), ServerError> {
+    fn windows_of(&mut self, fresh: Vec<f32>, last: bool) -> Result<(Vec<f32>, usize), EngineError> {
         let stream = self.live.as_mut().ok_or_else(Self::ended)?;
         let peak = fresh.iter().filter(|v| v.is_finite()).fold(self.peak, |m, v| m.max(v.abs()));
         if peak > self.peak {
@@ -128,7 +128,7 @@ impl Live {
     }
 
     /// Scores windows from [`Live::push`] or [`Live::end`]; returns them as messages.
-    pub async fn score(&mut self, windows: Vec<f32>, n: usize) -> Result<Vec<LiveWindow>, ServerError> {
+    pub async fn score(&mut self, windows: Vec<f32>, n: usize) -> Result<Vec<LiveWindow>, EngineError> {
         if n == 0 {
             return Ok(Vec::new());
         }
@@ -167,9 +167,9 @@ impl Live {
 
     /// The exact answer: the whole signal normalised by its true peak through the front end and
     /// the model, as `POST /v1/recognize` computes it for the same samples.
-    pub async fn finish(self) -> Result<Recognition, ServerError> {
+    pub async fn finish(self) -> Result<Recognition, EngineError> {
         if self.pcm.is_some() {
-            return Err(ServerError::Internal("Live::finish before Live::end: a bug".into()));
+            return Err(EngineError::Internal("Live::finish before Live::end: a bug".into()));
         }
         let (source_frames, rate) = (self.source_frames, self.spec.sample_rate);
         if source_frames == 0 {
@@ -186,7 +186,7 @@ impl Live {
         let (fe, window) = (m.front_end.clone(), m.window);
         let a = tokio::task::spawn_blocking(move || analyse_signal(decoded, &fe, &window))
             .await
-            .map_err(|e| ServerError::Internal(format!("analysis task: {e}")))??;
+            .map_err(|e| EngineError::Internal(format!("analysis task: {e}")))??;
         let scored = patiently(&self.recognizer, a.windows, a.n).await?;
         let clip = Clip { duration_seconds: a.duration_seconds, sample_rate: a.sample_rate, frames: a.frames };
         Ok(report(&m, &clip, &scored.sigmoids, &self.how))
@@ -198,11 +198,11 @@ const QUEUE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Scores windows; a full queue is waited out (a stream is not read meanwhile, which is its
 /// backpressure) instead of ending a stream that is minutes long.
-async fn patiently(recognizer: &Recognizer, windows: Vec<f32>, n: usize) -> Result<Scored, ServerError> {
+async fn patiently(recognizer: &Recognizer, windows: Vec<f32>, n: usize) -> Result<Scored, EngineError> {
     let since = std::time::Instant::now();
     loop {
         match recognizer.score(windows.clone(), n).await {
-            Err(ServerError::QueueFull) if since.elapsed() < QUEUE_PATIENCE => {
+            Err(EngineError::QueueFull) if since.elapsed() < QUEUE_PATIENCE => {
                 tokio::time::sleep(std::time::Duration::from_millis(20)).await;
             }
             other => return other,

@@ -1,19 +1,20 @@
-//! The model the server runs: the [`Forward`] seam the model thread drives, and the TorchScript
-//! [`Model`] behind it (a fake one in the in-process router tests).
-use std::path::Path;
+//! The model: loading a model directory (the one loader every binary uses), the [`Forward`]
+//! seam the model thread drives, and the TorchScript [`Model`] behind it (a fake one in the
+//! in-process router tests).
 
 use shared::frontend::Strip;
 use shared::manifest::Manifest;
 use shared::model_dir::ModelDir;
 use tch::{CModule, Device};
 
-use crate::error::StartupError;
+use crate::error::EngineError;
+use crate::window::WindowShape;
 
 /// Windows in, sigmoids out: what the model thread runs. Not `Sync`: one thread owns it.
 pub trait Forward: Send + 'static {
-    /// Runs `n` windows of `frames × mels` (flattened, row-major) and returns their
-    /// `n × labels` sigmoids, or the reason it could not (for the log, never for a client).
-    fn forward(&self, windows: &[f32], n: usize, frames: usize, mels: usize) -> Result<Vec<f32>, String>;
+    /// Runs `n` windows of `shape` (flattened, row-major) and returns their `n × labels`
+    /// sigmoids, or the reason it could not (for the log, never for a client).
+    fn forward(&self, windows: &[f32], n: usize, shape: WindowShape) -> Result<Vec<f32>, String>;
 
     /// Whether it runs overlapping windows as one strip of shared frames.
     fn shares_frames(&self) -> bool {
@@ -28,10 +29,31 @@ pub struct Model {
     device: Device,
 }
 
-/// Reads `manifest.json` and checks it against `model.pt` (sha256, labels, front end): a model
-/// this server would feed wrongly is refused at startup, with the file and the reason.
-pub fn load_manifest(dir: &Path) -> Result<Manifest, StartupError> {
-    Ok(ModelDir::new(dir).read_verified()?)
+/// A model directory loaded onto a device: its manifest, checked against `model.pt` (sha256,
+/// labels, front end), `model.pt` and, when asked for and named by the manifest, `strip.pt`
+/// (checked against its sha256).
+pub struct Loaded {
+    pub manifest: Manifest,
+    pub module: CModule,
+    pub strip: Option<CModule>,
+}
+
+/// Loads the model of `files` onto `device`: a model a binary would feed wrongly is refused, with
+/// the file and the reason.
+pub fn load(files: &ModelDir, device: Device, with_strip: bool) -> Result<Loaded, EngineError> {
+    let manifest = files.read_verified().map_err(EngineError::ModelDir)?;
+    let load = |path: std::path::PathBuf| -> Result<CModule, EngineError> {
+        let mut module = CModule::load_on_device(&path, device)
+            .map_err(|source| EngineError::ModelLoad { path: path.clone(), source })?;
+        module.set_eval();
+        Ok(module)
+    };
+    let module = load(files.model())?;
+    let strip = match with_strip {
+        true => files.verified_strip(&manifest).map_err(EngineError::ModelDir)?.map(load).transpose()?,
+        false => None,
+    };
+    Ok(Loaded { manifest, module, strip })
 }
 
 /// Sets libtorch's intra-op threads for the calling thread's forward passes (OpenMP keeps the
@@ -43,22 +65,12 @@ pub fn set_threads(threads: usize) {
 }
 
 impl Model {
-    /// Loads `model.pt` and, when `share_frames` and the manifest names one, `strip.pt`
-    /// (checked against its sha256).
-    pub fn load(dir: &Path, manifest: &Manifest, device: Device, share_frames: bool) -> Result<Self, StartupError> {
-        let files = ModelDir::new(dir);
-        let load = |path: std::path::PathBuf| -> Result<CModule, StartupError> {
-            let mut module = CModule::load_on_device(&path, device)
-                .map_err(|source| StartupError::ModelLoad { path: path.clone(), source })?;
-            module.set_eval();
-            Ok(module)
-        };
-        let module = load(files.model())?;
-        let strip = match share_frames {
-            true => files.verified_strip(manifest)?.map(load).transpose()?,
-            false => None,
-        };
-        Ok(Self { module, strip: strip.map(|m| (m, manifest.window.hop_frames)), device })
+    /// The model of `files` on `device`, sharing frames through `strip.pt` when `share_frames`
+    /// and the directory has one; with its manifest.
+    pub fn load(files: &ModelDir, device: Device, share_frames: bool) -> Result<(Self, Manifest), EngineError> {
+        let Loaded { manifest, module, strip } = load(files, device, share_frames)?;
+        let strip = strip.map(|m| (m, manifest.window.hop_frames));
+        Ok((Self { module, strip, device }, manifest))
     }
 
     pub fn device(&self) -> Device {
@@ -84,7 +96,8 @@ impl Forward for Model {
         self.strip.is_some()
     }
 
-    fn forward(&self, windows: &[f32], n: usize, frames: usize, mels: usize) -> Result<Vec<f32>, String> {
+    fn forward(&self, windows: &[f32], n: usize, shape: WindowShape) -> Result<Vec<f32>, String> {
+        let WindowShape { frames, mels, .. } = shape;
         let run = || -> Result<Vec<f32>, tch::TchError> {
             let shared = self.strip.as_ref().and_then(|(module, hop)| {
                 let strip = Strip::of_windows(windows, frames, mels, *hop);

@@ -1,7 +1,8 @@
 //! The recognition core: audio → windows → the batcher (and so the model thread) → aggregation,
-//! thresholds, sorting, timeline and segments → [`Recognition`]. `POST /v1/recognize` and the
-//! offline `server recognize` both run it; neither scores anything itself.
+//! thresholds, sorting, timeline and segments → [`Recognition`]. `POST /v1/recognize`, the live
+//! stream and the offline `server recognize` all run it; none scores anything itself.
 mod analyse;
+pub mod file;
 pub mod live;
 mod report;
 mod types;
@@ -12,18 +13,19 @@ pub use types::{Instrument, Recognition, TimelineWindow};
 
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
+use bytes::Bytes;
 use shared::aggregate::{Aggregation, Thresholds};
 use shared::manifest::Manifest;
 use shared::segments::SegmentParams;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 
-use crate::error::ServerError;
+use crate::error::EngineError;
 use crate::infer::{Batcher, Job, Scored};
 use crate::metrics::Metrics;
+use crate::runtime::Runtime;
 
 /// The answer to [`Recognizer::submit`].
-pub type Pending = oneshot::Receiver<Result<Scored, ServerError>>;
+pub type Pending = oneshot::Receiver<Result<Scored, EngineError>>;
 
 /// What a caller asks for; `None` takes the model's default.
 #[derive(Debug, Clone, Default)]
@@ -43,8 +45,8 @@ impl Options {
         threshold: Option<f32>,
         timeline: bool,
         segments: Option<SegmentParams>,
-    ) -> Result<Self, ServerError> {
-        let aggregation = aggregation.map(str::parse::<Aggregation>).transpose().map_err(ServerError::BadParameter)?;
+    ) -> Result<Self, EngineError> {
+        let aggregation = aggregation.map(str::parse::<Aggregation>).transpose().map_err(EngineError::BadParameter)?;
         Ok(Self { aggregation, threshold, timeline, segments })
     }
 }
@@ -69,31 +71,55 @@ pub struct Timing {
     pub inference: Duration,
 }
 
-/// The served model's manifest and the way to its batching queue.
+/// The served model's manifest, where it runs, whether its thread lives, and the way to its
+/// batching queue.
 #[derive(Clone)]
 pub struct Recognizer {
     manifest: Manifest,
     batcher: Batcher,
     metrics: Metrics,
+    runtime: Runtime,
+    alive: watch::Receiver<bool>,
 }
 
 impl Recognizer {
-    pub fn new(manifest: Manifest, batcher: Batcher, metrics: Metrics) -> Self {
-        Self { manifest, batcher, metrics }
+    pub fn new(
+        manifest: Manifest,
+        batcher: Batcher,
+        metrics: Metrics,
+        runtime: Runtime,
+        alive: watch::Receiver<bool>,
+    ) -> Self {
+        Self { manifest, batcher, metrics, runtime, alive }
     }
 
     pub fn manifest(&self) -> &Manifest {
         &self.manifest
     }
 
+    /// Where and how the model runs.
+    pub fn runtime(&self) -> &Runtime {
+        &self.runtime
+    }
+
+    /// True while the model thread runs (readiness follows it; a server stops when it ends).
+    pub fn alive(&self) -> watch::Receiver<bool> {
+        self.alive.clone()
+    }
+
+    /// The metrics the core records into.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
     /// Checks the options against the model, before any audio is read.
-    pub fn resolve(&self, o: &Options) -> Result<Resolved, ServerError> {
+    pub fn resolve(&self, o: &Options) -> Result<Resolved, EngineError> {
         if let Some(p) = &o.segments {
-            p.check().map_err(ServerError::BadParameter)?;
+            p.check().map_err(EngineError::BadParameter)?;
         }
         Ok(Resolved {
             aggregation: o.aggregation.unwrap_or(self.manifest.aggregation),
-            thresholds: self.manifest.thresholds(o.threshold).map_err(ServerError::BadParameter)?,
+            thresholds: self.manifest.thresholds(o.threshold).map_err(EngineError::BadParameter)?,
             timeline: o.timeline,
             segments: o.segments,
         })
@@ -106,12 +132,12 @@ impl Recognizer {
         mime: Option<String>,
         max_seconds: f64,
         how: &Resolved,
-    ) -> Result<(Recognition, Timing), ServerError> {
+    ) -> Result<(Recognition, Timing), EngineError> {
         let started = Instant::now();
         let (fe, window) = (self.manifest.front_end.clone(), self.manifest.window);
         let analysed = tokio::task::spawn_blocking(move || analyse(audio, mime, &fe, &window, max_seconds))
             .await
-            .map_err(|e| ServerError::Internal(format!("analysis task: {e}")))?;
+            .map_err(|e| EngineError::Internal(format!("analysis task: {e}")))?;
         let a = analysed.inspect_err(|e| self.metrics.decode_failures.with_label_values(&[e.kind()]).inc())?;
         let decode = started.elapsed();
         tracing::info!(
@@ -128,13 +154,13 @@ impl Recognizer {
     }
 
     /// Runs `n` windows (`n × frames × mels`, flattened) through the batcher and the model.
-    pub async fn score(&self, windows: Vec<f32>, n: usize) -> Result<Scored, ServerError> {
-        self.submit(windows, n)?.await.map_err(|_| ServerError::ShuttingDown)?
+    pub async fn score(&self, windows: Vec<f32>, n: usize) -> Result<Scored, EngineError> {
+        self.submit(windows, n)?.await.map_err(|_| EngineError::ModelStopped)?
     }
 
     /// Queues `n` windows for the model without waiting: the answer comes on the receiver
     /// (a streaming caller keeps a few in flight while it decodes on).
-    pub fn submit(&self, windows: Vec<f32>, n: usize) -> Result<Pending, ServerError> {
+    pub fn submit(&self, windows: Vec<f32>, n: usize) -> Result<Pending, EngineError> {
         let (reply, answer) = oneshot::channel();
         self.batcher.submit(Job { windows, n, reply, span: tracing::Span::current() })?;
         Ok(answer)

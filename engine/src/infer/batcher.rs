@@ -7,14 +7,15 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use super::worker::Batch;
-use crate::error::ServerError;
+use crate::error::EngineError;
 use crate::metrics::Metrics;
+use crate::window::WindowShape;
 
 /// One request's windows, flattened (`n × frames × mels`), and where its sigmoids go.
 pub struct Job {
     pub windows: Vec<f32>,
     pub n: usize,
-    pub reply: oneshot::Sender<Result<Scored, ServerError>>,
+    pub reply: oneshot::Sender<Result<Scored, EngineError>>,
     pub span: tracing::Span,
 }
 
@@ -40,8 +41,7 @@ pub struct BatchPolicy {
     pub capacity: usize,
     pub max_batch: usize,
     pub max_wait: Duration,
-    pub frames: usize,
-    pub mels: usize,
+    pub shape: WindowShape,
 }
 
 /// Handle to the batching task.
@@ -60,10 +60,10 @@ impl Batcher {
     }
 
     /// Queues a job, or refuses it at once when the queue is full.
-    pub fn submit(&self, job: Job) -> Result<(), ServerError> {
+    pub fn submit(&self, job: Job) -> Result<(), EngineError> {
         self.tx.try_send(Queued { job, at: Instant::now() }).map_err(|e| match e {
-            mpsc::error::TrySendError::Full(_) => ServerError::QueueFull,
-            mpsc::error::TrySendError::Closed(_) => ServerError::ShuttingDown,
+            mpsc::error::TrySendError::Full(_) => EngineError::QueueFull,
+            mpsc::error::TrySendError::Closed(_) => EngineError::ModelStopped,
         })?;
         self.metrics.queue_depth.inc();
         Ok(())
@@ -71,7 +71,7 @@ impl Batcher {
 }
 
 async fn run(mut rx: mpsc::Receiver<Queued>, worker: std_mpsc::Sender<Batch>, policy: BatchPolicy, metrics: Metrics) {
-    let BatchPolicy { max_batch, max_wait, frames, mels, .. } = policy;
+    let BatchPolicy { max_batch, max_wait, shape, .. } = policy;
     let max_batch = max_batch.max(1);
     while let Some(first) = rx.recv().await {
         metrics.queue_depth.dec();
@@ -95,7 +95,7 @@ async fn run(mut rx: mpsc::Receiver<Queued>, worker: std_mpsc::Sender<Batch>, po
             continue;
         }
         let n: usize = jobs.iter().map(|q| q.job.n).sum();
-        let mut input = Vec::with_capacity(n * frames * mels);
+        let mut input = Vec::with_capacity(n * shape.values());
         for q in &jobs {
             input.extend_from_slice(&q.job.windows);
         }
@@ -106,9 +106,9 @@ async fn run(mut rx: mpsc::Receiver<Queued>, worker: std_mpsc::Sender<Batch>, po
         let parent = jobs.first().and_then(|q| q.job.span.id());
         let span = tracing::info_span!(parent: parent, "batch", windows = n, requests = jobs.len());
         let (reply, result) = oneshot::channel();
-        if worker.send(Batch { input, n, frames, mels, reply, span }).is_err() {
+        if worker.send(Batch { input, n, shape, reply, span }).is_err() {
             for q in jobs {
-                let _ = q.job.reply.send(Err(ServerError::ShuttingDown));
+                let _ = q.job.reply.send(Err(EngineError::ModelStopped));
             }
             continue;
         }
@@ -119,25 +119,30 @@ async fn run(mut rx: mpsc::Receiver<Queued>, worker: std_mpsc::Sender<Batch>, po
                     metrics.inference_time.observe(chunk.seconds);
                 }
                 let inference_time = Duration::from_secs_f64(out.chunks.iter().map(|c| c.seconds).sum());
-                let labels = out.sigmoids.len() / n.max(1);
+                let labels = shape.labels;
                 let mut offset = 0;
                 for q in jobs {
                     let part = out.sigmoids.get(offset * labels..(offset + q.job.n) * labels).map(<[f32]>::to_vec);
                     offset += q.job.n;
                     let answer = part
                         .map(|sigmoids| Scored { sigmoids, queue_time: started - q.at, inference_time })
-                        .ok_or_else(|| ServerError::Inference("the model returned too few outputs".into()));
+                        .ok_or_else(|| {
+                            EngineError::Inference(format!(
+                                "the model returned {} sigmoids for {n} windows of {labels} labels",
+                                out.sigmoids.len()
+                            ))
+                        });
                     let _ = q.job.reply.send(answer);
                 }
             }
             Ok(Err(msg)) => {
                 for q in jobs {
-                    let _ = q.job.reply.send(Err(ServerError::Inference(msg.clone())));
+                    let _ = q.job.reply.send(Err(EngineError::Inference(msg.clone())));
                 }
             }
             Err(_) => {
                 for q in jobs {
-                    let _ = q.job.reply.send(Err(ServerError::ShuttingDown));
+                    let _ = q.job.reply.send(Err(EngineError::ModelStopped));
                 }
             }
         }
