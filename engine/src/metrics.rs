@@ -154,9 +154,9 @@ impl Metrics {
     /// The Prometheus text exposition of every metric.
     pub fn render(&self) -> String {
         let mut out = Vec::new();
-        // Encoding into a Vec cannot fail for the text format.
-        let _ = TextEncoder::new().encode(&self.registry.gather(), &mut out);
-        String::from_utf8(out).unwrap_or_default()
+        let encoded = TextEncoder::new().encode(&self.registry.gather(), &mut out);
+        shared::invariant::ok(encoded, "encoding the metrics as text");
+        shared::invariant::ok(String::from_utf8(out), "the metrics text")
     }
 }
 

@@ -16,6 +16,7 @@ pub mod aggregate;
 pub mod audio;
 mod error;
 pub mod frontend;
+pub mod invariant;
 pub mod labels;
 pub mod manifest;
 pub mod memory;

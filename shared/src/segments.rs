@@ -78,7 +78,8 @@ pub struct WindowGrid<'a> {
 /// starting at `grid.starts[i]`).
 pub fn segments(sigmoids: &[f32], grid: WindowGrid<'_>, p: &SegmentParams) -> Vec<Segment> {
     let n = sigmoids.len().min(grid.starts.len());
-    let smooth = running_median(sigmoids.get(..n).unwrap_or_default(), p.median_windows.max(1));
+    let smooth =
+        running_median(crate::invariant::slice(sigmoids, ..n, "the gridded sigmoids"), p.median_windows.max(1));
     // Runs of windows (first, last) by hysteresis.
     let mut runs: Vec<(usize, usize)> = Vec::new();
     let mut open: Option<usize> = None;
@@ -111,7 +112,7 @@ pub fn segments(sigmoids: &[f32], grid: WindowGrid<'_>, p: &SegmentParams) -> Ve
     merged
         .into_iter()
         .map(|(a, b)| {
-            let window = sigmoids.get(a..=b).unwrap_or_default();
+            let window = crate::invariant::slice(sigmoids, a..=b, "a run's windows");
             let score = window.iter().sum::<f32>() / window.len().max(1) as f32;
             let start_seconds = start(a).min(clip_end);
             Segment { start_seconds, end_seconds: end(b).max(start_seconds), score }
@@ -126,7 +127,7 @@ fn running_median(x: &[f32], width: usize) -> Vec<f32> {
     (0..x.len())
         .map(|i| {
             let (a, b) = (i.saturating_sub(half), (i + half + 1).min(x.len()));
-            let mut w: Vec<f32> = x.get(a..b).unwrap_or_default().to_vec();
+            let mut w: Vec<f32> = crate::invariant::slice(x, a..b, "the median's window").to_vec();
             w.sort_by(f32::total_cmp);
             // An even count at the ends: the mean of the middle two.
             let m = w.len() / 2;

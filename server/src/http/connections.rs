@@ -32,6 +32,7 @@ use tower::ServiceExt;
 use super::error::ErrorBody;
 use crate::error::ServerError;
 use engine::metrics::Metrics;
+use shared::invariant::slice;
 
 /// Descriptors kept free beside the connections: the model's files, libtorch, logs, the
 /// listener itself.
@@ -180,7 +181,7 @@ async fn write_error(stream: &TcpStream, error: &ServerError) {
             return;
         }
         match stream.try_write(rest) {
-            Ok(n) => rest = rest.get(n..).unwrap_or_default(),
+            Ok(n) => rest = slice(rest, n.., "the unwritten rest of the refusal"),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
             Err(_) => return,
         }

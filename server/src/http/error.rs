@@ -10,6 +10,7 @@ use axum::Json;
 use serde::Serialize;
 
 use crate::error::{ErrorCode, ServerError};
+use shared::invariant::ok;
 
 /// The body of every error answer.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -77,7 +78,7 @@ pub async fn name_the_request(req: Request, next: Next) -> Response {
     let mut response = next.run(req).await;
     if response.extensions().get::<Internal>().is_some() {
         let body = ErrorBody { error: internal_message(&id), error_type: ErrorCode::Internal };
-        *response.body_mut() = axum::body::Body::from(serde_json::to_vec(&body).unwrap_or_default());
+        *response.body_mut() = axum::body::Body::from(ok(serde_json::to_vec(&body), "serialising an error body"));
         response.headers_mut().remove(axum::http::header::CONTENT_LENGTH);
     }
     response

@@ -8,6 +8,7 @@ use crate::config::{DEFAULT_MAX_AUDIO_SECONDS, DEFAULT_REQUEST_TIMEOUT_S};
 use crate::error::ServerError;
 use engine::infer::tuning::{ChunkTrial, Chunking};
 use engine::Runtime;
+use shared::invariant::ok;
 
 /// The request id shown in the example of a 500.
 pub const SAMPLE_REQUEST_ID: &str = "5f0c6e2a-3b1d-4c59-9a57-2f6b1e8d7c40";
@@ -43,7 +44,7 @@ pub fn error_body(status: u16) -> Option<Value> {
 
 /// `GET /v1/model` on the default model, on the CPU, its chunk size tuned.
 pub fn model_info() -> Value {
-    let mut v: Value = serde_json::from_str(DEFAULT_MANIFEST).unwrap_or_default();
+    let mut v: Value = ok(serde_json::from_str(DEFAULT_MANIFEST), "the embedded default manifest");
     let trials = [(4, 410.0), (8, 520.0), (16, 612.5), (32, 590.0), (64, 455.0)]
         .map(|(windows, windows_per_second)| ChunkTrial { windows, windows_per_second });
     let runtime = Runtime {

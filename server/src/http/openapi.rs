@@ -8,6 +8,7 @@ use super::error::ErrorBody;
 use super::stream::{ClientMessage, StreamMessage, StreamStart};
 use super::{examples, health, model_info, recognize, stream};
 use crate::error::ErrorCode;
+use shared::invariant::{ok, some};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -49,9 +50,9 @@ impl Modify for ApiKeyScheme {
 pub fn document() -> String {
     let mut doc = ApiDoc::openapi();
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();
-    let mut doc = serde_json::to_value(doc).unwrap_or_default();
+    let mut doc = ok(serde_json::to_value(doc), "the API document as JSON");
     real_examples(&mut doc);
-    serde_json::to_string_pretty(&doc).map(|s| s + "\n").unwrap_or_default()
+    ok(serde_json::to_string_pretty(&doc), "the API document as text") + "\n"
 }
 
 /// Sets the example of every error answer to the body the server gives for that status, and
@@ -85,9 +86,9 @@ const ERROR_BODY_REF: &str = "#/components/schemas/ErrorBody";
 /// `$defs`. `server openapi` writes it beside the API document as `stream-messages.json`.
 pub fn stream_schema() -> String {
     let doc = ApiDoc::openapi();
-    let schemas = serde_json::to_value(doc.components.map(|c| c.schemas).unwrap_or_default()).unwrap_or_default();
-    let text = serde_json::to_string(&schemas).unwrap_or_default().replace("#/components/schemas/", "#/$defs/");
-    let defs: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    let schemas = some(doc.components.map(|c| c.schemas), "the API document's schemas");
+    let text = ok(serde_json::to_string(&schemas), "the schemas as JSON").replace("#/components/schemas/", "#/$defs/");
+    let defs: serde_json::Value = ok(serde_json::from_str(&text), "the renamed schemas");
     let schema = serde_json::json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "stream-messages.json",
@@ -100,12 +101,12 @@ pub fn stream_schema() -> String {
         ],
         "$defs": defs,
     });
-    serde_json::to_string_pretty(&schema).map(|s| s + "\n").unwrap_or_default()
+    ok(serde_json::to_string_pretty(&schema), "the stream schema as text") + "\n"
 }
 
 /// The OpenAPI document of this API.
 pub async fn openapi_json() -> Json<serde_json::Value> {
-    Json(serde_json::from_str(&document()).unwrap_or_default())
+    Json(ok(serde_json::from_str(&document()), "the API document"))
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 use shared::audio::container_of;
+use shared::invariant::{slice, slice_mut};
 
 /// What a run is asked to tag.
 #[derive(Debug, Default, PartialEq)]
@@ -55,12 +56,12 @@ fn sniffs_as_audio(path: &Path) -> bool {
     let Ok(mut f) = std::fs::File::open(path) else { return false };
     let mut n = 0;
     while n < head.len() {
-        match f.read(head.get_mut(n..).unwrap_or_default()) {
+        match f.read(slice_mut(&mut head, n.., "the unread head")) {
             Ok(0) | Err(_) => break,
             Ok(k) => n += k,
         }
     }
-    container_of(head.get(..n).unwrap_or_default()).is_some()
+    container_of(slice(&head, ..n, "the bytes read")).is_some()
 }
 
 /// Whether `path` belongs to shard `i` of `n`: by a hash of the path as written, so a shard's

@@ -136,7 +136,7 @@ fn sniff(mss: &mut MediaSourceStream<'_>) -> Result<Option<&'static str>> {
     let mut head = [0u8; 16];
     let mut n = 0;
     while n < head.len() {
-        match mss.read_buf(head.get_mut(n..).unwrap_or_default()) {
+        match mss.read_buf(crate::invariant::slice_mut(&mut head, n.., "the unread head")) {
             Ok(0) => break,
             Ok(got) => n += got,
             Err(e) if e.kind() == ErrorKind::UnexpectedEof => break,
@@ -147,7 +147,7 @@ fn sniff(mss: &mut MediaSourceStream<'_>) -> Result<Option<&'static str>> {
         return Err(Error::Empty);
     }
     mss.seek_buffered_rel(-(n as isize));
-    Ok(container_of(head.get(..n).unwrap_or_default()))
+    Ok(container_of(crate::invariant::slice(&head, ..n, "the bytes read")))
 }
 
 /// Maps a probe failure. Data that starts like a known container but cannot be opened is

@@ -22,7 +22,7 @@ where
 {
     let start = out.len();
     out.resize(start + frames, 0.0);
-    let acc = out.get_mut(start..).unwrap_or_default();
+    let acc = crate::invariant::slice_mut(out, start.., "the frames just added");
     let mut channels = 0;
     for plane in planes {
         channels += 1;

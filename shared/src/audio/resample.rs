@@ -127,7 +127,7 @@ impl StreamResampler {
             r.process_into_buffer(&adapter_in, &mut adapter_out, indexing.as_ref()).map_err(resample_error)?;
         let trim = self.to_trim.min(produced);
         self.to_trim -= trim;
-        self.out.extend_from_slice(self.scratch.get(trim..produced).unwrap_or_default());
+        self.out.extend_from_slice(crate::invariant::slice(&self.scratch, trim..produced, "the resampler's output"));
         Ok(used)
     }
 

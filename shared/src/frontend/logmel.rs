@@ -58,7 +58,10 @@ impl LogMel {
                     &mut work,
                 ),
             }
-            self.finish_frame(&mut work, row.as_slice_mut().unwrap_or_default());
+            self.finish_frame(
+                &mut work,
+                crate::invariant::some(row.as_slice_mut(), "a row of a standard-layout spectrogram"),
+            );
         }
         out
     }
@@ -107,7 +110,8 @@ impl LogMel {
             work.magnitude.iter_mut().for_each(|m| *m = m.powf(p.power));
         }
         for (v, f) in row.iter_mut().zip(&self.filters) {
-            let bins = work.magnitude.get(f.first_bin..f.first_bin + f.weights.len()).unwrap_or_default();
+            let bins =
+                crate::invariant::slice(&work.magnitude, f.first_bin..f.first_bin + f.weights.len(), "mel filter bins");
             let mel: f64 = bins.iter().zip(&f.weights).map(|(a, w)| a * w).sum();
             // The sum needs f64 (see the parity test); the log does not: f32 ln of the
             // rounded sum adds ≤ 1e-7 absolute error and costs half as much.

@@ -8,6 +8,7 @@ use std::path::Path;
 use super::logmel::FrameWork;
 use super::{FrontEndParams, LogMel, WindowParams};
 use crate::audio::{decode_file_stream, DecodeOptions, Decoded};
+use crate::invariant::{slice, slice_mut};
 use crate::Result;
 
 /// Cuts a pushed signal into log-mel windows as soon as each is complete.
@@ -95,7 +96,11 @@ impl WindowStream {
             let mels = self.lm.params().n_mels;
             let mut w = vec![self.silence; self.window.frames * mels];
             let have = self.rows.len().min(w.len());
-            w.get_mut(..have).unwrap_or_default().copy_from_slice(self.rows.get(..have).unwrap_or_default());
+            slice_mut(&mut w, ..have, "the padded window").copy_from_slice(slice(
+                &self.rows,
+                ..have,
+                "the rows so far",
+            ));
             emit(&w)?;
         }
         Ok(self.frames)
@@ -118,7 +123,7 @@ impl WindowStream {
         );
         let at = self.rows.len();
         self.rows.resize(at + mels, 0.0);
-        self.lm.finish_frame(&mut self.work, self.rows.get_mut(at..).unwrap_or_default());
+        self.lm.finish_frame(&mut self.work, slice_mut(&mut self.rows, at.., "the new frame's row"));
         self.frames += 1;
     }
 
@@ -128,7 +133,7 @@ impl WindowStream {
         let (len, hop) = (self.window.frames, self.window.hop_frames.max(1));
         while self.windows * hop + len <= self.frames {
             let first = (self.windows * hop - self.first_row) * mels;
-            emit(self.rows.get(first..first + len * mels).unwrap_or_default())?;
+            emit(slice(&self.rows, first..first + len * mels, "a ready window's rows"))?;
             self.windows += 1;
         }
         let needed = self.windows * hop;
