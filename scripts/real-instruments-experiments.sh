@@ -10,11 +10,11 @@
 #
 # Settings (environment): VARIANTS (names from the table below, space-separated; default all),
 # DEVICE auto|cpu|cuda, WORK (.cache/real-instruments; finished runs are kept and skipped on a
-# rerun), RESULTS (docs/results/real-instruments).
+# rerun), RESULTS (docs/results/real-instruments), TRAINER (./target/release/trainer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DEVICE=${DEVICE:-auto} WORK=${WORK:-.cache/real-instruments} RESULTS=${RESULTS:-docs/results/real-instruments}
-T=./target/release/trainer
+T=${TRAINER:-./target/release/trainer}
 # variant name: "REAL_SHARE PATIENCE HOURS [more trainer train flags]"; the default model's other
 # settings are the script's defaults.
 declare -A variants=([real-0.5-p2]="0.5 2 1.5" [real-0.8]="0.8 4 1.5" [real-1.0]="1.0 4 1.5"
