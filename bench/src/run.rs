@@ -96,17 +96,19 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let names = ["10s-wav", "10s-mp3", "180s-wav", "180s-mp3"];
     let files: Vec<&Path> =
         names.iter().map(|n| clips::get(&clips, n).map(|c| c.path.as_path())).collect::<anyhow::Result<_>>()?;
-    let ours = offline::run(&module, strip.as_ref(), &fp32, &files, args.repeats)?;
-    let ours_exports = exports
+    let ours = offline::run(&args.model, threads, &files, args.repeats)?;
+    let export_dirs = [("bf16", &args.bf16_model), ("int8", &args.int8_model)];
+    let ours_exports = export_names
         .iter()
-        .zip(&export_strips)
-        .map(|((_, _, m), s)| offline::run(m, s.as_ref(), &fp32, &files, args.repeats))
+        .filter_map(|name| export_dirs.iter().find(|(n, _)| n == name))
+        .map(|(_, dir)| offline::run(dir, threads, &files, args.repeats))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let theirs = reference::offline(&args.python, &args.model, threads, args.repeats, &files)?;
     writeln!(
         md,
-        "\n## Offline: files to labels\n\nOurs: decode (symphonia) → resample (rubato) → log-mel → model → S2, \
-        the trainer's predict path (through `strip.pt` where the export has one); reference: `librosa.load(sr=22050)` → `librosa.feature.melspectrogram` → \
+        "\n## Offline: files to labels\n\nOurs: `server recognize`'s path in-process (the engine started once, then \
+        each file streamed: decode (symphonia) → resample (rubato) → log-mel → the batching queue and the model thread, \
+        through `strip.pt` where the export has one → S2); reference: `librosa.load(sr=22050)` → `librosa.feature.melspectrogram` → \
         `torch.jit.load` model → S2. Median of {} runs after a warm-up; the largest difference between the two \
         sides' S2 scores shows they compute the same thing.\n\n\
         Ours runs fp32 and each export present ({}).\n\n{}",

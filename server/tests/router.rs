@@ -68,17 +68,14 @@ fn router(model: impl Forward, args: &[&str]) -> axum::Router {
 /// Mono 16-bit WAV at 22,050 Hz: a 110-Hz tone for `low_s` seconds, then a 3-kHz tone.
 fn low_then_high(low_s: f64, total_s: f64) -> Vec<u8> {
     let rate = 22_050u32;
-    let spec =
-        hound::WavSpec { channels: 1, sample_rate: rate, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
-    let mut cursor = std::io::Cursor::new(Vec::new());
-    let mut w = hound::WavWriter::new(&mut cursor, spec).unwrap();
-    for i in 0..(total_s * rate as f64) as usize {
-        let t = i as f64 / rate as f64;
-        let f = if t < low_s { 110.0 } else { 3000.0 };
-        w.write_sample(((2.0 * std::f64::consts::PI * f * t).sin() * 12_000.0) as i16).unwrap();
-    }
-    w.finalize().unwrap();
-    cursor.into_inner()
+    let samples: Vec<f32> = (0..(total_s * rate as f64) as usize)
+        .map(|i| {
+            let t = i as f64 / rate as f64;
+            let f = if t < low_s { 110.0 } else { 3000.0 };
+            ((2.0 * std::f64::consts::PI * f * t).sin() * 0.37) as f32
+        })
+        .collect();
+    e2e::wav_bytes(&samples, rate)
 }
 
 async fn post(

@@ -35,58 +35,7 @@ fn bad(name: &str, content_type: &'static str, body: Vec<u8>, status: u16, error
     Case { name: name.into(), content_type, body, status, error_type: Some(error_type) }
 }
 
-/// WAV sample encodings.
-#[derive(Clone, Copy)]
-pub enum Fmt {
-    U8,
-    I16,
-    I24,
-    F32,
-}
-
-impl Fmt {
-    fn bits(self) -> u16 {
-        match self {
-            Fmt::U8 => 8,
-            Fmt::I16 => 16,
-            Fmt::I24 => 24,
-            Fmt::F32 => 32,
-        }
-    }
-}
-
-/// A WAV file, written by hand so any header field can lie: `declared_data` overrides the data
-/// chunk's size, the rate and channel count are written as given.
-pub fn wav(rate: u32, channels: u16, fmt: Fmt, samples: &[f32], declared_data: Option<u32>) -> Vec<u8> {
-    let bytes_per = fmt.bits() / 8;
-    let mut data = Vec::with_capacity(samples.len() * bytes_per as usize);
-    for &s in samples {
-        let c = s.clamp(-1.0, 1.0);
-        match fmt {
-            Fmt::U8 => data.push(((c * 127.0) + 128.0) as u8),
-            Fmt::I16 => data.extend_from_slice(&((c * 32767.0) as i16).to_le_bytes()),
-            Fmt::I24 => data.extend_from_slice(&((c * 8_388_607.0) as i32).to_le_bytes()[..3]),
-            Fmt::F32 => data.extend_from_slice(&s.to_le_bytes()),
-        }
-    }
-    let format_tag: u16 = if matches!(fmt, Fmt::F32) { 3 } else { 1 };
-    let block_align = channels.wrapping_mul(bytes_per);
-    let mut out = Vec::new();
-    out.extend_from_slice(b"RIFF");
-    out.extend_from_slice(&(36 + data.len() as u32).to_le_bytes());
-    out.extend_from_slice(b"WAVEfmt ");
-    out.extend_from_slice(&16u32.to_le_bytes());
-    out.extend_from_slice(&format_tag.to_le_bytes());
-    out.extend_from_slice(&channels.to_le_bytes());
-    out.extend_from_slice(&rate.to_le_bytes());
-    out.extend_from_slice(&(rate.wrapping_mul(block_align as u32)).to_le_bytes());
-    out.extend_from_slice(&block_align.to_le_bytes());
-    out.extend_from_slice(&fmt.bits().to_le_bytes());
-    out.extend_from_slice(b"data");
-    out.extend_from_slice(&declared_data.unwrap_or(data.len() as u32).to_le_bytes());
-    out.extend_from_slice(&data);
-    out
-}
+pub use crate::audio::{wav, Fmt};
 
 /// A tone with a little noise, interleaved for `channels`.
 pub fn tone(rate: u32, channels: u16, seconds: f64, seed: u64) -> Vec<f32> {

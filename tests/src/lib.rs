@@ -4,7 +4,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+pub mod audio;
 pub mod hostile;
+
+pub use audio::{tone, wav_bytes};
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
@@ -143,28 +146,4 @@ pub fn dashboard_queries() -> Vec<String> {
 /// A free TCP port on loopback (bound, read, released).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
-}
-
-/// A mono 16-bit WAV file of `samples` at `sample_rate`, as bytes.
-pub fn wav_bytes(samples: &[f32], sample_rate: u32) -> Vec<u8> {
-    let spec =
-        hound::WavSpec { channels: 1, sample_rate, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
-    let mut bytes = Vec::new();
-    let mut w = hound::WavWriter::new(std::io::Cursor::new(&mut bytes), spec).expect("a WAV writer");
-    for &s in samples {
-        w.write_sample((s.clamp(-1.0, 1.0) * 32767.0) as i16).expect("writing to memory");
-    }
-    w.finalize().expect("finishing the WAV");
-    bytes
-}
-
-/// `n` seconds of a sine at `hz` with a second partial, at 22,050 Hz.
-pub fn tone(hz: f32, seconds: f32) -> Vec<f32> {
-    let rate = 22_050.0;
-    (0..(seconds * rate) as usize)
-        .map(|i| {
-            let t = i as f32 / rate;
-            0.4 * (2.0 * std::f32::consts::PI * hz * t).sin() + 0.2 * (2.0 * std::f32::consts::PI * 2.0 * hz * t).sin()
-        })
-        .collect()
 }

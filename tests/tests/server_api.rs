@@ -104,18 +104,8 @@ fn bad_inputs_get_their_status_and_a_json_error() {
         assert!(v["error"].as_str().is_some_and(|e| !e.is_empty()), "{what}");
     }
     // Duration over the limit: 5 s of audio (a WAV header and 5 s of 8 kHz samples), limit 4 s.
-    let mut five_s = Vec::new();
-    {
-        let spec = hound::WavSpec {
-            channels: 1,
-            sample_rate: 8000,
-            bits_per_sample: 16,
-            sample_format: hound::SampleFormat::Int,
-        };
-        let mut w = hound::WavWriter::new(std::io::Cursor::new(&mut five_s), spec).unwrap();
-        (0..40_000).for_each(|i| w.write_sample(((i % 40) as i16 - 20) * 500).unwrap());
-        w.finalize().unwrap();
-    }
+    let saw: Vec<f32> = (0..40_000).map(|i| ((i % 40) as f32 - 20.0) / 65.0).collect();
+    let five_s = e2e::wav_bytes(&saw, 8000);
     let (got, v) = post(&url, "audio/wav", &five_s);
     assert_eq!((got, v["error_type"].as_str()), (413, Some("too_long")), "{v}");
     let mut r = http_agent().get(server.url("/healthz")).call().unwrap();

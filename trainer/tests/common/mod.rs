@@ -39,13 +39,7 @@ fn tone(label: &str, f0: f64, seconds: f64, rng: &mut Rng) -> Vec<f32> {
 }
 
 fn write_wav(path: &Path, samples: &[f32]) {
-    let spec =
-        hound::WavSpec { channels: 1, sample_rate: SR, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
-    let mut w = hound::WavWriter::create(path, spec).unwrap();
-    for &s in samples {
-        w.write_sample((s.clamp(-1.0, 1.0) * 32_000.0) as i16).unwrap();
-    }
-    w.finalize().unwrap();
+    std::fs::write(path, e2e::wav_bytes(samples, SR)).unwrap();
 }
 
 fn pitch(label: &str, rng: &mut Rng) -> f64 {
