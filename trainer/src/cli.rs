@@ -70,7 +70,7 @@ pub struct ExportArgs {
 #[derive(Debug, Args)]
 pub struct CompareArgs {
     /// A run as NAME=DIR, repeatable, in table order: DIR holds `model/manifest.json` and
-    /// `<SPLIT>/evaluation.json` (what `scripts/paper-experiments.sh` writes).
+    /// `<SPLIT>/evaluation.json` (what `scripts/experiments.sh` keeps).
     #[arg(long = "run", value_name = "NAME=DIR", required = true)]
     pub runs: Vec<String>,
     /// Caption of the table and the figures.
