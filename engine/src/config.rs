@@ -75,7 +75,7 @@ pub struct ModelArgs {
     /// warm-up the model thread times passes of 4–128 windows (up to `--max-batch-size`) on this
     /// hardware and precision in interleaved rounds and keeps the size with the best median
     /// (measured best: 16 on a 2-core AMD EPYC in fp32, 64 on a Xeon with AMX in bf16); it costs
-    /// about 2 s of startup on a CPU. A number skips the timing (a fast start, or the same size
+    /// about 3.5 s of startup on a CPU. A number skips the timing (a fast start, or the same size
     /// on every replica).
     #[arg(long, env = "CHUNK_SIZE", default_value = "auto")]
     pub chunk_size: ChunkSize,

@@ -111,9 +111,35 @@ pub fn lrap(truth: &[Vec<bool>], scores: &[Vec<f32>]) -> f64 {
     total / truth.len() as f64
 }
 
+/// The share of clips with a true label whose highest score is one of their true labels ("the
+/// right label ranked first"); clips without a true label are not counted.
+pub fn top1(truth: &[Vec<bool>], scores: &[Vec<f32>]) -> f64 {
+    let (mut counted, mut right) = (0usize, 0usize);
+    for (t, s) in truth.iter().zip(scores) {
+        if !t.iter().any(|&r| r) {
+            continue;
+        }
+        counted += 1;
+        let first = s.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map(|(i, _)| i);
+        right += usize::from(first.is_some_and(|i| t.get(i).copied().unwrap_or(false)));
+    }
+    if counted == 0 {
+        return 0.0;
+    }
+    right as f64 / counted as f64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn top1_counts_the_clips_whose_first_label_is_right() {
+        let truth = vec![vec![true, false, false], vec![false, true, false], vec![false, false, false]];
+        let scores = vec![vec![0.9, 0.1, 0.2], vec![0.8, 0.7, 0.1], vec![0.1, 0.2, 0.3]];
+        assert_eq!(top1(&truth, &scores), 0.5, "the unlabelled clip is not counted");
+        assert_eq!(top1(&[], &[]), 0.0);
+    }
 
     fn b(rows: &[[u8; 4]]) -> Vec<Vec<bool>> {
         rows.iter().map(|r| r.iter().map(|&v| v == 1).collect()).collect()

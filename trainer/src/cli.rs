@@ -42,6 +42,28 @@ pub enum Command {
     /// throughput on CPUs with AMX / AVX-512 BF16 and on GPUs), into a new model directory; or
     /// add the strip module to a model directory (`--add-strip`).
     Export(ExportArgs),
+    /// Build the isolated-note check: recordings of the performers the training split holds out
+    /// of `--real-instruments`, each played alone as the pack has it (one held note; a sung
+    /// phrase for voice, which has no notes), at most `--per-label` per label; writes
+    /// `labels.csv` for `trainer evaluate`, whose report gives the share ranked right first.
+    Notes(NotesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NotesArgs {
+    /// The real-recordings pack (`samples.csv` and its audio).
+    #[arg(long, default_value = "../shared/data/real-instruments")]
+    pub real_instruments: PathBuf,
+    /// Where `labels.csv` goes.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Recordings per label (fewer where the held-out performer has fewer).
+    #[arg(long, default_value_t = 15)]
+    pub per_label: usize,
+    /// Shortest recording taken while enough longer ones remain, in seconds: a held note, not a
+    /// pluck or a staccato. Default 1.0.
+    #[arg(long, default_value_t = 1.0)]
+    pub min_seconds: f64,
 }
 
 #[derive(Debug, Args)]

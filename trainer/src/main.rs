@@ -24,5 +24,6 @@ fn main() -> anyhow::Result<()> {
         cli::Command::Deconv(args) => commands::deconv::run(&args),
         cli::Command::Compare(args) => commands::compare::run(&args),
         cli::Command::Export(args) => commands::export::run(&args),
+        cli::Command::Notes(args) => commands::notes::run(&args),
     }
 }

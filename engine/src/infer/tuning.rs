@@ -51,9 +51,11 @@ pub struct Budget {
 }
 
 impl Default for Budget {
-    /// About 3 s of startup on a 2-core CPU, a fraction of that on a GPU.
+    /// About 3.5 s of startup on a 2-core CPU, a fraction of that on a GPU: nine rounds, which
+    /// measured 9 or 10 of 10 starts within 10 % of the best size under bursts of load from a
+    /// neighbour, where five rounds gave 5 of 10 (`docs/benchmarks.md`).
     fn default() -> Self {
-        Self { min_rounds: 5, min_seconds: 1.5, max_rounds: 15 }
+        Self { min_rounds: 9, min_seconds: 3.0, max_rounds: 25 }
     }
 }
 

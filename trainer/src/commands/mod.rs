@@ -5,6 +5,7 @@ pub mod deconv;
 pub mod evaluate;
 pub mod export;
 pub mod features;
+pub mod notes;
 pub mod synth;
 pub mod train;
 pub mod tsne;

@@ -2,7 +2,7 @@
 use serde::{Deserialize, Serialize};
 use shared::aggregate::{aggregate, Aggregation, Thresholds};
 use shared::labels::{LABELS, N_LABELS};
-use shared::metrics::{lrap, prf_report, Report};
+use shared::metrics::{lrap, prf_report, top1, Report};
 
 use super::{ClipPrediction, Confusions};
 
@@ -22,6 +22,10 @@ pub struct EvalReport {
     pub per_label_thresholds: bool,
     pub report: Report,
     pub lrap: f64,
+    /// The share of labelled clips whose highest score is a true label (absent from reports
+    /// written before it existed).
+    #[serde(default)]
+    pub top1: f64,
     /// The paper's sweeps: S1 θ = 0.02…0.18, S2 θ = 0.20…0.60.
     pub sweep_s1: Vec<SweepPoint>,
     pub sweep_s2: Vec<SweepPoint>,
@@ -79,6 +83,7 @@ pub fn evaluate_predictions(
         per_label_thresholds: matches!(thresholds, Thresholds::PerLabel(_)),
         report: prf_report(&truth_b, &predicted, N_LABELS),
         lrap: lrap(&truth_b, &scores),
+        top1: top1(&truth_b, &scores),
         sweep_s1: sweep(&truth_b, preds, Aggregation::S1, &s1),
         sweep_s2: sweep(&truth_b, preds, Aggregation::S2, &s2),
         per_clip: truth
@@ -99,13 +104,14 @@ impl EvalReport {
         let r = &self.report;
         let threshold = self.threshold.map_or("per-label".to_string(), |t| format!("{t:.2}"));
         let mut md = format!(
-            "{} clips, aggregation {}, threshold {threshold}, LRAP {:.3}\n\n\
+            "{} clips, aggregation {}, threshold {threshold}, LRAP {:.3}, right label ranked first {:.3}\n\n\
              | | precision | recall | F1 |\n|---|---|---|---|\n\
              | micro | {:.3} | {:.3} | {:.3} |\n| macro | {:.3} | {:.3} | {:.3} |\n\
              | macro, labels present | {:.3} | {:.3} | {:.3} |\n\n",
             self.clips,
             self.aggregation,
             self.lrap,
+            self.top1,
             r.micro.precision,
             r.micro.recall,
             r.micro.f1,

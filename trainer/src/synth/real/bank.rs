@@ -22,6 +22,46 @@ struct Row {
     dynamic: String,
     articulation: String,
     group: String,
+    #[serde(default)]
+    duration_s: Option<f64>,
+}
+
+/// A recording of a held-out performer, as `samples.csv` lists it (nothing decoded).
+#[derive(Debug, Clone)]
+pub struct HeldOutRecording {
+    pub file: String,
+    pub label: usize,
+    /// Its performer or instrument ([`performer`] of its `group`).
+    pub performer: String,
+    /// A single note (a MIDI pitch is named) rather than a phrase.
+    pub note: bool,
+    pub duration_s: f64,
+}
+
+/// The recordings of `dir/samples.csv` whose performer the split holds out of training (the
+/// same rule as [`RealBank::load`]'s), without decoding them.
+pub fn held_out_recordings(dir: &Path) -> anyhow::Result<Vec<HeldOutRecording>> {
+    let table = dir.join("samples.csv");
+    let mut reader = csv::Reader::from_path(&table).with_context(|| format!("reading {}", table.display()))?;
+    let rows: Vec<Row> =
+        reader.deserialize().collect::<Result<_, _>>().with_context(|| format!("parsing {}", table.display()))?;
+    let mut labelled = Vec::new();
+    for r in rows.into_iter().filter(|r| r.articulation != "release" && !r.label.is_empty()) {
+        let label = label_index(&r.label).with_context(|| format!("{}: unknown label {:?}", r.file, r.label))?;
+        labelled.push((label, performer(&r.group), r));
+    }
+    let held_out = held_out_performers(labelled.iter().map(|(l, u, _)| (*l, u.clone())));
+    Ok(labelled
+        .into_iter()
+        .filter(|(l, u, _)| held_out.contains(&(*l, u.clone())))
+        .map(|(label, performer, r)| HeldOutRecording {
+            note: r.midi.parse::<u8>().is_ok(),
+            duration_s: r.duration_s.unwrap_or(0.0),
+            file: r.file,
+            label,
+            performer,
+        })
+        .collect())
 }
 
 /// One decoded recording.

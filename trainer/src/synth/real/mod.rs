@@ -6,7 +6,7 @@ mod bank;
 mod effects;
 mod sampler;
 
-pub use bank::{dynamic_rank, performer, RealBank, Sample, Source, SourceKind};
+pub use bank::{dynamic_rank, held_out_recordings, performer, HeldOutRecording, RealBank, Sample, Source, SourceKind};
 pub use effects::{active_rms, amp, low_pass, mix_over, peak, room};
 pub use sampler::{notes_of, playable_pitch, render_notes, Note, MAX_SHIFT};
 
