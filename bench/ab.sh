@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # Throughput of two server binaries side by side on this machine (a change against the build
 # before it): each serves the same model in turn, ROUNDS times alternating (so a noisy neighbour
-# lands on both), driven by `perf load` at CONCURRENCY clients posting CLIP for SECONDS; prints
+# lands on both), driven by `perf load` at CONCURRENCY clients posting CLIP for LOAD_SECONDS; prints
 # each run's audio-s/s and the ratio of the medians.
 #
 #   bash bench/ab.sh OLD_SERVER NEW_SERVER [CLIP]      # e.g. a release build of the last commit
 #
-# Settings (environment): ROUNDS (3), SECONDS (15), CONCURRENCY (8), MODEL_DIR (models/default),
+# Settings (environment): ROUNDS (3), LOAD_SECONDS (15), CONCURRENCY (8), MODEL_DIR (models/default),
 # CLIP_SECONDS (30: the length of the default clip).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 old=$1 new=$2 clip=${3:-bench/audio/real-music-30s.mp3}
-ROUNDS=${ROUNDS:-3} SECONDS_EACH=${SECONDS:-15} CONCURRENCY=${CONCURRENCY:-8}
+ROUNDS=${ROUNDS:-3} SECONDS_EACH=${LOAD_SECONDS:-15} CONCURRENCY=${CONCURRENCY:-8}
 perf=target/release/perf
 [[ -x $perf ]] || cargo build --release -p bench
 clip_seconds=${CLIP_SECONDS:-30}
