@@ -9,7 +9,7 @@
 //! server's minor faults from /proc/PID/stat under `perf load` at 4 clients): the fp32 model ran
 //! 310 windows/s at batch 16 and 240 at 64 that way, 440 at both with freed memory kept; the
 //! server took a million minor page faults in 10 s, 124 with it. `bench/run.sh` shows the
-//! effect on throughput (docs/perf.md); the test below, on the faults.
+//! effect on throughput (docs/perf.md); `shared/tests/retained_memory.rs`, on the faults.
 //!
 //! [`retain_freed_memory`] makes glibc serve every block from one heap (a single arena, no
 //! `mmap`ed blocks) and keep what is freed for the next pass. The trade-offs: the resident size
@@ -34,36 +34,5 @@ pub fn retain_freed_memory() -> bool {
     #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
     {
         false
-    }
-}
-
-#[cfg(all(test, target_os = "linux", target_env = "gnu"))]
-mod tests {
-    use super::*;
-
-    /// Minor page faults of the calling thread so far.
-    fn minor_faults() -> i64 {
-        // SAFETY: getrusage writes one rusage struct into the zeroed one it is given.
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        assert_eq!(unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) }, 0);
-        usage.ru_minflt
-    }
-
-    fn touch(megabytes: usize) -> i64 {
-        let before = minor_faults();
-        let block = vec![1u8; megabytes << 20];
-        std::hint::black_box(&block);
-        minor_faults() - before
-    }
-
-    #[test]
-    fn a_big_block_freed_and_asked_for_again_is_not_faulted_in_again() {
-        assert!(retain_freed_memory());
-        // 48 MiB is above glibc's largest mmap threshold: by default every such block is a fresh
-        // mapping whose 12,288 pages fault in as it is written.
-        let first = touch(48);
-        let again = touch(48);
-        assert!(first > 10_000, "the first 48 MiB faulted in only {first} pages");
-        assert!(again < first / 10, "the second 48 MiB faulted in {again} pages, the first {first}");
     }
 }

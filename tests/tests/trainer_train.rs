@@ -1,5 +1,6 @@
 //! The whole training path on a tiny generated dataset: train → export → evaluate, with the real
 //! `trainer` binary; plus determinism for a seed on CPU.
+#[path = "trainer_common/mod.rs"]
 mod common;
 
 use std::path::{Path, PathBuf};
@@ -8,7 +9,7 @@ use std::process::Command;
 use serde_json::Value;
 
 fn trainer(args: &[&str]) -> std::process::Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_trainer")).args(args).env("RUST_BACKTRACE", "0").output().unwrap();
+    let out = Command::new(e2e::binary("trainer")).args(args).env("RUST_BACKTRACE", "0").output().unwrap();
     assert!(out.status.success(), "trainer {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
     out
 }
@@ -30,7 +31,7 @@ fn tiny_dataset(name: &str, per_label: usize) -> (PathBuf, PathBuf) {
 
 /// `trainer train` on the dataset in `data` with `extra` flags, which it must refuse; what it said.
 fn train_refused(data: &Path, cache: &Path, extra: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_trainer"))
+    let out = Command::new(e2e::binary("trainer"))
         .args(["train", "--data", data.to_str().unwrap(), "--out", data.join("bad").to_str().unwrap()])
         .args(["--cache-dir", cache.to_str().unwrap(), "--device", "cpu"])
         .args(extra)

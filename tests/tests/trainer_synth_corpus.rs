@@ -6,7 +6,7 @@ use std::process::Command;
 use shared::manifest::sha256_hex;
 
 fn synth(out: &Path, seed: &str) {
-    let status = Command::new(env!("CARGO_BIN_EXE_trainer"))
+    let status = Command::new(e2e::binary("trainer"))
         .args(["synth", "--out", out.to_str().unwrap(), "--seed", seed, "--hours", "0.01", "--test-clips", "3"])
         .status()
         .unwrap();
@@ -69,7 +69,7 @@ fn real_instruments() -> std::path::PathBuf {
 }
 
 fn synth_real(out: &Path, share: &str) {
-    let status = Command::new(env!("CARGO_BIN_EXE_trainer"))
+    let status = Command::new(e2e::binary("trainer"))
         .args(["synth", "--out", out.to_str().unwrap(), "--seed", "5", "--hours", "0.06", "--test-clips", "2"])
         .arg("--real-instruments")
         .arg(real_instruments())
