@@ -53,7 +53,15 @@ pub struct Training {
     /// --average-from`); absent when the model is one epoch's weights (`best_epoch`'s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub averaged_epochs: Option<[usize; 2]>,
+    /// Under which terms the training data puts the model (a model trained on the real
+    /// recordings of `../shared/data/real-instruments` is for research and non-commercial use:
+    /// [`REAL_PACK_TERMS`]); absent when no data restricts it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_terms: Option<String>,
 }
+
+/// The terms a model trained on the real-recordings pack carries (its README's licences).
+pub const REAL_PACK_TERMS: &str = "research and non-commercial use only: trained on recordings under research-only terms (MIR-1K) and on sample libraries that may not be sold or passed on (Philharmonia); the project's README lists every source and its licence";
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

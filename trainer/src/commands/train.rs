@@ -95,6 +95,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             corpus: corpus_record(&args.data),
             started_from: start.map(|(id, _)| id),
             averaged_epochs: trained.averaged.map(|(first, last)| [first, last]),
+            data_terms: corpus_terms(&args.data),
         },
         ..Manifest::new(&model_id, window, &args.activation.to_string())
     };
@@ -156,8 +157,40 @@ fn starting_model(dir: &Path, args: &TrainArgs, window: &WindowParams) -> anyhow
 
 /// The `corpus.json` of a `trainer synth` corpus (in the data folder or the one above an
 /// `IRMAS-TrainingData` folder), to be kept in the manifest.
+/// The terms of a corpus whose leads include the real-recordings pack's (its `corpus.json` names
+/// the pack and a share above 0).
+fn corpus_terms(data: &std::path::Path) -> Option<String> {
+    let config = corpus_record(data)?.get("config")?.clone();
+    let share = config.get("real_share").and_then(serde_json::Value::as_f64).unwrap_or(0.0);
+    (config.get("real_instruments").is_some_and(|p| !p.is_null()) && share > 0.0)
+        .then(|| shared::manifest::REAL_PACK_TERMS.to_string())
+}
+
 fn corpus_record(data: &std::path::Path) -> Option<serde_json::Value> {
     let candidates = [data.join("corpus.json"), data.parent()?.join("corpus.json")];
     let text = candidates.iter().find_map(|p| std::fs::read_to_string(p).ok())?;
     serde_json::from_str(&text).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::corpus_terms;
+
+    #[test]
+    fn a_corpus_with_real_leads_carries_the_pack_terms() {
+        let dir = std::env::temp_dir().join(format!("corpus-terms-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let write = |share: f64, pack: &str| {
+            let text = format!(r#"{{"config": {{"real_instruments": {pack}, "real_share": {share}}}}}"#);
+            std::fs::write(dir.join("corpus.json"), text).unwrap();
+        };
+        write(0.8, r#""../shared/data/real-instruments""#);
+        assert_eq!(corpus_terms(&dir).as_deref(), Some(shared::manifest::REAL_PACK_TERMS));
+        write(0.0, r#""../shared/data/real-instruments""#);
+        assert_eq!(corpus_terms(&dir), None, "no real leads rendered");
+        write(0.5, "null");
+        assert_eq!(corpus_terms(&dir), None, "General MIDI only");
+        std::fs::remove_dir_all(&dir).ok();
+        assert_eq!(corpus_terms(&dir), None, "no corpus.json: nothing known");
+    }
 }
