@@ -66,10 +66,14 @@ train() {
   cp "$data/corpus.json" "$run/"
 }
 
-# What a split is evaluated on: the real sets by name, any other the held-out-timbre clips.
+# What a split is evaluated on: the real sets by name, the isolated-note check (held-out
+# performers' single notes, `trainer notes`), any other the held-out-timbre clips.
 split_data() {
   case $1 in
     real-dev | real-dev-2) echo "../shared/eval/$1/labels.csv" ;;
+    isolated-notes)
+      [[ -f "$work/isolated-notes/labels.csv" ]] || $T notes --out "$work/isolated-notes" >&2
+      echo "$work/isolated-notes/labels.csv" ;;
     *) echo "$(render "${test_corpus:-${corpus[$2]}}")/IRMAS-TestingData" ;;
   esac
 }
