@@ -4,7 +4,9 @@
 # finished one is there already (`corpus.json` is written last). Used by the training and
 # experiment scripts; deterministic for a given HOURS, SEED and REAL_SHARE. With REAL_SHARE > 0
 # that share of the training songs has its lead played by the real recordings of
-# ../shared/data/real-instruments (REAL_DIR) instead of the training banks.
+# ../shared/data/real-instruments (REAL_DIR) instead of the training banks, and SPARSE_SHARE
+# (default 0) of them are sparse real material (held notes, notes with silences; `trainer synth
+# --sparse-share`).
 #
 #   scripts/synth-corpus.sh OUT HOURS SEED [REAL_SHARE]
 set -euo pipefail
@@ -12,7 +14,8 @@ cd "$(dirname "$0")/.."
 out=$1 hours=$2 seed=$3 real_share=${4:-0}
 real=()
 if [[ "$real_share" != 0 ]]; then
-  real=(--real-instruments "${REAL_DIR:-../shared/data/real-instruments}" --real-share "$real_share")
+  real=(--real-instruments "${REAL_DIR:-../shared/data/real-instruments}" --real-share "$real_share"
+    --sparse-share "${SPARSE_SHARE:-0}")
 fi
 [[ -f "$out/corpus.json" ]] && exit 0
 sf=/usr/share/sounds/sf2

@@ -69,11 +69,15 @@ fn real_instruments() -> std::path::PathBuf {
 }
 
 fn synth_real(out: &Path, share: &str) {
+    synth_real_sparse(out, share, "0");
+}
+
+fn synth_real_sparse(out: &Path, share: &str, sparse: &str) {
     let status = Command::new(e2e::binary("trainer"))
         .args(["synth", "--out", out.to_str().unwrap(), "--seed", "5", "--hours", "0.06", "--test-clips", "2"])
         .arg("--real-instruments")
         .arg(real_instruments())
-        .args(["--real-share", share])
+        .args(["--real-share", share, "--sparse-share", sparse])
         .status()
         .unwrap();
     assert!(status.success());
@@ -125,5 +129,21 @@ fn real_leads_are_tagged_deterministic_and_split_by_performer() {
     // A share of 0 is the General MIDI corpus alone.
     let c0 = trainer::data::list_training(&none).unwrap();
     assert!(c0.iter().all(|c| !c.material.is_real()));
+
+    // Sparse material (held notes, notes with silences, solo phrases) replaces half the songs;
+    // every excerpt still sounds, and a corpus without it records nothing new.
+    let sparse = root.join("sparse");
+    synth_real_sparse(&sparse, "0.8", "0.5");
+    assert_ne!(checksums(&sparse), sa, "a sparse share changed nothing");
+    let config = |dir: &Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join("corpus.json")).unwrap()).unwrap()
+    };
+    assert_eq!(config(&sparse)["config"]["sparse_share"], 0.5);
+    assert!(config(&a)["config"].get("sparse_share").is_none());
+    let sparse_clips = trainer::data::list_training(&sparse).unwrap();
+    for c in sparse_clips.iter().filter(|c| c.material.is_real()) {
+        let d = shared::audio::decode_file(&c.path, 22_050, &Default::default()).unwrap();
+        assert!(d.samples.iter().any(|&v| v.abs() > 0.01), "{} is silent", c.path.display());
+    }
     std::fs::remove_dir_all(&root).ok();
 }

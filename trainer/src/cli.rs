@@ -193,6 +193,12 @@ pub struct SynthArgs {
     /// real leads teach the timbres of real instruments, rendered ones keep the corpus varied.
     #[arg(long, default_value_t = 0.5)]
     pub real_share: f64,
+    /// Share (0–1) of training songs rendered as sparse real material instead (with
+    /// `--real-instruments`): in each 3-s excerpt one held note or two or three notes with
+    /// silences between, or a solo phrase for voice, no accompaniment. Default 0 (the corpus of
+    /// before): songs alone never teach what a lone sustained tone sounds like (issue 33).
+    #[arg(long, default_value_t = 0.0)]
+    pub sparse_share: f64,
 }
 
 #[derive(Debug, Args)]

@@ -17,7 +17,7 @@ use serde::Serialize;
 use shared::labels::LABELS;
 
 use super::music::{compose, Piece};
-use super::real::{active_rms, mix_over, render_lead, RealBank, SourceKind};
+use super::real::{active_rms, mix_over, render_lead, render_sparse, RealBank, SourceKind};
 use super::render::{degrade, render};
 
 /// Seconds of one training song, cut into three 3-s excerpts.
@@ -41,6 +41,15 @@ pub struct CorpusConfig {
     pub real_instruments: Option<PathBuf>,
     /// Share (0–1) of training songs whose lead is played by real recordings.
     pub real_share: f64,
+    /// Share (0–1) of training songs that are sparse real material instead: held notes or a few
+    /// notes with silences, or a solo phrase, with no accompaniment (needs `real_instruments`).
+    /// Recorded in `corpus.json` only when above 0, so earlier corpora read the same.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub sparse_share: f64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -114,6 +123,15 @@ fn train_song(
     let label = LABELS[j % LABELS.len()];
     // Banks take turns per round of labels, so every label is heard from every bank.
     let font = &fonts[(j / LABELS.len()) % fonts.len()];
+    if let (Some(bank), true) = (real, c.sparse_share > 0.0) {
+        // A stream of its own: with a share of 0 no song changes.
+        let mut rng = job_rng(c.seed, 4, j);
+        if rng.random_bool(c.sparse_share) {
+            if let Some(r) = sparse_song(c, bank, label, j, &mut rng)? {
+                return Ok(r);
+            }
+        }
+    }
     if let Some(bank) = real {
         let mut rng = job_rng(c.seed, 3, j);
         if rng.random_bool(c.real_share) {
@@ -172,6 +190,28 @@ fn real_song(
     if !narrow_band && rng.random_bool(0.33) {
         audio = through_16k(&audio, c.sample_rate)?;
     }
+    let tag = if lead.held_out { "real-heldout" } else { "real" };
+    write_excerpts(c, &audio, label, &format!("[{label}][{tag}]{}__{j:05}", lead.source_id), rng)?;
+    Ok(Some(Rendered { seconds: SONG_SECONDS, real: Some(lead.kind) }))
+}
+
+/// A sparse song: a real lead alone ([`render_sparse`]: held notes or a few notes with silences,
+/// one layout per excerpt), over a faint noise floor (45–70 dB below it), tagged like the other
+/// real songs (`[real]`, or `[real-heldout]` for a held-out performer).
+fn sparse_song(
+    c: &CorpusConfig,
+    bank: &RealBank,
+    label: &'static str,
+    j: usize,
+    rng: &mut ChaCha8Rng,
+) -> anyhow::Result<Option<Rendered>> {
+    let excerpts = (SONG_SECONDS / EXCERPT_SECONDS).round() as usize;
+    let Some(lead) = render_sparse(bank, label, excerpts, EXCERPT_SECONDS, c.sample_rate, rng) else {
+        return Ok(None);
+    };
+    let mut audio = lead.audio;
+    let floor = active_rms(&audio) * 10f32.powf(-rng.random_range(45.0..70.0f32) / 20.0);
+    audio.iter_mut().for_each(|v| *v += floor * rng.random_range(-1.7..1.7f32));
     let tag = if lead.held_out { "real-heldout" } else { "real" };
     write_excerpts(c, &audio, label, &format!("[{label}][{tag}]{}__{j:05}", lead.source_id), rng)?;
     Ok(Some(Rendered { seconds: SONG_SECONDS, real: Some(lead.kind) }))

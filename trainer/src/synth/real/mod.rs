@@ -117,6 +117,69 @@ pub fn render_lead(
     })
 }
 
+/// A sparse lead of `label`, `excerpts` × `excerpt_seconds` long (issue 33: what a sustained-note
+/// recording sounds like, which songs never taught): in each excerpt one held note (from its
+/// start to near its end) or two or three notes with short silences between, at a random pitch
+/// and loudness of the label's recorded notes; a solo phrase where the label has no notes
+/// (voice). No accompaniment. Electric guitar through the amplifier 60 % of the time and a room
+/// half of the time, as [`render_lead`]. `None` when the bank has nothing of this label.
+pub fn render_sparse(
+    bank: &RealBank,
+    label: &str,
+    excerpts: usize,
+    excerpt_seconds: f64,
+    sample_rate: u32,
+    rng: &mut impl Rng,
+) -> Option<RealLead> {
+    let index = label_index(label)?;
+    let seconds = excerpts as f64 * excerpt_seconds;
+    let notes = bank.sources_of(index, Some(SourceKind::Notes));
+    let (source, mut audio) = if notes.is_empty() {
+        let source = pick(&bank.sources_of(index, Some(SourceKind::Phrases)), rng)?;
+        (source, render_phrases(source, seconds, sample_rate, rng).0)
+    } else {
+        let source = pick(&notes, rng)?;
+        let samples: Vec<&Sample> = source.samples.iter().collect();
+        let mut played = Vec::new();
+        for k in 0..excerpts {
+            let from = k as f64 * excerpt_seconds;
+            let pitch = samples.get(rng.random_range(0..samples.len().max(1))).and_then(|s| s.midi).unwrap_or(60);
+            let velocity = rng.random_range(40..=120u8);
+            if rng.random_bool(0.5) {
+                // One held note, with at most 0.3 s of silence either side.
+                let start = from + rng.random_range(0.0..0.3);
+                let length = excerpt_seconds - (start - from) - rng.random_range(0.0..0.3);
+                played.push(Note { start, length, midi: pitch, velocity });
+            } else {
+                // Two or three notes, gaps of 0.1-0.5 s.
+                let count = rng.random_range(2..=3usize);
+                let mut at = from + rng.random_range(0.0..0.2);
+                for i in 0..count {
+                    let left = from + excerpt_seconds - at;
+                    let length = (left / (count - i) as f64 - 0.3).max(0.3);
+                    let midi = (i32::from(pitch) + rng.random_range(-5..=5)).clamp(21, 108) as u8;
+                    played.push(Note { start: at, length, midi, velocity });
+                    at += length + rng.random_range(0.1..0.5);
+                }
+            }
+        }
+        (source, render_notes(&played, &samples, seconds, ring(label), sample_rate, rng))
+    };
+    if label == "gel" && rng.random_bool(0.6) {
+        amp(&mut audio, sample_rate, rng);
+    }
+    if rng.random_bool(0.5) {
+        room(&mut audio, sample_rate, rng);
+    }
+    Some(RealLead {
+        audio,
+        own_accompaniment: None,
+        source_id: source.id.clone(),
+        kind: source.kind,
+        held_out: source.held_out,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,6 +226,21 @@ mod tests {
         // sqrt(9) / (sqrt(9) + sqrt(1)) = 0.75
         assert!((2_100..2_400).contains(&n), "{n}");
         assert!(pick(&[], &mut rng).is_none());
+    }
+
+    #[test]
+    fn a_sparse_lead_sounds_in_every_excerpt_and_is_deterministic() {
+        let bank = RealBank { sources: vec![source(SourceKind::Notes, false)] };
+        let a = render_sparse(&bank, "gac", 3, 3.0, 22_050, &mut ChaCha8Rng::seed_from_u64(4)).expect("a lead");
+        let b = render_sparse(&bank, "gac", 3, 3.0, 22_050, &mut ChaCha8Rng::seed_from_u64(4)).expect("a lead");
+        assert_eq!(a.audio, b.audio);
+        assert_eq!(a.audio.len(), 9 * 22_050);
+        assert!(a.own_accompaniment.is_none());
+        assert!(a.audio.chunks(3 * 22_050).all(|x| active_rms(x) > 0.01), "an excerpt without the instrument");
+        let phrases = RealBank { sources: vec![source(SourceKind::Phrases, false)] };
+        let p = render_sparse(&phrases, "gac", 3, 3.0, 22_050, &mut ChaCha8Rng::seed_from_u64(4)).expect("a phrase");
+        assert_eq!(p.kind, SourceKind::Phrases);
+        assert!(render_sparse(&bank, "vio", 3, 3.0, 22_050, &mut ChaCha8Rng::seed_from_u64(4)).is_none());
     }
 
     #[test]
