@@ -41,11 +41,12 @@ done < "$table"
 [[ -n $results && -n $work && ${#splits[@]} -gt 0 ]] || { echo "$table needs results, work and splits" >&2; exit 2; }
 mkdir -p "$work" "$results"
 
-# A corpus "HOURS SEED REAL_SHARE [TEST_CLIPS]", rendered once into WORK; prints its folder.
+# A corpus "HOURS SEED REAL_SHARE [TEST_CLIPS [SPARSE_SHARE]]", rendered once into WORK; prints
+# its folder.
 render() {
-  read -r hours seed share clips <<< "$1"
-  local dir="$work/corpus-${hours}h-seed$seed-real$share${clips:+-test$clips}"
-  TEST_CLIPS=${clips:-} bash scripts/synth-corpus.sh "$dir" "$hours" "$seed" "$share" >&2
+  read -r hours seed share clips sparse <<< "$1"
+  local dir="$work/corpus-${hours}h-seed$seed-real$share${clips:+-test$clips}${sparse:+-sparse$sparse}"
+  TEST_CLIPS=${clips:-} SPARSE_SHARE=${sparse:-0} bash scripts/synth-corpus.sh "$dir" "$hours" "$seed" "$share" >&2
   echo "$dir"
 }
 
