@@ -20,7 +20,7 @@ if [[ ! -x $T ]]; then bash scripts/install-libtorch.sh && cargo build --release
 
 results="" work="" test_corpus=""
 splits=() names=() compares=()
-declare -A corpus flags
+declare -A corpus flags given
 while IFS= read -r line; do
   line=${line%%#*}
   [[ -z ${line// /} ]] && continue
@@ -34,6 +34,10 @@ while IFS= read -r line; do
       IFS='|' read -r name spec train <<< "$rest"
       name=$(echo "$name" | xargs) && names+=("$name")
       corpus[$name]=$(echo "$spec" | xargs) flags[$name]=$(echo "$train" | xargs) ;;
+    model)
+      IFS='|' read -r name dir <<< "$rest"
+      name=$(echo "$name" | xargs) && names+=("$name")
+      given[$name]=$(echo "$dir" | xargs) corpus[$name]="" flags[$name]="" ;;
     compare) compares+=("$rest") ;;
     *) echo "$table: unknown line: $line" >&2 && exit 2 ;;
   esac
@@ -53,6 +57,10 @@ render() {
 # Trains NAME unless WORK keeps it; `--init-from @OTHER` starts from variant OTHER's model.
 train() {
   local name=$1 run="$work/$1"
+  if [[ -n ${given[$name]:-} ]]; then
+    mkdir -p "$run" && ln -sfn "$(realpath "${given[$name]}")" "$run/model"
+    return 0
+  fi
   [[ -f "$run/model/manifest.json" ]] && return 0
   local data args=()
   data=$(render "${corpus[$name]}")
@@ -91,7 +99,9 @@ for name in "${names[@]}"; do
   # without training it again.
   mkdir -p "$results/$name/model"
   cp "$run/model/manifest.json" "$results/$name/model/"
-  cp "$run/model/training_log.csv" "$run/model/validation.md" "$run/corpus.json" "$results/$name/"
+  for f in "$run/model/training_log.csv" "$run/model/validation.md" "$run/corpus.json"; do
+    if [[ -f $f ]]; then cp "$f" "$results/$name/"; fi
+  done
   for split in "${splits[@]}"; do
     mkdir -p "$results/$name/$split" && cp "$run/$split/evaluation.json" "$results/$name/$split/"
   done

@@ -15,7 +15,8 @@
 # 2 stopped the real-lead runs while the loss still fell), DEVICE auto|cpu|cuda (auto), WORK folder for the corpus and
 # the run (.cache/default-model), OUT model folder (models/default), RESULTS folder for the tables
 # and figures (docs/results/default-model), MODEL_ID (irmas-real-v5), TRAIN_FLAGS more `trainer
-# train` flags (none; e.g. "--eq-db 6 --freq-mask 16 --time-mask 8").
+# train` flags (none; e.g. "--eq-db 6 --freq-mask 16 --time-mask 8"), SPARSE_SHARE of the songs
+# rendered as sparse real material (0; `trainer synth --sparse-share`, docs/results/sparse).
 #
 # The second phase (on by default since irmas-real-v5: stochastic weight averaging, which won on
 # real-dev and lost nothing beyond the noise, docs/results/real-instruments): from the first
