@@ -14,7 +14,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use engine::infer::tuning::{candidates, clip_windows, tune, Budget};
+use engine::infer::tuning::{candidates, clip_windows, median, tune, Budget};
 use engine::model::{Forward, Model};
 use engine::WindowShape;
 use shared::model_dir::ModelDir;
@@ -85,13 +85,7 @@ fn tuning_against_steady_rates(model: &Model, shape: WindowShape, device: Device
             }));
         }
     }
-    let steady: Vec<f64> = rounds
-        .iter_mut()
-        .map(|r| {
-            r.sort_by(f64::total_cmp);
-            r[r.len() / 2]
-        })
-        .collect();
+    let steady: Vec<f64> = rounds.iter_mut().map(|r| median(r)).collect();
     let best = steady.iter().copied().fold(0.0, f64::max);
     println!();
     println!("| chunk size | steady windows/s (median of 3) | × best |");

@@ -201,9 +201,11 @@ impl ServerError {
         self.code().status()
     }
 
-    /// Refusals decided before the request body is read. The connection cannot carry another
-    /// request after them (the unread body is still on it), so their answers say
-    /// `Connection: close` and a keep-alive client does not reuse it and fail.
+    /// Refusals decided before the request body is read. Where the handler sees the request it
+    /// reads the body before answering (not kept, and only up to a bound), but a body past that
+    /// bound, or one refused before a handler runs, is still on the connection, which then cannot
+    /// carry another request: their answers say `Connection: close` and a keep-alive client does
+    /// not reuse it and fail.
     pub fn leaves_body_unread(&self) -> bool {
         matches!(
             self,

@@ -150,7 +150,7 @@ pub fn tune(model: &impl Forward, shape: WindowShape, sizes: &[usize], budget: B
 }
 
 /// The median of `values` (sorted in place); NaN when empty.
-fn median(values: &mut [f64]) -> f64 {
+pub fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     let mid = values.len() / 2;
     let upper = values.get(mid).copied();

@@ -19,48 +19,45 @@ impl Recognizer {
     /// memory stays bounded whatever the duration. Blocking (call off the async runtime). The
     /// answer, and the file's seconds of audio.
     pub fn recognize_file(&self, path: &Path, how: &Resolved) -> Result<(Recognition, f64), EngineError> {
-        recognize_file(self, path, how)
-    }
-}
-
-fn recognize_file(recognizer: &Recognizer, path: &Path, how: &Resolved) -> Result<(Recognition, f64), EngineError> {
-    let m = recognizer.manifest();
-    let per_window = m.window.frames * m.front_end.n_mels;
-    let mut sigmoids = Vec::new();
-    let mut group: Vec<f32> = Vec::with_capacity(FILE_GROUP * per_window);
-    let mut pending: VecDeque<Pending> = VecDeque::new();
-    // The model's failure, which stops the decode through the sink's error.
-    let mut failure: Option<EngineError> = None;
-    let send = |group: &mut Vec<f32>, pending: &mut VecDeque<Pending>, sigmoids: &mut Vec<f32>| {
-        let n = group.len() / per_window.max(1);
-        if n > 0 {
-            pending.push_back(recognizer.submit(std::mem::take(group), n)?);
-        }
-        while pending.len() >= FILE_IN_FLIGHT {
-            collect(pending.pop_front(), sigmoids)?;
-        }
-        Ok::<(), EngineError>(())
-    };
-    let analysed = windows_of_file(path, &m.front_end, m.window, &DecodeOptions::default(), &mut |w| {
-        group.extend_from_slice(w);
-        if group.len() >= FILE_GROUP * per_window {
-            if let Err(e) = send(&mut group, &mut pending, &mut sigmoids) {
-                failure = Some(e);
-                return Err(shared::Error::Stopped);
+        let m = self.manifest();
+        let per_window = m.window.frames * m.front_end.n_mels;
+        let mut sigmoids = Vec::new();
+        let mut group: Vec<f32> = Vec::with_capacity(FILE_GROUP * per_window);
+        let mut pending: VecDeque<Pending> = VecDeque::new();
+        // The model's failure, which stops the decode through the sink's error.
+        let mut failure: Option<EngineError> = None;
+        let send = |group: &mut Vec<f32>, pending: &mut VecDeque<Pending>, sigmoids: &mut Vec<f32>| {
+            let n = group.len() / per_window.max(1);
+            if n > 0 {
+                pending.push_back(self.submit(std::mem::take(group), n)?);
             }
+            while pending.len() >= FILE_IN_FLIGHT {
+                collect(pending.pop_front(), sigmoids)?;
+            }
+            Ok::<(), EngineError>(())
+        };
+        let analysed = windows_of_file(path, &m.front_end, m.window, &DecodeOptions::default(), &mut |w| {
+            group.extend_from_slice(w);
+            if group.len() >= FILE_GROUP * per_window {
+                if let Err(e) = send(&mut group, &mut pending, &mut sigmoids) {
+                    failure = Some(e);
+                    return Err(shared::Error::Stopped);
+                }
+            }
+            Ok(())
+        });
+        if let Some(e) = failure {
+            return Err(e);
         }
-        Ok(())
-    });
-    if let Some(e) = failure {
-        return Err(e);
+        let (decoded, frames) = analysed?;
+        send(&mut group, &mut pending, &mut sigmoids)?;
+        while let Some(p) = pending.pop_front() {
+            collect(Some(p), &mut sigmoids)?;
+        }
+        let clip =
+            Clip { duration_seconds: decoded.duration_seconds(), sample_rate: decoded.source_sample_rate, frames };
+        Ok((report(m, &clip, &sigmoids, how), clip.duration_seconds))
     }
-    let (decoded, frames) = analysed?;
-    send(&mut group, &mut pending, &mut sigmoids)?;
-    while let Some(p) = pending.pop_front() {
-        collect(Some(p), &mut sigmoids)?;
-    }
-    let clip = Clip { duration_seconds: decoded.duration_seconds(), sample_rate: decoded.source_sample_rate, frames };
-    Ok((report(m, &clip, &sigmoids, how), clip.duration_seconds))
 }
 
 fn collect(p: Option<Pending>, sigmoids: &mut Vec<f32>) -> Result<(), EngineError> {

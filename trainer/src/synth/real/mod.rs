@@ -95,26 +95,33 @@ pub fn render_lead(
     let phrases = bank.sources_of(index, Some(SourceKind::Phrases));
     let use_phrases = !phrases.is_empty() && (notes.is_empty() || rng.random_bool(0.5));
     let source = pick(if use_phrases { &phrases } else { &notes }, rng)?;
-    let (mut audio, own_accompaniment) = match source.kind {
+    let (audio, own_accompaniment) = match source.kind {
         SourceKind::Phrases => render_phrases(source, piece.seconds, sample_rate, rng),
         SourceKind::Notes => {
             let samples: Vec<&Sample> = source.samples.iter().collect();
             (render_notes(&notes_of(piece, 0), &samples, piece.seconds, ring(label), sample_rate, rng), None)
         }
     };
+    Some(finish(label, source, audio, own_accompaniment, sample_rate, rng))
+}
+
+/// A lead rendered from `source`, through the amplifier (electric guitar, 60 % of the time) and a
+/// room (half of the time).
+fn finish(
+    label: &str,
+    source: &Source,
+    mut audio: Vec<f32>,
+    own_accompaniment: Option<Vec<f32>>,
+    sample_rate: u32,
+    rng: &mut impl Rng,
+) -> RealLead {
     if label == "gel" && rng.random_bool(0.6) {
         amp(&mut audio, sample_rate, rng);
     }
     if rng.random_bool(0.5) {
         room(&mut audio, sample_rate, rng);
     }
-    Some(RealLead {
-        audio,
-        own_accompaniment,
-        source_id: source.id.clone(),
-        kind: source.kind,
-        held_out: source.held_out,
-    })
+    RealLead { audio, own_accompaniment, source_id: source.id.clone(), kind: source.kind, held_out: source.held_out }
 }
 
 /// A sparse lead of `label`, `excerpts` × `excerpt_seconds` long (issue 33: what a sustained-note
@@ -134,7 +141,7 @@ pub fn render_sparse(
     let index = label_index(label)?;
     let seconds = excerpts as f64 * excerpt_seconds;
     let notes = bank.sources_of(index, Some(SourceKind::Notes));
-    let (source, mut audio) = if notes.is_empty() {
+    let (source, audio) = if notes.is_empty() {
         let source = pick(&bank.sources_of(index, Some(SourceKind::Phrases)), rng)?;
         (source, render_phrases(source, seconds, sample_rate, rng).0)
     } else {
@@ -165,19 +172,7 @@ pub fn render_sparse(
         }
         (source, render_notes(&played, &samples, seconds, ring(label), sample_rate, rng))
     };
-    if label == "gel" && rng.random_bool(0.6) {
-        amp(&mut audio, sample_rate, rng);
-    }
-    if rng.random_bool(0.5) {
-        room(&mut audio, sample_rate, rng);
-    }
-    Some(RealLead {
-        audio,
-        own_accompaniment: None,
-        source_id: source.id.clone(),
-        kind: source.kind,
-        held_out: source.held_out,
-    })
+    Some(finish(label, source, audio, None, sample_rate, rng))
 }
 
 #[cfg(test)]
