@@ -18,7 +18,7 @@ table=${1:?usage: scripts/experiments.sh experiments/TABLE.txt}
 DEVICE=${DEVICE:-auto} T=${TRAINER:-./target/release/trainer}
 if [[ ! -x $T ]]; then bash scripts/install-libtorch.sh && cargo build --release -p trainer; fi
 
-results="" work="" test_corpus=""
+results="" work="" test_corpus="" performers_corpus=""
 splits=() names=() compares=()
 declare -A corpus flags given
 while IFS= read -r line; do
@@ -30,6 +30,7 @@ while IFS= read -r line; do
     work) work=$rest ;;
     splits) read -r -a splits <<< "$rest" ;;
     test-corpus) test_corpus=$rest ;;
+    performers-corpus) performers_corpus=$rest ;;
     variant)
       IFS='|' read -r name spec train <<< "$rest"
       name=$(echo "$name" | xargs) && names+=("$name")
@@ -45,12 +46,13 @@ done < "$table"
 [[ -n $results && -n $work && ${#splits[@]} -gt 0 ]] || { echo "$table needs results, work and splits" >&2; exit 2; }
 mkdir -p "$work" "$results"
 
-# A corpus "HOURS SEED REAL_SHARE [TEST_CLIPS [SPARSE_SHARE]]", rendered once into WORK; prints
-# its folder.
+# A corpus "HOURS SEED REAL_SHARE [TEST_CLIPS [SPARSE_SHARE [REAL_BACKING]]]", rendered once into
+# WORK; prints its folder.
 render() {
-  read -r hours seed share clips sparse <<< "$1"
-  local dir="$work/corpus-${hours}h-seed$seed-real$share${clips:+-test$clips}${sparse:+-sparse$sparse}"
-  TEST_CLIPS=${clips:-} SPARSE_SHARE=${sparse:-0} bash scripts/synth-corpus.sh "$dir" "$hours" "$seed" "$share" >&2
+  read -r hours seed share clips sparse backing <<< "$1"
+  local dir="$work/corpus-${hours}h-seed$seed-real$share${clips:+-test$clips}${sparse:+-sparse$sparse}${backing:+-backing$backing}"
+  TEST_CLIPS=${clips:-} SPARSE_SHARE=${sparse:-0} REAL_BACKING=${backing:-0} \
+    bash scripts/synth-corpus.sh "$dir" "$hours" "$seed" "$share" >&2
   echo "$dir"
 }
 
@@ -76,10 +78,22 @@ train() {
 }
 
 # What a split is evaluated on: the real sets by name, the isolated-note check (held-out
-# performers' single notes, `trainer notes`), any other the held-out-timbre clips.
+# performers' single notes, `trainer notes`), the held-out real performers (the `[real-heldout]`
+# excerpts of the performers corpus, the same for every variant: songs led by the pack's held-out
+# performers over rendered backing), any other the held-out-timbre clips.
 split_data() {
   case $1 in
     real-dev | real-dev-2) echo "../shared/eval/$1/labels.csv" ;;
+    held-out-performers)
+      local dir table
+      dir=$(render "${performers_corpus:?held-out-performers needs a performers-corpus line}")
+      table="$dir/held-out-performers.csv"
+      if [[ ! -f $table ]]; then
+        { echo "file,labels"
+          (cd "$dir" && find IRMAS-TrainingData -name '*\[real-heldout\]*.wav' | sort) |
+            awk -F/ '{ printf "\"%s\",%s\n", $0, $2 }'; } > "$table.tmp" && mv "$table.tmp" "$table"
+      fi
+      echo "$table" ;;
     isolated-notes)
       [[ -f "$work/isolated-notes/labels.csv" ]] || $T notes --out "$work/isolated-notes" >&2
       echo "$work/isolated-notes/labels.csv" ;;

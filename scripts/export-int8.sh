@@ -10,8 +10,9 @@
 # Settings (environment): CALIBRATION folders of training audio (default: the training split of
 # the corpus below and ../shared/data/real-instruments; never the evaluation sets), FILES drawn
 # from them (400), SEED (1), CORPUS where a small corpus of the default recipe is rendered once
-# (.cache/int8-corpus: 0.2 h of training songs, 80 % real leads, for calibration, and the 120
-# held-out-timbre test clips of seed 1, the default model's test split).
+# (.cache/int8-corpus: 0.2 h of training songs, 80 % real leads, for calibration). The held-out
+# timbres it is measured on are the test split of the corpus the model's manifest records (its
+# seed and clip count, re-rendered into CORPUS-test), as tests/tests/default_model.rs does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODEL=${1:-models/default} OUT=${2:-${1:-models/default}/int8}
@@ -19,11 +20,13 @@ CORPUS=${CORPUS:-.cache/int8-corpus} FILES=${FILES:-400} SEED=${SEED:-1}
 bash scripts/install-libtorch.sh
 PY=$(bash scripts/bench-env.sh)
 cargo build --release -p trainer
-TEST_CLIPS=120 bash scripts/synth-corpus.sh "$CORPUS" 0.2 1 0.8
+bash scripts/synth-corpus.sh "$CORPUS" 0.2 1 0.8
+read -r seed clips < <("$PY" -c 'import json, sys; c = json.load(open(sys.argv[1]))["training"]["corpus"]["config"]; print(c["seed"], c["test_clips"])' "$MODEL/manifest.json")
+TEST_CLIPS=$clips bash scripts/synth-corpus.sh "$CORPUS-test-seed$seed-$clips" 0.001 "$seed"
 read -r -a calibration <<< "${CALIBRATION:-$CORPUS/IRMAS-TrainingData ../shared/data/real-instruments}"
 "$PY" scripts/quantize_int8.py "$MODEL" "$OUT" "${calibration[@]}" --files "$FILES" --seed "$SEED"
 T=./target/release/trainer
-for eval in "test:$CORPUS/IRMAS-TestingData" "real_dev:../shared/eval/real-dev/labels.csv" \
+for eval in "test:$CORPUS-test-seed$seed-$clips/IRMAS-TestingData" "real_dev:../shared/eval/real-dev/labels.csv" \
   "real_dev_2:../shared/eval/real-dev-2/labels.csv"; do
   $T evaluate --model "$OUT" --data "${eval#*:}" --device cpu --cache-dir "$CORPUS/features" \
     --record "${eval%%:*}" --out "target/int8-eval/${eval%%:*}" > /dev/null

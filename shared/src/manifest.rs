@@ -61,7 +61,7 @@ pub struct Training {
 }
 
 /// The terms a model trained on the real-recordings pack carries (its README's licences).
-pub const REAL_PACK_TERMS: &str = "research and non-commercial use only: trained on recordings under research-only terms (MIR-1K) and on sample libraries that may not be sold or passed on (Philharmonia); the project's README lists every source and its licence";
+pub const REAL_PACK_TERMS: &str = "research and non-commercial use only: trained on recordings under research-only terms (MIR-1K), under non-commercial licences (Bach Violin Dataset: Oliver Colbentson; Carlos Vaquero's violin notes) and on sample libraries that may not be sold, passed on or spread modified (Philharmonia, Maestro Concert Grand); the project's README lists every source and its licence";
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

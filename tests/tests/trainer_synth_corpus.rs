@@ -69,15 +69,15 @@ fn real_instruments() -> std::path::PathBuf {
 }
 
 fn synth_real(out: &Path, share: &str) {
-    synth_real_sparse(out, share, "0");
+    synth_real_with(out, share, "0", "0");
 }
 
-fn synth_real_sparse(out: &Path, share: &str, sparse: &str) {
+fn synth_real_with(out: &Path, share: &str, sparse: &str, backing: &str) {
     let status = Command::new(e2e::binary("trainer"))
         .args(["synth", "--out", out.to_str().unwrap(), "--seed", "5", "--hours", "0.06", "--test-clips", "2"])
         .arg("--real-instruments")
         .arg(real_instruments())
-        .args(["--real-share", share, "--sparse-share", sparse])
+        .args(["--real-share", share, "--sparse-share", sparse, "--real-backing-share", backing])
         .status()
         .unwrap();
     assert!(status.success());
@@ -133,7 +133,7 @@ fn real_leads_are_tagged_deterministic_and_split_by_performer() {
     // Sparse material (held notes, notes with silences, solo phrases) replaces half the songs;
     // every excerpt still sounds, and a corpus without it records nothing new.
     let sparse = root.join("sparse");
-    synth_real_sparse(&sparse, "0.8", "0.5");
+    synth_real_with(&sparse, "0.8", "0.5", "0");
     assert_ne!(checksums(&sparse), sa, "a sparse share changed nothing");
     let config = |dir: &Path| -> serde_json::Value {
         serde_json::from_str(&std::fs::read_to_string(dir.join("corpus.json")).unwrap()).unwrap()
@@ -142,6 +142,21 @@ fn real_leads_are_tagged_deterministic_and_split_by_performer() {
     assert!(config(&a)["config"].get("sparse_share").is_none());
     let sparse_clips = trainer::data::list_training(&sparse).unwrap();
     for c in sparse_clips.iter().filter(|c| c.material.is_real()) {
+        let d = shared::audio::decode_file(&c.path, 22_050, &Default::default()).unwrap();
+        assert!(d.samples.iter().any(|&v| v.abs() > 0.01), "{} is silent", c.path.display());
+    }
+
+    // Real backing tracks: the same songs and labels (the backing has a random stream of its
+    // own), other audio, recorded in corpus.json; every excerpt sounds and stays in range.
+    let backed = root.join("backed");
+    synth_real_with(&backed, "0.8", "0", "1");
+    let sbacked = checksums(&backed);
+    assert_eq!(sbacked.keys().collect::<Vec<_>>(), sa.keys().collect::<Vec<_>>(), "the backing moved songs or labels");
+    let changed = sa.iter().filter(|(k, v)| k.starts_with("IRMAS-TrainingData/") && sbacked[*k] != **v).count();
+    assert!(changed >= 30, "only {changed} of 72 training excerpts have a new backing");
+    assert_eq!(config(&backed)["config"]["real_backing_share"], 1.0);
+    assert!(config(&a)["config"].get("real_backing_share").is_none());
+    for c in trainer::data::list_training(&backed).unwrap() {
         let d = shared::audio::decode_file(&c.path, 22_050, &Default::default()).unwrap();
         assert!(d.samples.iter().any(|&v| v.abs() > 0.01), "{} is silent", c.path.display());
     }

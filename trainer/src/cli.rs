@@ -199,6 +199,13 @@ pub struct SynthArgs {
     /// before): songs alone never teach what a lone sustained tone sounds like (issue 33).
     #[arg(long, default_value_t = 0.0)]
     pub sparse_share: f64,
+    /// Share (0–1) of accompanied training songs whose backing (chords or arpeggios, half of the
+    /// bass lines) is played by the real recordings (with `--real-instruments`; drums stay
+    /// General MIDI). Default 0 (every backing rendered, the corpus of before): then a real
+    /// timbre always means the lead to the network; 1 makes every accompanied song's backing
+    /// real, and the training banks are heard only as leads (issue 33).
+    #[arg(long, default_value_t = 0.0)]
+    pub real_backing_share: f64,
 }
 
 #[derive(Debug, Args)]

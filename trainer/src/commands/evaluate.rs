@@ -38,6 +38,7 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<()> {
         // labels' F1 as 0 in the plain macro average.
         m.insert(format!("{name}_macro_present_f1"), report.report.macro_present.f1);
         m.insert(format!("{name}_lrap"), report.lrap);
+        m.insert(format!("{name}_top1"), report.top1);
         write_manifest(&args.model, &manifest)?;
     }
     Ok(())

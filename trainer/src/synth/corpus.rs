@@ -17,7 +17,7 @@ use serde::Serialize;
 use shared::labels::LABELS;
 
 use super::music::{compose, Piece};
-use super::real::{active_rms, mix_over, render_lead, render_sparse, RealBank, SourceKind};
+use super::real::{active_rms, mix_over, render_backing, render_lead, render_sparse, RealBank, SourceKind};
 use super::render::{degrade, render};
 
 /// Seconds of one training song, cut into three 3-s excerpts.
@@ -46,6 +46,11 @@ pub struct CorpusConfig {
     /// Recorded in `corpus.json` only when above 0, so earlier corpora read the same.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub sparse_share: f64,
+    /// Share (0–1) of accompanied training songs whose backing is played by the pack's real
+    /// recordings ([`render_backing`]: chords, half of the bass lines) instead of the training
+    /// banks (needs `real_instruments`). Recorded only when above 0, as `sparse_share`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub real_backing_share: f64,
 }
 
 fn is_zero(x: &f64) -> bool {
@@ -143,13 +148,45 @@ fn train_song(
     let mut rng = job_rng(c.seed, 1, j);
     let accompanied = rng.random_bool(0.85);
     let piece = compose(&mut rng, &[label], SONG_SECONDS, accompanied);
-    let audio = render(font, &piece, c.sample_rate)?;
+    let audio = match real_backing(c, font, real, &piece, label, j)? {
+        // The rendered lead over the real backing, 0–10 dB above it as a real lead.
+        Some((background, mut rng)) => {
+            let mut lead = render(font, &piece.channels(|ch| ch == 0), c.sample_rate)?;
+            mix_over(&mut lead, &background, rng.random_range(0.0..10.0f32));
+            lead
+        }
+        None => render(font, &piece, c.sample_rate)?,
+    };
     let drums = if piece.drums { "dru" } else { "nod" };
     write_excerpts(c, &audio, label, &format!("[{label}][{drums}][synth]{j:05}__"), &mut rng)?;
     Ok(Rendered { seconds: SONG_SECONDS, real: None })
 }
 
-/// A song whose lead is real: the composed piece's accompaniment rendered with the bank, the
+/// With a `real_backing_share` of the accompanied songs (drawn on a random stream of its own, so a
+/// share of 0 changes no song): `piece`'s backing (every channel but the lead's, 0) played by the
+/// pack's recordings, and that stream to draw the rest of the mix from.
+fn real_backing(
+    c: &CorpusConfig,
+    font: &Arc<SoundFont>,
+    real: Option<&RealBank>,
+    piece: &Piece,
+    label: &'static str,
+    j: usize,
+) -> anyhow::Result<Option<(Vec<f32>, ChaCha8Rng)>> {
+    let Some(bank) = real.filter(|_| c.real_backing_share > 0.0) else { return Ok(None) };
+    if !piece.events.iter().any(|e| e.channel != 0) {
+        return Ok(None);
+    }
+    let mut rng = job_rng(c.seed, 5, j);
+    if !rng.random_bool(c.real_backing_share) {
+        return Ok(None);
+    }
+    let backing = render_backing(bank, font, &piece.channels(|ch| ch != 0), &[label], c.sample_rate, &mut rng)?;
+    Ok(backing.map(|b| (b, rng)))
+}
+
+/// A song whose lead is real: the composed piece's accompaniment rendered with the bank (or, for
+/// a `real_backing_share` of them, played by the pack's recordings), the
 /// lead from the real recordings, mixed 0–10 dB above it; a third of the songs are solo, as many
 /// real recordings are. MIR-1K singing goes over its own backing track at −3–9 dB (plus the
 /// rendered accompaniment a third of the time), or alone. MIR-1K was recorded at 16 kHz, so a
@@ -170,7 +207,7 @@ fn real_song(
     let mut audio = lead.audio;
     let narrow_band = lead.own_accompaniment.is_some();
     // The piece's accompaniment without its lead (channel 0), rendered with the bank.
-    let accompaniment = || render(font, &without_channel(&piece, 0), c.sample_rate);
+    let accompaniment = || render(font, &piece.channels(|ch| ch != 0), c.sample_rate);
     let (mut background, margin) = match lead.own_accompaniment {
         Some(own) if accompanied => {
             let with_rendered = rng.random_bool(0.33);
@@ -182,7 +219,11 @@ fn real_song(
             }
             (bg, rng.random_range(-3.0..9.0f32))
         }
-        None if accompanied => (accompaniment()?, rng.random_range(0.0..10.0f32)),
+        None if accompanied => {
+            let margin = rng.random_range(0.0..10.0f32);
+            let backing = real_backing(c, font, Some(bank), &piece, label, j)?.map(|(b, _)| b);
+            (backing.map_or_else(accompaniment, Ok)?, margin)
+        }
         _ => (Vec::new(), 0.0),
     };
     background.resize(audio.len(), 0.0);
@@ -226,11 +267,6 @@ fn through_16k(x: &[f32], sample_rate: u32) -> anyhow::Result<Vec<f32>> {
     let mut y = up.finish()?;
     y.resize(x.len(), 0.0);
     Ok(y)
-}
-
-/// `piece` without the events of `channel` (the lead a real recording plays instead).
-fn without_channel(piece: &Piece, channel: u8) -> Piece {
-    Piece { events: piece.events.iter().filter(|e| e.channel != channel).copied().collect(), ..piece.clone() }
 }
 
 /// One test clip: 5–20 s, one to three predominant labels.

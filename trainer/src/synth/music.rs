@@ -25,6 +25,14 @@ pub struct Piece {
     pub drums: bool,
 }
 
+impl Piece {
+    /// The piece with only the events of the channels `keep` accepts (a lead taken out to be
+    /// played by a real recording, a backing part rendered on its own).
+    pub fn channels(&self, keep: impl Fn(u8) -> bool) -> Piece {
+        Piece { events: self.events.iter().filter(|e| keep(e.channel)).copied().collect(), ..self.clone() }
+    }
+}
+
 const MAJOR: [u8; 7] = [0, 2, 4, 5, 7, 9, 11];
 const MINOR: [u8; 7] = [0, 2, 3, 5, 7, 8, 10];
 /// Chord roots as scale degrees: I-V-vi-IV, I-IV-V-IV, vi-IV-I-V, ii-V-I-vi.

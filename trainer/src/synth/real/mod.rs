@@ -2,10 +2,12 @@
 //! from recorded notes plays the composed melody, or recorded phrases are laid end to end; MIR-1K
 //! singing comes with its own backing track. The corpus mixes the lead over the rendered
 //! accompaniment at a predominance margin, as IRMAS excerpts are.
+mod backing;
 mod bank;
 mod effects;
 mod sampler;
 
+pub use backing::render_backing;
 pub use bank::{dynamic_rank, held_out_recordings, performer, HeldOutRecording, RealBank, Sample, Source, SourceKind};
 pub use effects::{active_rms, amp, low_pass, mix_over, peak, room};
 pub use sampler::{notes_of, playable_pitch, render_notes, Note, MAX_SHIFT};
