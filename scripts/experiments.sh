@@ -85,15 +85,7 @@ split_data() {
   case $1 in
     real-dev | real-dev-2) echo "../shared/eval/$1/labels.csv" ;;
     held-out-performers)
-      local dir table
-      dir=$(render "${performers_corpus:?held-out-performers needs a performers-corpus line}")
-      table="$dir/held-out-performers.csv"
-      if [[ ! -f $table ]]; then
-        { echo "file,labels"
-          (cd "$dir" && find IRMAS-TrainingData -name '*\[real-heldout\]*.wav' | sort) |
-            awk -F/ '{ printf "\"%s\",%s\n", $0, $2 }'; } > "$table.tmp" && mv "$table.tmp" "$table"
-      fi
-      echo "$table" ;;
+      bash scripts/held-out-performers.sh "$(render "${performers_corpus:?held-out-performers needs a performers-corpus line}")" ;;
     isolated-notes)
       [[ -f "$work/isolated-notes/labels.csv" ]] || $T notes --out "$work/isolated-notes" >&2
       echo "$work/isolated-notes/labels.csv" ;;
@@ -117,7 +109,9 @@ for name in "${names[@]}"; do
     if [[ -f $f ]]; then cp "$f" "$results/$name/"; fi
   done
   for split in "${splits[@]}"; do
-    mkdir -p "$results/$name/$split" && cp "$run/$split/evaluation.json" "$results/$name/$split/"
+    # One line of JSON (half the bytes of the pretty-printed file; the numbers unchanged).
+    mkdir -p "$results/$name/$split" && python3 -c 'import json, sys; json.dump(json.load(open(sys.argv[1])), open(sys.argv[2], "w"), separators=(",", ":"))' \
+      "$run/$split/evaluation.json" "$results/$name/$split/evaluation.json"
   done
 done
 

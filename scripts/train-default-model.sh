@@ -8,8 +8,10 @@
 # exports the bf16 model beside it (the int8 export: scripts/export-int8.sh).
 # Deterministic on the CPU; on a GPU (DEVICE=cuda) cuDNN may differ in the last digits.
 #
-#   scripts/train-default-model.sh                                  # ~2 h 10 min on 2 CPU cores (AMD EPYC, AVX2)
-#   START3=.cache/models/irmas-real-v5 scripts/train-default-model.sh   # phase 3 alone, ~20 min
+#   scripts/train-default-model.sh                       # ~2 h 20 min on 2 CPU cores (AMD EPYC, AVX2)
+#   START3=.cache/v5/models/default scripts/train-default-model.sh   # phase 3 alone, ~30 min
+#   (irmas-real-v5, the phase-2 model, is models/default at commit efecf64:
+#    git worktree add .cache/v5 efecf64)
 #
 # Settings (environment): SEED (1), HOURS of training audio (4.5; 3 h trains in two thirds of the
 # time and loses 0.08 macro F1 on real-dev-2 and 0.10 on real-dev, docs/results/real-instruments), REAL_SHARE of real leads
@@ -30,15 +32,18 @@
 # phase's corpus again. LR2= (empty) turns the second phase off. START a model folder to take as
 # the first phase instead of training it. The first two phases are irmas-real-v5.
 #
-# The third phase (issue 33, docs/results/real-instruments/pack-v2): EPOCHS3 (4) epochs from the
-# second phase's model at LR3 (0.0005), TRAIN_FLAGS3 ("--average-from 1"), on a fresh corpus of
-# HOURS3 (HOURS) rendered with SEED3 (3): new songs and renderings of the whole pack, SPARSE3
-# (0.3) of its songs sparse real material (held notes, notes with silences, a solo phrase; no
-# backing) and BACKING3 (0) of the accompanied songs' backing played by the pack's recordings
-# (`trainer synth --real-backing-share`). Its corpus's test clips are the held-out timbres the
-# manifest records. LR3= (empty) turns it off. START3 a model folder to take as the second phase
-# (irmas-real-v5: its manifest is docs/results/real-instruments/pack-v2/irmas-real-v5), so only
-# the third phase runs.
+# The third phase (issue 33, docs/results/real-instruments/pack-v2): two fine-tunes of EPOCHS3 (4)
+# epochs from the second phase's model at LR3 (0.0005) with TRAIN_FLAGS3 ("--average-from 1") on
+# a fresh corpus of HOURS3 (HOURS) rendered with SEED3 (3), new songs and renderings of the whole
+# pack: one with SPARSE3 (0.5) of its songs sparse real material (held notes, notes with silences,
+# a solo phrase; no backing) and BACKING3 (0.5) of the accompanied songs' backing played by the
+# pack's recordings (`trainer synth --sparse-share`, `--real-backing-share`), one plain (the same
+# songs without either); the model is the mean of their weights (`trainer average`), which kept
+# the sparse one's gains on the isolated notes and real-dev and the plain one's on real-dev-2 and
+# the held-out timbres. SOUP3= (empty) trains the sparse one alone as the model. The sparse
+# corpus's test clips are the held-out timbres the manifest records. LR3= (empty) turns the phase
+# off. START3 a model folder to take as the second phase's (irmas-real-v5), so only the third
+# phase runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SEED=${SEED:-1} HOURS=${HOURS:-4.5} REAL_SHARE=${REAL_SHARE:-0.8} MIX=${MIX:-0.5} EPOCHS=${EPOCHS:-30} PATIENCE=${PATIENCE:-4}
@@ -46,7 +51,7 @@ DEVICE=${DEVICE:-auto} WORK=${WORK:-.cache/default-model} OUT=${OUT:-models/defa
 RESULTS=${RESULTS:-docs/results/default-model} MODEL_ID=${MODEL_ID:-irmas-real-v6}
 LR2=${LR2-0.001} EPOCHS2=${EPOCHS2:-10} TRAIN_FLAGS2=${TRAIN_FLAGS2---average-from 1} SEED2=${SEED2-}
 LR3=${LR3-0.0005} EPOCHS3=${EPOCHS3:-4} TRAIN_FLAGS3=${TRAIN_FLAGS3---average-from 1} SEED3=${SEED3:-3}
-SPARSE3=${SPARSE3:-0.3} BACKING3=${BACKING3:-0}
+SPARSE3=${SPARSE3:-0.5} BACKING3=${BACKING3:-0.5} SOUP3=${SOUP3-1}
 read -r -a train_flags <<< "${TRAIN_FLAGS:-}"
 read -r -a train_flags2 <<< "${TRAIN_FLAGS2:-}"
 read -r -a train_flags3 <<< "${TRAIN_FLAGS3:-}"
@@ -83,12 +88,26 @@ if [[ -n "${LR2:-}" && -z "${START3:-}" ]]; then
     --cache-dir "$WORK/features" "${train_flags2[@]}" 2>&1 | tee "$(log_of 2)"
 fi
 if [[ -n "${LR3:-}" ]]; then
-  # A fresh corpus of pack v2 with SPARSE3 of its songs sparse and BACKING3 of the backing real.
+  # A fresh corpus of pack v2 with SPARSE3 of its songs sparse and BACKING3 of the backing real,
+  # and with SOUP3 the same songs plain (no sparse songs, every backing rendered).
+  fine_tune() { # CORPUS OUT ID LOG
+    $T train --data "$1" --out "$2" --init-from "$start3" --lr "$LR3" --seed "$SEED3" --mix "$MIX" \
+      --epochs "$EPOCHS3" --patience "$EPOCHS3" --device "$DEVICE" --model-id "$3" \
+      --cache-dir "$WORK/features" "${train_flags3[@]}" 2>&1 | tee "$4"
+  }
   SPARSE_SHARE=$SPARSE3 REAL_BACKING=$BACKING3 TEST_CLIPS=${TEST_CLIPS:-120} \
     bash scripts/synth-corpus.sh "$WORK/corpus3" "${HOURS3:-$HOURS}" "$SEED3" "$REAL_SHARE"
-  $T train --data "$WORK/corpus3" --out "$(dir_of 3)" --init-from "$start3" --lr "$LR3" --seed "$SEED3" --mix "$MIX" \
-    --epochs "$EPOCHS3" --patience "$EPOCHS3" --device "$DEVICE" --model-id "$(id_of 3)" \
-    --cache-dir "$WORK/features" "${train_flags3[@]}" 2>&1 | tee "$(log_of 3)"
+  if [[ -n "${SOUP3:-}" ]]; then
+    SPARSE_SHARE=0 REAL_BACKING=0 TEST_CLIPS=2 \
+      bash scripts/synth-corpus.sh "$WORK/corpus3-plain" "${HOURS3:-$HOURS}" "$SEED3" "$REAL_SHARE"
+    fine_tune "$WORK/corpus3-plain" "$WORK/phase3-plain" "$MODEL_ID-phase3-plain" "$WORK/train-phase3-plain.log"
+    fine_tune "$WORK/corpus3" "$WORK/phase3-sparse" "$MODEL_ID-phase3-sparse" "$WORK/train-phase3-sparse.log"
+    # The manifest (and its corpus, whose test clips are the held-out timbres below) is the
+    # last model's: the sparse fine-tune's.
+    $T average --model "$WORK/phase3-plain" --model "$WORK/phase3-sparse" --out "$(dir_of 3)" --model-id "$(id_of 3)"
+  else
+    fine_tune "$WORK/corpus3" "$(dir_of 3)" "$(id_of 3)" "$(log_of 3)"
+  fi
 fi
 # Thresholds calibrated on the validation split (training timbres) are recorded, not served:
 # on held-out timbres they cost 0.07 macro F1 against the paper's S2 θ 0.5 (README, default model).
@@ -121,8 +140,15 @@ done
 rm -rf "$OUT/bf16" && mkdir -p "$OUT/bf16"
 cp "$WORK/model/model.pt" "$WORK/model/strip.pt" "$WORK/model/weights.safetensors" "$WORK/model/manifest.json" "$OUT/"
 cp "$WORK/model/bf16/model.pt" "$WORK/model/bf16/strip.pt" "$WORK/model/bf16/manifest.json" "$OUT/bf16/"
-cp "$WORK/corpus/corpus.json" "$WORK/model/training_log.csv" "$WORK/model/training_curves.png" \
-  "$WORK/model/validation.md" "$RESULTS/"
+cp "$WORK/corpus/corpus.json" "$RESULTS/"
+# (An averaged model has no training log of its own: its fine-tunes' are copied below.)
+for f in training_log.csv training_curves.png validation.md; do
+  if [[ -f "$WORK/model/$f" ]]; then cp "$WORK/model/$f" "$RESULTS/"; fi
+done
 if [[ -n "$SEED2" && -n "${LR2:-}" ]]; then cp "$WORK/corpus2/corpus.json" "$RESULTS/corpus-phase2.json"; fi
 if [[ -n "${LR3:-}" ]]; then cp "$WORK/corpus3/corpus.json" "$RESULTS/corpus-phase3.json"; fi
+if [[ -n "${LR3:-}" && -n "${SOUP3:-}" ]]; then
+  cp "$WORK/phase3-sparse/training_log.csv" "$RESULTS/training_log-phase3-sparse.csv"
+  cp "$WORK/phase3-plain/training_log.csv" "$RESULTS/training_log-phase3-plain.csv"
+fi
 echo "model in $OUT; tables and figures in $RESULTS (the int8 export: scripts/export-int8.sh)"

@@ -53,6 +53,10 @@ pub struct Training {
     /// --average-from`); absent when the model is one epoch's weights (`best_epoch`'s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub averaged_epochs: Option<[usize; 2]>,
+    /// The models whose weights were averaged into this one (`trainer average`: fine-tunes of
+    /// one starting model on different corpora), by id; absent for a model that one training made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub averaged_models: Option<Vec<String>>,
     /// Under which terms the training data puts the model (a model trained on the real
     /// recordings of `../shared/data/real-instruments` is for research and non-commercial use:
     /// [`REAL_PACK_TERMS`]); absent when no data restricts it.

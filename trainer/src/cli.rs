@@ -42,6 +42,9 @@ pub enum Command {
     /// throughput on CPUs with AMX / AVX-512 BF16 and on GPUs), into a new model directory; or
     /// add the strip module to a model directory (`--add-strip`).
     Export(ExportArgs),
+    /// Average the weights of models fine-tuned from one starting model (a "model soup"): the
+    /// mean of every weight, exported at fp32 with the last model's manifest.
+    Average(AverageArgs),
     /// Build the isolated-note check: recordings of the performers the training split holds out
     /// of `--real-instruments`, each played alone as the pack has it (one held note; a sung
     /// phrase for voice, which has no notes), at most `--per-label` per label; writes
@@ -87,6 +90,21 @@ pub struct ExportArgs {
     /// loads on any device, one traced on CUDA only where CUDA is.
     #[arg(long, value_enum, default_value_t = Device::Cpu)]
     pub device: Device,
+}
+
+#[derive(Debug, Args)]
+pub struct AverageArgs {
+    /// A model directory (manifest.json + weights.safetensors), at least two; the same network
+    /// (activation, labels) each, best fine-tuned from one model: weights that trained apart
+    /// from different starts do not average into a working network.
+    #[arg(long = "model", required = true, num_args = 1)]
+    pub models: Vec<PathBuf>,
+    /// Where to write the averaged model directory.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The new model's id (default: the last model's).
+    #[arg(long)]
+    pub model_id: Option<String>,
 }
 
 #[derive(Debug, Args)]

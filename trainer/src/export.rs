@@ -118,6 +118,56 @@ pub fn reexport(from: &Path, to: &Path, precision: Precision, device: tch::Devic
     export(&mut vs, &net, manifest, to)
 }
 
+/// Averages the weights of `dirs` (models of one network, best fine-tuned from one starting
+/// model on different data: a "model soup") into a new fp32 model directory `out`. Its manifest
+/// is the last model's, renamed `model_id` when given, with `averaged_models` naming the inputs
+/// and no measured metrics (the new model earns them with `trainer evaluate --record`).
+pub fn average(
+    dirs: &[std::path::PathBuf],
+    out: &Path,
+    model_id: Option<&str>,
+    device: tch::Device,
+) -> anyhow::Result<Manifest> {
+    let (first, rest) = dirs.split_first().context("no model to average")?;
+    let (mut manifest, mut vs, net) = load_network(first, device)?;
+    anyhow::ensure!(manifest.precision == Precision::Fp32, "{}: average fp32 models", first.display());
+    let mut ids = vec![manifest.model_id.clone()];
+    let mut sum: Vec<(String, Tensor)> =
+        vs.variables().into_iter().map(|(name, t)| (name, t.to_kind(Kind::Double))).collect();
+    for dir in rest {
+        let (other, other_vs, _) = load_network(dir, device)?;
+        anyhow::ensure!(
+            other.activation == manifest.activation
+                && other.labels == manifest.labels
+                && other.precision == Precision::Fp32,
+            "{} is not the same fp32 network as {}",
+            dir.display(),
+            first.display()
+        );
+        let vars = other_vs.variables();
+        for (name, total) in &mut sum {
+            let t = vars.get(name).with_context(|| format!("{} has no weight {name}", dir.display()))?;
+            *total += t.to_kind(Kind::Double);
+        }
+        ids.push(other.model_id.clone());
+        manifest = other;
+    }
+    let n = dirs.len() as f64;
+    let vars = vs.variables();
+    tch::no_grad(|| {
+        for (name, total) in &sum {
+            let v = vars.get(name).expect("the sum was built from these variables (a bug)");
+            v.shallow_clone().copy_(&(total / n).to_kind(v.kind()));
+        }
+    });
+    if let Some(id) = model_id {
+        manifest.model_id = id.to_string();
+    }
+    manifest.training.metrics.retain(|k, _| k.starts_with("calibrated_threshold_"));
+    manifest.training.averaged_models = Some(ids);
+    export(&mut vs, &net, manifest, out)
+}
+
 /// Loads a model directory's verified manifest and `model.pt` onto `device` (the engine's
 /// loader, which every binary uses).
 pub fn load(dir: &Path, device: tch::Device) -> anyhow::Result<(Manifest, CModule)> {
@@ -166,6 +216,37 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
         let written = export(&mut vs, &net, manifest(), &dir).unwrap();
         (net, dir, written)
+    }
+
+    #[test]
+    fn the_average_of_two_models_is_the_mean_of_their_weights() {
+        let root = std::env::temp_dir().join(format!("average-test-{}", std::process::id()));
+        let mut dirs = Vec::new();
+        for (i, value) in [(0, 0.25f64), (1, 0.75)] {
+            let vs = nn::VarStore::new(Device::Cpu);
+            let net = ConvNet::new(&vs.root(), Activation::default(), 11);
+            tch::no_grad(|| {
+                for (_, mut t) in vs.variables() {
+                    let _ = t.fill_(value);
+                }
+            });
+            let mut vs = vs;
+            let mut m = manifest();
+            m.model_id = format!("m{i}");
+            let dir = root.join(format!("m{i}"));
+            export(&mut vs, &net, m, &dir).unwrap();
+            dirs.push(dir);
+        }
+        let out = root.join("mean");
+        let m = average(&dirs, &out, Some("soup"), Device::Cpu).unwrap();
+        assert_eq!(m.model_id, "soup");
+        assert_eq!(m.training.averaged_models, Some(vec!["m0".to_string(), "m1".to_string()]));
+        let (_, vs, _) = load_network(&out, Device::Cpu).unwrap();
+        for (name, t) in vs.variables() {
+            let max = (t - 0.5).abs().max().double_value(&[]);
+            assert!(max < 1e-6, "{name} is not the mean: {max}");
+        }
+        std::fs::remove_dir_all(&root).ok();
     }
 
     #[test]

@@ -24,6 +24,7 @@ fn main() -> anyhow::Result<()> {
         cli::Command::Deconv(args) => commands::deconv::run(&args),
         cli::Command::Compare(args) => commands::compare::run(&args),
         cli::Command::Export(args) => commands::export::run(&args),
+        cli::Command::Average(args) => commands::average::run(&args),
         cli::Command::Notes(args) => commands::notes::run(&args),
     }
 }

@@ -1,4 +1,5 @@
 //! One module per `trainer` subcommand.
+pub mod average;
 pub mod calibrate;
 pub mod compare;
 pub mod deconv;

@@ -95,6 +95,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             corpus: corpus_record(&args.data),
             started_from: start.map(|(id, _)| id),
             averaged_epochs: trained.averaged.map(|(first, last)| [first, last]),
+            averaged_models: None,
             data_terms: corpus_terms(&args.data),
         },
         ..Manifest::new(&model_id, window, &args.activation.to_string())
