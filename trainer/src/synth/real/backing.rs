@@ -11,7 +11,9 @@ use rand::{Rng, RngExt};
 use rustysynth::SoundFont;
 use shared::labels::label_index;
 
-use super::{active_rms, amp, notes_of, pick, render_notes, ring, room, RealBank, Sample, Source, SourceKind};
+use super::{
+    active_rms, amp, notes_of, pick, render_notes, ring, room, weighted, RealBank, Sample, Source, SourceKind,
+};
 use crate::synth::music::Piece;
 use crate::synth::render::render;
 
@@ -38,15 +40,9 @@ fn backing_source<'a>(bank: &'a RealBank, label: &str, leads: &[&str], rng: &mut
 
 /// The chord label: drawn by [`CHORD_LABELS`]' weights among those that do not lead.
 fn chord_label(leads: &[&str], rng: &mut impl Rng) -> Option<&'static str> {
-    let free: Vec<(&'static str, f64)> = CHORD_LABELS.iter().copied().filter(|(l, _)| !leads.contains(l)).collect();
-    let mut r = rng.random_range(0.0..free.iter().map(|(_, w)| w).sum::<f64>().max(f64::MIN_POSITIVE));
-    for (l, w) in &free {
-        if r < *w {
-            return Some(l);
-        }
-        r -= w;
-    }
-    free.last().map(|(l, _)| *l)
+    let (free, weights): (Vec<&'static str>, Vec<f64>) =
+        CHORD_LABELS.iter().copied().filter(|(l, _)| !leads.contains(l)).unzip();
+    weighted(&free, &weights, rng).copied()
 }
 
 /// Plays `channel` of `piece` with `source`'s recorded notes, through a room half of the time (and

@@ -71,14 +71,20 @@ fn render_phrases(source: &Source, seconds: f64, sample_rate: u32, rng: &mut imp
 /// heard more, small ones (a dozen notes) not as often as a whole orchestra's.
 fn pick<'a>(sources: &[&'a Source], rng: &mut impl Rng) -> Option<&'a Source> {
     let weights: Vec<f64> = sources.iter().map(|s| (s.samples.len() as f64).sqrt()).collect();
+    weighted(sources, &weights, rng).copied()
+}
+
+/// One of `items`, drawn with the chance of its weight (one draw of `rng`); the last where the
+/// weights sum to nothing, `None` for no items.
+fn weighted<'a, T>(items: &'a [T], weights: &[f64], rng: &mut impl Rng) -> Option<&'a T> {
     let mut r = rng.random_range(0.0..weights.iter().sum::<f64>().max(f64::MIN_POSITIVE));
-    for (s, w) in sources.iter().zip(&weights) {
+    for (item, w) in items.iter().zip(weights) {
         if r < *w {
-            return Some(s);
+            return Some(item);
         }
         r -= w;
     }
-    sources.last().copied()
+    items.last()
 }
 
 /// Renders the lead of `label` for `piece` (its melody is channel 0) from a source of that label
