@@ -46,12 +46,12 @@ done < "$table"
 [[ -n $results && -n $work && ${#splits[@]} -gt 0 ]] || { echo "$table needs results, work and splits" >&2; exit 2; }
 mkdir -p "$work" "$results"
 
-# A corpus "HOURS SEED REAL_SHARE [TEST_CLIPS [SPARSE_SHARE [REAL_BACKING]]]", rendered once into
-# WORK; prints its folder.
+# A corpus "HOURS SEED REAL_SHARE [TEST_CLIPS [SPARSE_SHARE [REAL_BACKING [SPARSE_RENDERED]]]]",
+# rendered once into WORK; prints its folder.
 render() {
-  read -r hours seed share clips sparse backing <<< "$1"
-  local dir="$work/corpus-${hours}h-seed$seed-real$share${clips:+-test$clips}${sparse:+-sparse$sparse}${backing:+-backing$backing}"
-  TEST_CLIPS=${clips:-} SPARSE_SHARE=${sparse:-0} REAL_BACKING=${backing:-0} \
+  read -r hours seed share clips sparse backing rendered <<< "$1"
+  local dir="$work/corpus-${hours}h-seed$seed-real$share${clips:+-test$clips}${sparse:+-sparse$sparse}${backing:+-backing$backing}${rendered:+-rendered$rendered}"
+  TEST_CLIPS=${clips:-} SPARSE_SHARE=${sparse:-0} REAL_BACKING=${backing:-0} SPARSE_RENDERED=${rendered:-0} \
     bash scripts/synth-corpus.sh "$dir" "$hours" "$seed" "$share" >&2
   echo "$dir"
 }

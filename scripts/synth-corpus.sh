@@ -6,7 +6,8 @@
 # that share of the training songs has its lead played by the real recordings of
 # ../shared/data/real-instruments (REAL_DIR) instead of the training banks, and SPARSE_SHARE
 # (default 0) of them are sparse real material (held notes, notes with silences; `trainer synth
-# --sparse-share`), and REAL_BACKING (default 0) of the accompanied songs have their backing played
+# --sparse-share`; SPARSE_RENDERED of those played by the training banks instead,
+# `--sparse-rendered-share`), and REAL_BACKING (default 0) of the accompanied songs have their backing played
 # by the real recordings (`trainer synth --real-backing-share`).
 #
 #   scripts/synth-corpus.sh OUT HOURS SEED [REAL_SHARE]
@@ -16,7 +17,8 @@ out=$1 hours=$2 seed=$3 real_share=${4:-0}
 real=()
 if [[ "$real_share" != 0 ]]; then
   real=(--real-instruments "${REAL_DIR:-../shared/data/real-instruments}" --real-share "$real_share"
-    --sparse-share "${SPARSE_SHARE:-0}" --real-backing-share "${REAL_BACKING:-0}")
+    --sparse-share "${SPARSE_SHARE:-0}" --sparse-rendered-share "${SPARSE_RENDERED:-0}"
+    --real-backing-share "${REAL_BACKING:-0}")
 fi
 [[ -f "$out/corpus.json" ]] && exit 0
 sf=/usr/share/sounds/sf2

@@ -198,8 +198,8 @@ fn a_sigterm_under_8_clients_answers_everything_accepted_and_exits_0() {
     let body = clip();
     let url = server.url("/v1/recognize");
     let signalled: Mutex<Option<Instant>> = Mutex::new(None);
-    // (sent at, status or None for no answer, retry-after, error_type)
-    type Outcome = (Instant, Option<u16>, bool, String);
+    // (sent at, status or None for no answer, retry-after, error_type, error message)
+    type Outcome = (Instant, Option<u16>, bool, String, String);
     let outcomes: Vec<Outcome> = std::thread::scope(|s| {
         let clients: Vec<_> = (0..8)
             .map(|_| {
@@ -213,14 +213,13 @@ fn a_sigterm_under_8_clients_answers_everything_accepted_and_exits_0() {
                                 let status = r.status().as_u16();
                                 let retry = r.headers().contains_key("retry-after");
                                 let text = r.body_mut().read_to_string().unwrap_or_default();
-                                let kind = serde_json::from_str::<serde_json::Value>(&text)
-                                    .ok()
-                                    .and_then(|v| v["error_type"].as_str().map(str::to_string))
-                                    .unwrap_or_default();
-                                seen.push((sent, Some(status), retry, kind));
+                                let json = serde_json::from_str::<serde_json::Value>(&text).ok();
+                                let field =
+                                    |k: &str| json.as_ref().and_then(|v| v[k].as_str()).unwrap_or_default().to_string();
+                                seen.push((sent, Some(status), retry, field("error_type"), field("error")));
                             }
                             Err(_) => {
-                                seen.push((sent, None, false, String::new()));
+                                seen.push((sent, None, false, String::new(), String::new()));
                                 // After the drain the port is closed: this client is done.
                                 if signalled.lock().unwrap().is_some() {
                                     return seen;
@@ -241,20 +240,30 @@ fn a_sigterm_under_8_clients_answers_everything_accepted_and_exits_0() {
     let at = signalled.into_inner().unwrap().unwrap();
     let exit = server.child.wait().unwrap();
     let before: Vec<_> = outcomes.iter().filter(|o| o.0 < at).collect();
+    // A request sent just before the signal may reach the server after it: the server then
+    // refuses it at the door, before reading it (`ServerError::ShuttingDown`, whose message is
+    // its own), which is an answer, not a loss. An accepted request that lost its answer would
+    // meet a closed connection or the model's stop (`EngineError::ModelStopped`, another message).
+    let door = server::error::ServerError::ShuttingDown.to_string();
+    let refused_at_door = |o: &Outcome| o.1 == Some(503) && o.2 && o.3 == "shutting_down" && o.4 == door;
     let after: Vec<_> = outcomes.iter().filter(|o| o.0 >= at).collect();
     let refused: Vec<_> = after.iter().filter(|o| o.1 == Some(503)).collect();
     let unanswered: Vec<_> = after.iter().filter(|o| o.1.is_none()).collect();
     println!(
-        "SIGTERM under 8 clients: {} requests sent before it, all answered {:?}; after it {} answered 200, {} refused 503 while draining, {} met the closed port",
+        "SIGTERM under 8 clients: {} requests sent before it, answered {:?} ({} of them refused at the door, having reached the server after it); after it {} answered 200, {} refused 503 while draining, {} met the closed port",
         before.len(),
         before.iter().map(|o| o.1).collect::<std::collections::BTreeSet<_>>(),
+        before.iter().filter(|o| refused_at_door(o)).count(),
         after.iter().filter(|o| o.1 == Some(200)).count(),
         refused.len(),
         unanswered.len()
     );
+    // Every client's first request was sent 1.5 s before the signal: at least those 8 are
+    // accepted and must be answered in full, the drain notwithstanding.
+    assert!(before.iter().filter(|o| o.1 == Some(200)).count() >= 8, "{before:?}");
     assert!(
-        before.len() >= 8 && before.iter().all(|o| o.1 == Some(200)),
-        "a request accepted before the signal was lost"
+        before.iter().all(|o| o.1 == Some(200) || refused_at_door(o)),
+        "a request accepted before the signal was lost: {before:?}"
     );
     assert!(!refused.is_empty(), "no request met the drain");
     assert!(refused.iter().all(|o| o.2 && o.3 == "shutting_down"), "503s carry Retry-After and shutting_down");

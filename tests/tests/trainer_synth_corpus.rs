@@ -69,15 +69,16 @@ fn real_instruments() -> std::path::PathBuf {
 }
 
 fn synth_real(out: &Path, share: &str) {
-    synth_real_with(out, share, "0", "0");
+    synth_real_with(out, share, "0", "0", "0");
 }
 
-fn synth_real_with(out: &Path, share: &str, sparse: &str, backing: &str) {
+fn synth_real_with(out: &Path, share: &str, sparse: &str, backing: &str, rendered: &str) {
     let status = Command::new(e2e::binary("trainer"))
         .args(["synth", "--out", out.to_str().unwrap(), "--seed", "5", "--hours", "0.06", "--test-clips", "2"])
         .arg("--real-instruments")
         .arg(real_instruments())
         .args(["--real-share", share, "--sparse-share", sparse, "--real-backing-share", backing])
+        .args(["--sparse-rendered-share", rendered])
         .status()
         .unwrap();
     assert!(status.success());
@@ -133,7 +134,7 @@ fn real_leads_are_tagged_deterministic_and_split_by_performer() {
     // Sparse material (held notes, notes with silences, solo phrases) replaces half the songs;
     // every excerpt still sounds, and a corpus without it records nothing new.
     let sparse = root.join("sparse");
-    synth_real_with(&sparse, "0.8", "0.5", "0");
+    synth_real_with(&sparse, "0.8", "0.5", "0", "0");
     assert_ne!(checksums(&sparse), sa, "a sparse share changed nothing");
     let config = |dir: &Path| -> serde_json::Value {
         serde_json::from_str(&std::fs::read_to_string(dir.join("corpus.json")).unwrap()).unwrap()
@@ -146,10 +147,31 @@ fn real_leads_are_tagged_deterministic_and_split_by_performer() {
         assert!(d.samples.iter().any(|&v| v.abs() > 0.01), "{} is silent", c.path.display());
     }
 
+    // Sparse songs played by the training banks: the same songs drawn sparse, now rendered
+    // (`[nod][synth]`, no real lead), the other songs untouched; every excerpt sounds.
+    let rendered = root.join("rendered");
+    synth_real_with(&rendered, "0.8", "0.5", "0", "1");
+    assert_eq!(config(&rendered)["config"]["sparse_rendered_share"], 1.0);
+    assert!(config(&sparse)["config"].get("sparse_rendered_share").is_none());
+    let rendered_clips = trainer::data::list_training(&rendered).unwrap();
+    let real_of = |clips: &[trainer::data::TrainingClip]| clips.iter().filter(|c| c.material.is_real()).count();
+    let now_rendered = real_of(&sparse_clips) - real_of(&rendered_clips);
+    assert!(now_rendered >= 9, "only {now_rendered} sparse excerpts rendered by the banks");
+    let (srendered, ssparse) = (checksums(&rendered), checksums(&sparse));
+    let new: Vec<_> = srendered.keys().filter(|k| !ssparse.contains_key(*k)).collect();
+    assert_eq!(new.len(), now_rendered, "{new:?}");
+    assert!(new.iter().all(|k| k.contains("[nod][synth]")), "{new:?}");
+    let changed: Vec<_> = srendered.iter().filter(|(k, v)| ssparse.get(*k).is_some_and(|s| s != *v)).collect();
+    assert!(changed.is_empty(), "songs that are not sparse changed: {changed:?}");
+    for c in rendered_clips.iter().filter(|c| c.path.to_string_lossy().contains("[nod][synth]")) {
+        let d = shared::audio::decode_file(&c.path, 22_050, &Default::default()).unwrap();
+        assert!(d.samples.iter().any(|&v| v.abs() > 0.01), "{} is silent", c.path.display());
+    }
+
     // Real backing tracks: the same songs and labels (the backing has a random stream of its
     // own), other audio, recorded in corpus.json; every excerpt sounds and stays in range.
     let backed = root.join("backed");
-    synth_real_with(&backed, "0.8", "0", "1");
+    synth_real_with(&backed, "0.8", "0", "1", "0");
     let sbacked = checksums(&backed);
     assert_eq!(sbacked.keys().collect::<Vec<_>>(), sa.keys().collect::<Vec<_>>(), "the backing moved songs or labels");
     let changed = sa.iter().filter(|(k, v)| k.starts_with("IRMAS-TrainingData/") && sbacked[*k] != **v).count();

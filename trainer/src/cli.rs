@@ -217,6 +217,13 @@ pub struct SynthArgs {
     /// before): songs alone never teach what a lone sustained tone sounds like (issue 33).
     #[arg(long, default_value_t = 0.0)]
     pub sparse_share: f64,
+    /// Share (0–1) of those sparse songs played by the training banks instead of recorded notes:
+    /// the label's General MIDI programs holding notes alone. Default 0 (every sparse song
+    /// recorded); above it, lone held tones of more makers than the pack's one recording chain of
+    /// flute, trumpet, clarinet or cello, and organ stops and guitars it lacks, at the cost of
+    /// fewer recorded ones.
+    #[arg(long, default_value_t = 0.0)]
+    pub sparse_rendered_share: f64,
     /// Share (0–1) of accompanied training songs whose backing (chords or arpeggios, half of the
     /// bass lines) is played by the real recordings (with `--real-instruments`; drums stay
     /// General MIDI). Default 0 (every backing rendered, the corpus of before): then a real

@@ -7,6 +7,7 @@ pub fn run(args: &SynthArgs) -> anyhow::Result<()> {
     anyhow::ensure!(args.hours > 0.0, "--hours must be positive");
     let train_songs = (args.hours * 3600.0 / 9.0).ceil() as usize;
     anyhow::ensure!((0.0..=1.0).contains(&args.sparse_share), "--sparse-share must be in 0..=1");
+    anyhow::ensure!((0.0..=1.0).contains(&args.sparse_rendered_share), "--sparse-rendered-share must be in 0..=1");
     anyhow::ensure!((0.0..=1.0).contains(&args.real_backing_share), "--real-backing-share must be in 0..=1");
     let config = CorpusConfig {
         out: args.out.clone(),
@@ -19,6 +20,7 @@ pub fn run(args: &SynthArgs) -> anyhow::Result<()> {
         real_instruments: args.real_instruments.clone(),
         real_share: if args.real_instruments.is_some() { args.real_share } else { 0.0 },
         sparse_share: if args.real_instruments.is_some() { args.sparse_share } else { 0.0 },
+        sparse_rendered_share: if args.real_instruments.is_some() { args.sparse_rendered_share } else { 0.0 },
         real_backing_share: if args.real_instruments.is_some() { args.real_backing_share } else { 0.0 },
     };
     let s = render_corpus(&config)?;

@@ -16,8 +16,11 @@ use rustysynth::SoundFont;
 use serde::Serialize;
 use shared::labels::LABELS;
 
-use super::music::{compose, Piece};
-use super::real::{active_rms, mix_over, render_backing, render_lead, render_sparse, RealBank, SourceKind};
+use super::music::{compose, solo, Piece};
+use super::programs::{programs, register};
+use super::real::{
+    active_rms, mix_over, render_backing, render_lead, render_sparse, room, sparse_layout, RealBank, SourceKind,
+};
 use super::render::{degrade, render};
 
 /// Seconds of one training song, cut into three 3-s excerpts.
@@ -46,6 +49,12 @@ pub struct CorpusConfig {
     /// Recorded in `corpus.json` only when above 0, so earlier corpora read the same.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub sparse_share: f64,
+    /// Share (0–1) of the sparse songs played by the training banks instead of recorded notes:
+    /// the label's General MIDI programs holding notes in its register (organ stops, clean and
+    /// distorted guitars, flutes and brass of other makers than the pack's one recording chain).
+    /// Recorded only when above 0, as `sparse_share`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub sparse_rendered_share: f64,
     /// Share (0–1) of accompanied training songs whose backing is played by the pack's real
     /// recordings ([`render_backing`]: chords, half of the bass lines) instead of the training
     /// banks (needs `real_instruments`). Recorded only when above 0, as `sparse_share`.
@@ -132,6 +141,11 @@ fn train_song(
         // A stream of its own: with a share of 0 no song changes.
         let mut rng = job_rng(c.seed, 4, j);
         if rng.random_bool(c.sparse_share) {
+            // Rendered or recorded: a stream of its own again, so a share of 0 changes nothing.
+            let mut rendered = job_rng(c.seed, 6, j);
+            if c.sparse_rendered_share > 0.0 && rendered.random_bool(c.sparse_rendered_share) {
+                return rendered_sparse_song(c, font, label, j, &mut rendered);
+            }
             if let Some(r) = sparse_song(c, bank, label, j, &mut rng)? {
                 return Ok(r);
             }
@@ -249,11 +263,42 @@ fn sparse_song(
         return Ok(None);
     };
     let mut audio = lead.audio;
-    let floor = active_rms(&audio) * 10f32.powf(-rng.random_range(45.0..70.0f32) / 20.0);
-    audio.iter_mut().for_each(|v| *v += floor * rng.random_range(-1.7..1.7f32));
+    noise_floor(&mut audio, rng);
     let tag = if lead.held_out { "real-heldout" } else { "real" };
     write_excerpts(c, &audio, label, &format!("[{label}][{tag}]{}__{j:05}", lead.source_id), rng)?;
     Ok(Some(Rendered { seconds: SONG_SECONDS, real: Some(lead.kind) }))
+}
+
+/// A sparse song played by a training bank: one of the label's General MIDI programs holding notes
+/// in its register, laid out as the recorded ones ([`sparse_layout`]), alone, in a room half of
+/// the time, over the same faint noise floor; tagged as the other rendered songs (`[synth]`).
+fn rendered_sparse_song(
+    c: &CorpusConfig,
+    font: &Arc<SoundFont>,
+    label: &'static str,
+    j: usize,
+    rng: &mut ChaCha8Rng,
+) -> anyhow::Result<Rendered> {
+    let excerpts = (SONG_SECONDS / EXCERPT_SECONDS).round() as usize;
+    let choices = programs(label);
+    let program = choices[rng.random_range(0..choices.len())];
+    let (lo, hi) = register(label);
+    let notes = sparse_layout(excerpts, EXCERPT_SECONDS, rng, |r| r.random_range(lo..=hi));
+    let piece = solo(rng, label, program, &notes, SONG_SECONDS);
+    let mut audio = render(font, &piece, c.sample_rate)?;
+    if rng.random_bool(0.5) {
+        room(&mut audio, c.sample_rate, rng);
+    }
+    noise_floor(&mut audio, rng);
+    write_excerpts(c, &audio, label, &format!("[{label}][nod][synth]{j:05}__"), rng)?;
+    Ok(Rendered { seconds: SONG_SECONDS, real: None })
+}
+
+/// A faint noise floor under a lone instrument, 45–70 dB below its active level (no recording is
+/// digitally silent between notes).
+fn noise_floor(audio: &mut [f32], rng: &mut ChaCha8Rng) {
+    let floor = active_rms(audio) * 10f32.powf(-rng.random_range(45.0..70.0f32) / 20.0);
+    audio.iter_mut().for_each(|v| *v += floor * rng.random_range(-1.7..1.7f32));
 }
 
 /// `x` resampled to 16 kHz and back (the band limit of a 16-kHz recording), at its own length.

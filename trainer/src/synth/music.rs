@@ -4,6 +4,7 @@
 use rand::{Rng, RngExt};
 
 use super::programs::{polyphonic, programs, register, sustains};
+use super::real::Note;
 
 /// A MIDI message at a time in seconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -221,6 +222,24 @@ pub fn compose(rng: &mut impl Rng, leads: &[&'static str], seconds: f64, accompa
     Piece { events: w.events, seconds, leads: leads.to_vec(), drums }
 }
 
+/// `notes` played by `label` alone on General MIDI program
+/// `program`, with vibrato on a sustaining instrument 70 % of the time and the bank's reverb
+/// send at 0–90: a sparse lead rendered by a sample bank (issue 33).
+pub fn solo(rng: &mut impl Rng, label: &'static str, program: u8, notes: &[Note], seconds: f64) -> Piece {
+    let mut w = Writer { events: Vec::new() };
+    w.program(0, program);
+    w.control(0.0, 0, 7, rng.random_range(110..=127));
+    w.control(0.0, 0, 0x5B, rng.random_range(0..=90));
+    if sustains(label) && rng.random_bool(0.7) {
+        w.control(0.0, 0, 1, rng.random_range(20..=90));
+    }
+    for n in notes {
+        w.note(n.start, n.length, 0, i32::from(n.midi), i32::from(n.velocity));
+    }
+    w.events.sort_by(|a, b| a.time.total_cmp(&b.time));
+    Piece { events: w.events, seconds, leads: vec![label], drums: false }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,5 +269,23 @@ mod tests {
         assert_eq!(ons, offs);
         assert!(piece.events.iter().any(|e| e.channel == 7 && e.command == 0x90), "bass");
         assert!(piece.events.windows(2).all(|w| w[0].time <= w[1].time));
+    }
+
+    #[test]
+    fn a_solo_plays_its_notes_alone_on_one_program() {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let notes = crate::synth::real::sparse_layout(3, 3.0, &mut rng, |r| r.random_range(43..=84));
+        let piece = solo(&mut rng, "org", 19, &notes, 9.0);
+        assert_eq!(piece.leads, ["org"]);
+        assert!(!piece.drums);
+        assert!(piece.events.iter().all(|e| e.channel == 0));
+        assert!(piece.events.iter().any(|e| e.command == 0xC0 && e.data1 == 19));
+        let ons: Vec<_> = piece.events.iter().filter(|e| e.command == 0x90).collect();
+        assert_eq!(ons.len(), notes.len());
+        assert_eq!(piece.events.iter().filter(|e| e.command == 0x80).count(), notes.len());
+        assert!(piece.events.windows(2).all(|w| w[0].time <= w[1].time));
+        // Every note sounds inside the song, each excerpt has at least one.
+        assert!(notes.iter().all(|n| n.start >= 0.0 && n.start + n.length <= 9.0 && n.length >= 0.3));
+        assert!((0..3).all(|k| notes.iter().any(|n| (n.start / 3.0).floor() as usize == k)));
     }
 }

@@ -133,9 +133,9 @@ fn finish(
 }
 
 /// A sparse lead of `label`, `excerpts` × `excerpt_seconds` long (issue 33: what a sustained-note
-/// recording sounds like, which songs never taught): in each excerpt one held note (from its
-/// start to near its end) or two or three notes with short silences between, at a random pitch
-/// and loudness of the label's recorded notes; a solo phrase where the label has no notes
+/// recording sounds like, which songs never taught): in each excerpt one held note or two or
+/// three notes with short silences between ([`sparse_layout`]), at a random pitch and loudness of
+/// the label's recorded notes; a solo phrase where the label has no notes
 /// (voice). No accompaniment. Electric guitar through the amplifier 60 % of the time and a room
 /// half of the time, as [`render_lead`]. `None` when the bank has nothing of this label.
 pub fn render_sparse(
@@ -155,32 +155,45 @@ pub fn render_sparse(
     } else {
         let source = pick(&notes, rng)?;
         let samples: Vec<&Sample> = source.samples.iter().collect();
-        let mut played = Vec::new();
-        for k in 0..excerpts {
-            let from = k as f64 * excerpt_seconds;
-            let pitch = samples.get(rng.random_range(0..samples.len().max(1))).and_then(|s| s.midi).unwrap_or(60);
-            let velocity = rng.random_range(40..=120u8);
-            if rng.random_bool(0.5) {
-                // One held note, with at most 0.3 s of silence either side.
-                let start = from + rng.random_range(0.0..0.3);
-                let length = excerpt_seconds - (start - from) - rng.random_range(0.0..0.3);
-                played.push(Note { start, length, midi: pitch, velocity });
-            } else {
-                // Two or three notes, gaps of 0.1-0.5 s.
-                let count = rng.random_range(2..=3usize);
-                let mut at = from + rng.random_range(0.0..0.2);
-                for i in 0..count {
-                    let left = from + excerpt_seconds - at;
-                    let length = (left / (count - i) as f64 - 0.3).max(0.3);
-                    let midi = (i32::from(pitch) + rng.random_range(-5..=5)).clamp(21, 108) as u8;
-                    played.push(Note { start: at, length, midi, velocity });
-                    at += length + rng.random_range(0.1..0.5);
-                }
-            }
-        }
+        let played = sparse_layout(excerpts, excerpt_seconds, rng, |rng| {
+            samples.get(rng.random_range(0..samples.len().max(1))).and_then(|s| s.midi).unwrap_or(60)
+        });
         (source, render_notes(&played, &samples, seconds, ring(label), sample_rate, rng))
     };
     Some(finish(label, source, audio, None, sample_rate, rng))
+}
+
+/// The notes of a sparse lead, `excerpts` × `excerpt_seconds` long: in each excerpt, one held
+/// note (from its start to near its end, at most 0.3 s of silence either side) or two or three
+/// notes around one pitch with gaps of 0.1–0.5 s; the pitch from `pitch`, a velocity of 40–120.
+pub fn sparse_layout<R: Rng>(
+    excerpts: usize,
+    excerpt_seconds: f64,
+    rng: &mut R,
+    mut pitch: impl FnMut(&mut R) -> u8,
+) -> Vec<Note> {
+    let mut played = Vec::new();
+    for k in 0..excerpts {
+        let from = k as f64 * excerpt_seconds;
+        let pitch = pitch(rng);
+        let velocity = rng.random_range(40..=120u8);
+        if rng.random_bool(0.5) {
+            let start = from + rng.random_range(0.0..0.3);
+            let length = excerpt_seconds - (start - from) - rng.random_range(0.0..0.3);
+            played.push(Note { start, length, midi: pitch, velocity });
+        } else {
+            let count = rng.random_range(2..=3usize);
+            let mut at = from + rng.random_range(0.0..0.2);
+            for i in 0..count {
+                let left = from + excerpt_seconds - at;
+                let length = (left / (count - i) as f64 - 0.3).max(0.3);
+                let midi = (i32::from(pitch) + rng.random_range(-5..=5)).clamp(21, 108) as u8;
+                played.push(Note { start: at, length, midi, velocity });
+                at += length + rng.random_range(0.1..0.5);
+            }
+        }
+    }
+    played
 }
 
 #[cfg(test)]
