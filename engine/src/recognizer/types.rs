@@ -37,7 +37,7 @@ pub struct TimelineWindow {
 /// The instruments recognised in an upload.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
-    "model_id": "irmas-real-v6", "duration_seconds": 3.0, "sample_rate": 44100, "windows": 5,
+    "model_id": "irmas-real-v7", "duration_seconds": 3.0, "sample_rate": 44100, "windows": 5,
     "aggregation": "s2", "threshold": 0.5,
     "instruments": [
         {"label": "pia", "name": "piano", "score": 1.0, "threshold": 0.5, "present": true},
