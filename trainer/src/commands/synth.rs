@@ -6,9 +6,15 @@ use crate::cli::SynthArgs;
 pub fn run(args: &SynthArgs) -> anyhow::Result<()> {
     anyhow::ensure!(args.hours > 0.0, "--hours must be positive");
     let train_songs = (args.hours * 3600.0 / 9.0).ceil() as usize;
-    anyhow::ensure!((0.0..=1.0).contains(&args.sparse_share), "--sparse-share must be in 0..=1");
-    anyhow::ensure!((0.0..=1.0).contains(&args.sparse_rendered_share), "--sparse-rendered-share must be in 0..=1");
-    anyhow::ensure!((0.0..=1.0).contains(&args.real_backing_share), "--real-backing-share must be in 0..=1");
+    for (flag, share) in [
+        ("--sparse-share", args.sparse_share),
+        ("--sparse-rendered-share", args.sparse_rendered_share),
+        ("--real-backing-share", args.real_backing_share),
+    ] {
+        anyhow::ensure!((0.0..=1.0).contains(&share), "{flag} must be in 0..=1");
+    }
+    // The shares of real material mean nothing without the real recordings.
+    let real = |share: f64| if args.real_instruments.is_some() { share } else { 0.0 };
     let config = CorpusConfig {
         out: args.out.clone(),
         seed: args.seed,
@@ -18,10 +24,10 @@ pub fn run(args: &SynthArgs) -> anyhow::Result<()> {
         test_banks: args.test_bank.clone(),
         sample_rate: args.sample_rate,
         real_instruments: args.real_instruments.clone(),
-        real_share: if args.real_instruments.is_some() { args.real_share } else { 0.0 },
-        sparse_share: if args.real_instruments.is_some() { args.sparse_share } else { 0.0 },
-        sparse_rendered_share: if args.real_instruments.is_some() { args.sparse_rendered_share } else { 0.0 },
-        real_backing_share: if args.real_instruments.is_some() { args.real_backing_share } else { 0.0 },
+        real_share: real(args.real_share),
+        sparse_share: real(args.sparse_share),
+        sparse_rendered_share: real(args.sparse_rendered_share),
+        real_backing_share: real(args.real_backing_share),
     };
     let s = render_corpus(&config)?;
     if s.real_songs > 0 {

@@ -17,7 +17,7 @@ use serde::Serialize;
 use shared::labels::LABELS;
 
 use super::music::{compose, solo, Piece};
-use super::programs::{programs, register};
+use super::programs::{pick_program, register};
 use super::real::{
     active_rms, mix_over, render_backing, render_lead, render_sparse, room, sparse_layout, RealBank, SourceKind,
 };
@@ -26,6 +26,7 @@ use super::render::{degrade, render};
 /// Seconds of one training song, cut into three 3-s excerpts.
 const SONG_SECONDS: f64 = 9.0;
 const EXCERPT_SECONDS: f64 = 3.0;
+const EXCERPTS_PER_SONG: usize = (SONG_SECONDS / EXCERPT_SECONDS) as usize;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CorpusConfig {
@@ -258,8 +259,7 @@ fn sparse_song(
     j: usize,
     rng: &mut ChaCha8Rng,
 ) -> anyhow::Result<Option<Rendered>> {
-    let excerpts = (SONG_SECONDS / EXCERPT_SECONDS).round() as usize;
-    let Some(lead) = render_sparse(bank, label, excerpts, EXCERPT_SECONDS, c.sample_rate, rng) else {
+    let Some(lead) = render_sparse(bank, label, EXCERPTS_PER_SONG, EXCERPT_SECONDS, c.sample_rate, rng) else {
         return Ok(None);
     };
     let mut audio = lead.audio;
@@ -279,11 +279,9 @@ fn rendered_sparse_song(
     j: usize,
     rng: &mut ChaCha8Rng,
 ) -> anyhow::Result<Rendered> {
-    let excerpts = (SONG_SECONDS / EXCERPT_SECONDS).round() as usize;
-    let choices = programs(label);
-    let program = choices[rng.random_range(0..choices.len())];
+    let program = pick_program(label, rng);
     let (lo, hi) = register(label);
-    let notes = sparse_layout(excerpts, EXCERPT_SECONDS, rng, |r| r.random_range(lo..=hi));
+    let notes = sparse_layout(EXCERPTS_PER_SONG, EXCERPT_SECONDS, rng, |r| r.random_range(lo..=hi));
     let piece = solo(rng, label, program, &notes, SONG_SECONDS);
     let mut audio = render(font, &piece, c.sample_rate)?;
     if rng.random_bool(0.5) {

@@ -3,7 +3,7 @@
 //! progression, stepwise phrases with rhythm, dynamics, articulation and vibrato.
 use rand::{Rng, RngExt};
 
-use super::programs::{polyphonic, programs, register, sustains};
+use super::programs::{pick_program, polyphonic, register, sustains};
 use super::real::Note;
 
 /// A MIDI message at a time in seconds.
@@ -203,8 +203,7 @@ pub fn compose(rng: &mut impl Rng, leads: &[&'static str], seconds: f64, accompa
     let reverb = rng.random_range(0..=90);
     for (i, &label) in leads.iter().enumerate() {
         let ch = i as u8;
-        let choices = programs(label);
-        w.program(ch, choices[rng.random_range(0..choices.len())]);
+        w.program(ch, pick_program(label, rng));
         w.control(0.0, ch, 7, rng.random_range(110..=127));
         w.control(0.0, ch, 10, if leads.len() == 1 { 64 } else { 40 + 48 * i as u8 / leads.len() as u8 });
         w.control(0.0, ch, 0x5B, reverb);

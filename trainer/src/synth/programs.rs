@@ -17,6 +17,13 @@ pub fn programs(code: &str) -> &'static [u8] {
     }
 }
 
+/// One of label `code`'s programs, drawn at random (one draw of `rng`).
+pub fn pick_program(code: &str, rng: &mut impl rand::Rng) -> u8 {
+    use rand::RngExt;
+    let choices = programs(code);
+    choices[rng.random_range(0..choices.len())]
+}
+
 /// MIDI note range (inclusive) a melody of this label stays in.
 pub fn register(code: &str) -> (u8, u8) {
     match code {
