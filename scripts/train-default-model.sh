@@ -106,41 +106,42 @@ if [[ -n "${LR2:-}" && -z "${START3:-}" ]]; then
     --epochs "$EPOCHS2" --patience "${PATIENCE2:-3}" --device "$DEVICE" --model-id "$(id_of 2)" \
     --cache-dir "$WORK/features" "${train_flags2[@]}" 2>&1 | tee "$(log_of 2)"
 fi
+# The fine-tunes of phases 3 and 4: every epoch runs and (with TRAIN_FLAGS3) their mean is the model.
+fine_tune() { # FROM LR SEED EPOCHS CORPUS OUT ID LOG
+  $T train --data "$5" --out "$6" --init-from "$1" --lr "$2" --seed "$3" --mix "$MIX" \
+    --epochs "$4" --patience "$4" --device "$DEVICE" --model-id "$7" \
+    --cache-dir "$WORK/features" "${train_flags3[@]}" 2>&1 | tee "$8"
+}
 if [[ -n "${LR3:-}" ]]; then
   # A fresh corpus of pack v2 with SPARSE3 of its songs sparse and BACKING3 of the backing real,
   # and with SOUP3 the same songs plain (no sparse songs, every backing rendered).
-  fine_tune() { # CORPUS OUT ID LOG
-    $T train --data "$1" --out "$2" --init-from "$start3" --lr "$LR3" --seed "$SEED3" --mix "$MIX" \
-      --epochs "$EPOCHS3" --patience "$EPOCHS3" --device "$DEVICE" --model-id "$3" \
-      --cache-dir "$WORK/features" "${train_flags3[@]}" 2>&1 | tee "$4"
-  }
+  phase3=("$start3" "$LR3" "$SEED3" "$EPOCHS3")
   SPARSE_SHARE=$SPARSE3 REAL_BACKING=$BACKING3 TEST_CLIPS=${TEST_CLIPS:-120} \
     bash scripts/synth-corpus.sh "$WORK/corpus3" "${HOURS3:-$HOURS}" "$SEED3" "$REAL_SHARE"
   if [[ -n "${SOUP3:-}" ]]; then
     SPARSE_SHARE=0 REAL_BACKING=0 TEST_CLIPS=2 \
       bash scripts/synth-corpus.sh "$WORK/corpus3-plain" "${HOURS3:-$HOURS}" "$SEED3" "$REAL_SHARE"
-    fine_tune "$WORK/corpus3-plain" "$WORK/phase3-plain" "$MODEL_ID-phase3-plain" "$WORK/train-phase3-plain.log"
-    fine_tune "$WORK/corpus3" "$WORK/phase3-sparse" "$MODEL_ID-phase3-sparse" "$WORK/train-phase3-sparse.log"
+    fine_tune "${phase3[@]}" "$WORK/corpus3-plain" "$WORK/phase3-plain" "$MODEL_ID-phase3-plain" "$WORK/train-phase3-plain.log"
+    fine_tune "${phase3[@]}" "$WORK/corpus3" "$WORK/phase3-sparse" "$MODEL_ID-phase3-sparse" "$WORK/train-phase3-sparse.log"
     # The manifest (and its corpus, whose test clips are the held-out timbres below) is the
     # last model's: the sparse fine-tune's.
     $T average --model "$WORK/phase3-plain" --model "$WORK/phase3-sparse" --out "$(dir_of 3)" --model-id "$(id_of 3)"
   else
-    fine_tune "$WORK/corpus3" "$(dir_of 3)" "$(id_of 3)" "$(log_of 3)"
+    fine_tune "${phase3[@]}" "$WORK/corpus3" "$(dir_of 3)" "$(id_of 3)" "$(log_of 3)"
   fi
 fi
-corpus4=$WORK/corpus4
+corpus4=$WORK/corpus4 rounds4=()
 if [[ -n "${LR4:-}" ]]; then
   # Round r: corpus4[-r] and phase4[-r] (no suffix for the first), seed SEED4 + r − 1, from the
   # previous round's mean; the last round's mean is the model.
   from=$start4
   for ((r = 1; r <= ROUNDS4; r++)); do
     suffix=$( (( r > 1 )) && echo "-$r" || true) seed=$((SEED4 + r - 1))
-    corpus4=$WORK/corpus4$suffix
+    corpus4=$WORK/corpus4$suffix rounds4+=("$suffix")
     SPARSE_SHARE=$SPARSE3 REAL_BACKING=$BACKING3 SPARSE_RENDERED=$RENDERED4 TEST_CLIPS=${TEST_CLIPS:-120} \
       bash scripts/synth-corpus.sh "$corpus4" "${HOURS3:-$HOURS}" "$seed" "$REAL_SHARE"
-    $T train --data "$corpus4" --out "$WORK/phase4$suffix" --init-from "$from" --lr "$LR4" --seed "$seed" --mix "$MIX" \
-      --epochs "$EPOCHS4" --patience "$EPOCHS4" --device "$DEVICE" --model-id "$MODEL_ID-phase4$suffix" \
-      --cache-dir "$WORK/features" "${train_flags3[@]}" 2>&1 | tee "$WORK/train-phase4$suffix.log"
+    fine_tune "$from" "$LR4" "$seed" "$EPOCHS4" "$corpus4" "$WORK/phase4$suffix" "$MODEL_ID-phase4$suffix" \
+      "$WORK/train-phase4$suffix.log"
     # The manifest (and its corpus, whose test clips are the held-out timbres below) is the
     # fine-tune's.
     out=$WORK/phase4-mean$suffix id=$MODEL_ID-phase4-mean$suffix
@@ -188,13 +189,10 @@ for f in training_log.csv training_curves.png validation.md; do
 done
 if [[ -n "$SEED2" && -n "${LR2:-}" ]]; then cp "$WORK/corpus2/corpus.json" "$RESULTS/corpus-phase2.json"; fi
 if [[ -n "${LR3:-}" ]]; then cp "$WORK/corpus3/corpus.json" "$RESULTS/corpus-phase3.json"; fi
-if [[ -n "${LR4:-}" ]]; then
-  for ((r = 1; r <= ROUNDS4; r++)); do
-    suffix=$( (( r > 1 )) && echo "-$r" || true)
-    cp "$WORK/corpus4$suffix/corpus.json" "$RESULTS/corpus-phase4$suffix.json"
-    cp "$WORK/phase4$suffix/training_log.csv" "$RESULTS/training_log-phase4$suffix.csv"
-  done
-fi
+for suffix in "${rounds4[@]}"; do
+  cp "$WORK/corpus4$suffix/corpus.json" "$RESULTS/corpus-phase4$suffix.json"
+  cp "$WORK/phase4$suffix/training_log.csv" "$RESULTS/training_log-phase4$suffix.csv"
+done
 if [[ -n "${LR3:-}" && -n "${SOUP3:-}" ]]; then
   cp "$WORK/phase3-sparse/training_log.csv" "$RESULTS/training_log-phase3-sparse.csv"
   cp "$WORK/phase3-plain/training_log.csv" "$RESULTS/training_log-phase3-plain.csv"
