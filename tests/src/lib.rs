@@ -14,6 +14,31 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
 }
 
+/// A scratch path for this test process: `target/e2e-scratch/<pid>/<name>` (not created). Every
+/// end-to-end file goes here rather than the system's temp folder: a run leaves its files for a
+/// look after a failure, and the first call in each test process removes the folders of test
+/// processes that have ended, so the scratch never holds more than one run's worth (≈ 0.5 GB).
+pub fn scratch_dir(name: &str) -> PathBuf {
+    static ROOT: OnceLock<PathBuf> = OnceLock::new();
+    ROOT.get_or_init(|| {
+        let base = repo_root().join("target/e2e-scratch");
+        // Liveness is read from /proc; without it nothing is removed (a concurrent run's folder
+        // must never go).
+        if Path::new("/proc/self").exists() {
+            for entry in std::fs::read_dir(&base).into_iter().flatten().flatten() {
+                let pid = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok());
+                if pid.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists()) {
+                    std::fs::remove_dir_all(entry.path()).expect("remove an ended test process's scratch folder");
+                }
+            }
+        }
+        let root = base.join(std::process::id().to_string());
+        std::fs::create_dir_all(&root).expect("create the scratch folder");
+        root
+    })
+    .join(name)
+}
+
 /// `../shared/eval/real-dev` beside the checkout (override with `REAL_DEV_DIR`).
 pub fn real_dev_dir() -> PathBuf {
     std::env::var_os("REAL_DEV_DIR").map(PathBuf::from).unwrap_or_else(|| repo_root().join("../shared/eval/real-dev"))
@@ -105,7 +130,7 @@ pub fn test_model_dir(name: &str) -> PathBuf {
     // Tests of one file run in parallel threads: one exports, the others wait for it.
     static EXPORT: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _guard = EXPORT.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = std::env::temp_dir().join(format!("{name}-model-{}", std::process::id()));
+    let dir = scratch_dir(&format!("{name}-model"));
     if !dir.join("model.pt").exists() {
         export_untrained_model(&dir);
     }

@@ -4,7 +4,7 @@
 //! codes, content types, headers and schemas.
 use std::process::Command;
 
-use e2e::{repo_root, test_model_dir, Server};
+use e2e::{repo_root, scratch_dir, test_model_dir, Server};
 
 #[test]
 #[ignore = "needs schemathesis (scripts/install-deploy-tools.sh)"]
@@ -12,9 +12,9 @@ fn schemathesis_finds_no_server_error_and_no_answer_outside_the_spec() {
     let st = repo_root().join(".cache/tools/schemathesis/bin/st");
     assert!(st.exists(), "schemathesis is missing: run scripts/install-deploy-tools.sh");
     let server = Server::start(&test_model_dir("schemathesis"), &["--api-keys", "st-key"]);
-    let junit = std::env::temp_dir().join(format!("schemathesis-{}.xml", std::process::id()));
+    let junit = scratch_dir("schemathesis.xml");
     let out = Command::new(st)
-        .current_dir(std::env::temp_dir())
+        .current_dir(junit.parent().expect("the scratch folder"))
         .args(["run", &server.url("/openapi.json"), "--url", &server.base])
         .args(["--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance"])
         .args(["--max-examples", "40", "--seed", "1", "--workers", "2", "--no-color"])

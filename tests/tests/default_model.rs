@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use e2e::{binary, http_agent, real_dev_dir, repo_root, Server};
+use e2e::{binary, http_agent, real_dev_dir, repo_root, scratch_dir, Server};
 use serde_json::Value;
 
 /// The committed model directories: fp32 and its bf16 and int8 exports.
@@ -157,7 +157,7 @@ fn manifest_metrics_match_a_fresh_evaluation_on_real_dev_2() {
 }
 
 fn tempdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+    let dir = scratch_dir(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use e2e::{dashboard_queries, repo_root};
+use e2e::{dashboard_queries, repo_root, scratch_dir};
 
 fn run(cmd: &mut Command) -> Output {
     let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e} (run scripts/install-deploy-tools.sh)"));
@@ -114,7 +114,7 @@ fn kubernetes_manifests_match_the_schemas_and_a_broken_one_does_not() {
         assert!(job.contains(needed), "the recognize job lacks {needed}");
     }
     // The validator can fail: a mistyped field is refused.
-    let broken = std::env::temp_dir().join(format!("broken-deployment-{}.yaml", std::process::id()));
+    let broken = scratch_dir("broken-deployment.yaml");
     std::fs::write(&broken, deployment.replace("replicas: 2", "replicas: two")).unwrap();
     let out = run(py_tool("kubernetes-validate").arg("--strict").arg(&broken));
     assert!(!out.status.success(), "a broken manifest passed");

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use e2e::{binary, http_agent, real_dev_dir, repo_root, Server};
+use e2e::{binary, http_agent, real_dev_dir, repo_root, scratch_dir, Server};
 use serde_json::Value;
 
 /// `server recognize` on the default model, its chunk size fixed as for the tests' servers.
@@ -68,7 +68,7 @@ fn tags_both_real_dev_sets_into_jsonl_and_csv() {
 
 #[test]
 fn a_corrupt_file_gets_its_error_line_and_the_rest_succeed() {
-    let dir = std::env::temp_dir().join(format!("offline-corrupt-{}", std::process::id()));
+    let dir = scratch_dir("offline-corrupt");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("nested")).unwrap();
     let clips = audio_files(&real_dev_dir());

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use e2e::{binary, test_model_dir, tone, wav_bytes};
+use e2e::{binary, scratch_dir, test_model_dir, tone, wav_bytes};
 use rand::{RngExt, SeedableRng};
 
 const FILES: usize = 300;
@@ -18,7 +18,7 @@ const FILES: usize = 300;
 fn library() -> PathBuf {
     static MADE: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _once = MADE.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = std::env::temp_dir().join(format!("resume-library-{}", std::process::id()));
+    let dir = scratch_dir("resume-library");
     let made = dir.with_extension("made");
     if made.exists() {
         return dir;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
-use e2e::{real_dev_dir, repo_root, test_model_dir, Server};
+use e2e::{real_dev_dir, repo_root, scratch_dir, test_model_dir, Server};
 use serde_json::Value;
 
 const KEY: &str = "client-test-key";
@@ -14,7 +14,7 @@ const KEY: &str = "client-test-key";
 fn clients() -> PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("openapi-clients-{}", std::process::id()));
+        let dir = scratch_dir("openapi-clients");
         let status = Command::new("bash")
             .arg(repo_root().join("scripts/generate-clients.sh"))
             .arg(&dir)

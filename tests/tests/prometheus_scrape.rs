@@ -4,7 +4,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use e2e::{dashboard_queries, free_port, http_agent, real_dev_dir, repo_root, test_model_dir, Server};
+use e2e::{dashboard_queries, free_port, http_agent, real_dev_dir, repo_root, scratch_dir, test_model_dir, Server};
 use serde_json::Value;
 
 struct Prometheus(Child);
@@ -26,7 +26,7 @@ fn query(base: &str, q: &str) -> Value {
 fn prometheus_scrapes_the_server_and_the_dashboard_queries_return_data() {
     let server = Server::start(&test_model_dir("prometheus-scrape"), &[]);
     let target = server.base.trim_start_matches("http://").to_string();
-    let dir = std::env::temp_dir().join(format!("prometheus-scrape-{}", std::process::id()));
+    let dir = scratch_dir("prometheus-scrape");
     std::fs::create_dir_all(&dir).unwrap();
     let rules = repo_root().join("deploy/prometheus/alerts.yml");
     let config = format!(

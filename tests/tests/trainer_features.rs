@@ -1,7 +1,7 @@
 //! `trainer features` end to end: the real binary on a real clip and on a file that is not audio.
 use std::process::Command;
 
-use e2e::{binary, real_dev_dir};
+use e2e::{binary, real_dev_dir, scratch_dir};
 use ndarray::Array2;
 use ndarray_npy::read_npy;
 use shared::audio::{decode_file, DecodeOptions};
@@ -10,7 +10,7 @@ use shared::frontend::{peak_normalize, FrontEndParams, LogMel};
 #[test]
 fn writes_the_same_logmel_as_the_library() {
     let clip = real_dev_dir().join("irmas__cla_cla_0189__2.wav");
-    let out = std::env::temp_dir().join(format!("features-{}.npy", std::process::id()));
+    let out = scratch_dir("features.npy");
     let status = Command::new(binary("trainer"))
         .args(["features", clip.to_str().unwrap(), "--out", out.to_str().unwrap()])
         .status()

@@ -33,7 +33,7 @@ fn checksums(dir: &Path) -> BTreeMap<String, String> {
 #[test]
 #[ignore = "needs the SoundFonts (scripts/install-soundfonts.sh)"]
 fn same_seed_same_corpus_in_the_irmas_layout() {
-    let root = std::env::temp_dir().join(format!("synth-corpus-{}", std::process::id()));
+    let root = e2e::scratch_dir("synth-corpus");
     let (a, b, c) = (root.join("a"), root.join("b"), root.join("c"));
     synth(&a, "11");
     synth(&b, "11");
@@ -87,7 +87,7 @@ fn synth_real_with(out: &Path, share: &str, sparse: &str, backing: &str, rendere
 #[test]
 #[ignore = "needs the SoundFonts (scripts/install-soundfonts.sh)"]
 fn real_leads_are_tagged_deterministic_and_split_by_performer() {
-    let root = std::env::temp_dir().join(format!("synth-real-{}", std::process::id()));
+    let root = e2e::scratch_dir("synth-real");
     let (a, b, none) = (root.join("a"), root.join("b"), root.join("none"));
     synth_real(&a, "0.8");
     synth_real(&b, "0.8");

@@ -15,7 +15,7 @@ fn trainer(args: &[&str]) -> std::process::Output {
 }
 
 fn workdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("trainer-e2e-{name}-{}", std::process::id()));
+    let d = e2e::scratch_dir(&format!("trainer-e2e-{name}"));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
