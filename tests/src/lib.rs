@@ -28,7 +28,14 @@ pub fn scratch_dir(name: &str) -> PathBuf {
             for entry in std::fs::read_dir(&base).into_iter().flatten().flatten() {
                 let pid = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok());
                 if pid.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists()) {
-                    std::fs::remove_dir_all(entry.path()).expect("remove an ended test process's scratch folder");
+                    // Test processes that start together (cargo nextest) may remove the same
+                    // folder at once: what another one removed first is not an error.
+                    match std::fs::remove_dir_all(entry.path()) {
+                        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                            panic!("removing {}: {e}", entry.path().display())
+                        }
+                        _ => {}
+                    }
                 }
             }
         }
@@ -37,6 +44,14 @@ pub fn scratch_dir(name: &str) -> PathBuf {
         root
     })
     .join(name)
+}
+
+/// [`scratch_dir`] `name` as a new empty folder (whatever this process left there before removed).
+pub fn fresh_scratch_dir(name: &str) -> PathBuf {
+    let dir = scratch_dir(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create a scratch folder");
+    dir
 }
 
 /// `../shared/eval/real-dev` beside the checkout (override with `REAL_DEV_DIR`).

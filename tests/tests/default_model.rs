@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use e2e::{binary, http_agent, real_dev_dir, repo_root, scratch_dir, Server};
+use e2e::{binary, fresh_scratch_dir, http_agent, real_dev_dir, repo_root, Server};
 use serde_json::Value;
 
 /// The committed model directories: fp32 and its bf16 and int8 exports.
@@ -118,7 +118,7 @@ fn serve_a_cello_clip(dir: &Path, precision: &str, m: &Value) {
 fn manifest_metrics_match_a_fresh_evaluation_on_the_held_out_timbres() {
     let m = manifest(&models()[0]);
     let corpus = &m["training"]["corpus"]["config"];
-    let work = tempdir("default-model-test");
+    let work = fresh_scratch_dir("default-model-test");
     // The test clips depend only on the seed, their index and the test banks: a corpus with
     // almost no training audio has the same test split.
     let mut synth = Command::new(binary("trainer"));
@@ -138,7 +138,7 @@ fn manifest_metrics_match_a_fresh_evaluation_on_the_held_out_timbres() {
 
 #[test]
 fn manifest_metrics_match_a_fresh_evaluation_on_real_dev() {
-    let work = tempdir("default-model-real-dev");
+    let work = fresh_scratch_dir("default-model-real-dev");
     for dir in models() {
         let fresh = evaluate(&dir, &real_dev_dir().join("labels.csv"), &work);
         assert_matches(&manifest(&dir), &fresh, "real_dev", tolerance(&dir));
@@ -147,18 +147,11 @@ fn manifest_metrics_match_a_fresh_evaluation_on_real_dev() {
 
 #[test]
 fn manifest_metrics_match_a_fresh_evaluation_on_real_dev_2() {
-    let work = tempdir("default-model-real-dev-2");
+    let work = fresh_scratch_dir("default-model-real-dev-2");
     let table = real_dev_dir().join("../real-dev-2/labels.csv");
     for dir in models() {
         let fresh = evaluate(&dir, &table, &work);
         assert_eq!(fresh["clips"].as_u64(), Some(100), "the 100 Medley-solos-DB clips");
         assert_matches(&manifest(&dir), &fresh, "real_dev_2", tolerance(&dir));
     }
-}
-
-fn tempdir(name: &str) -> PathBuf {
-    let dir = scratch_dir(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }

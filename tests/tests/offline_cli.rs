@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use e2e::{binary, http_agent, real_dev_dir, repo_root, scratch_dir, Server};
+use e2e::{binary, fresh_scratch_dir, http_agent, real_dev_dir, repo_root, Server};
 use serde_json::Value;
 
 /// `server recognize` on the default model, its chunk size fixed as for the tests' servers.
@@ -68,9 +68,8 @@ fn tags_both_real_dev_sets_into_jsonl_and_csv() {
 
 #[test]
 fn a_corrupt_file_gets_its_error_line_and_the_rest_succeed() {
-    let dir = scratch_dir("offline-corrupt");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("nested")).unwrap();
+    let dir = fresh_scratch_dir("offline-corrupt");
+    std::fs::create_dir(dir.join("nested")).unwrap();
     let clips = audio_files(&real_dev_dir());
     for c in &clips[..3] {
         std::fs::copy(c, dir.join("nested").join(c.file_name().unwrap())).unwrap();

@@ -4,13 +4,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use e2e::{binary, scratch_dir, test_model_dir};
+use e2e::{binary, fresh_scratch_dir, test_model_dir};
 
 fn variant(name: &str, change: impl FnOnce(&Path)) -> PathBuf {
     let src = test_model_dir("startup-faults");
-    let dir = scratch_dir(&format!("startup-fault-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_scratch_dir(&format!("startup-fault-{name}"));
     for f in ["model.pt", "manifest.json"] {
         std::fs::copy(src.join(f), dir.join(f)).unwrap();
     }

@@ -15,10 +15,7 @@ fn trainer(args: &[&str]) -> std::process::Output {
 }
 
 fn workdir(name: &str) -> PathBuf {
-    let d = e2e::scratch_dir(&format!("trainer-e2e-{name}"));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    e2e::fresh_scratch_dir(&format!("trainer-e2e-{name}"))
 }
 
 /// A tiny generated dataset of `per_label` clips per label in a fresh folder, and its feature cache.
