@@ -103,6 +103,22 @@ pub struct ModelArgs {
     /// `false` always runs `model.pt`.
     #[arg(long, env = "SHARE_FRAMES", default_value_t = true, action = clap::ArgAction::Set)]
     pub share_frames: bool,
+    /// The audible floor: a 1-s window whose RMS level before normalisation is below this many
+    /// dBFS is silent: it is not scored, takes no part in the answer, and is marked in the
+    /// timeline; a recording with no audible window answers no instrument. Default −60: quiet
+    /// passages of real recordings stay well above it while room hiss, dither and digital
+    /// silence fall below. Higher also silences very quiet playing; lower lets hiss and
+    /// background noise, which normalisation lifts to full scale, be heard as instruments.
+    #[arg(long, env = "AUDIBLE_FLOOR_DBFS", default_value_t = shared::frontend::DEFAULT_AUDIBLE_FLOOR_DBFS, allow_hyphen_values = true, value_parser = audible_floor)]
+    pub audible_floor_dbfs: f32,
+}
+
+/// A floor in dBFS: finite, from −200 (every window with any sound heard) to 0.
+fn audible_floor(s: &str) -> Result<f32, String> {
+    match s.trim().parse::<f32>() {
+        Ok(v) if (shared::frontend::SILENCE_DBFS..=0.0).contains(&v) => Ok(v),
+        _ => Err(format!("wants a level in dBFS from -200 to 0, got {s:?}")),
+    }
 }
 
 impl ModelArgs {
@@ -122,5 +138,14 @@ mod tests {
         assert_eq!("BF16".parse::<Auto<Precision>>().unwrap(), Auto::Is(Precision::Bf16));
         let e = "fp16".parse::<Auto<Precision>>().unwrap_err();
         assert!(e.contains("fp32, bf16, int8") && e.contains("fp16"), "{e}");
+    }
+
+    #[test]
+    fn the_audible_floor_is_a_level_in_dbfs() {
+        assert_eq!(audible_floor("-60"), Ok(-60.0));
+        assert_eq!(audible_floor(" -200 "), Ok(-200.0));
+        for bad in ["nan", "inf", "3", "-201", "loud"] {
+            assert!(audible_floor(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -80,6 +80,6 @@ impl Engine {
         };
         metrics.describe_model(&self.manifest.model_id, &self.runtime.device, self.runtime.chunking.chunk_size);
         let batcher = Batcher::spawn(self.worker, policy, metrics.clone());
-        Recognizer::new(self.manifest, batcher, metrics.clone(), self.runtime, self.alive)
+        Recognizer::new(self.manifest, args.audible_floor_dbfs, batcher, metrics.clone(), self.runtime, self.alive)
     }
 }

@@ -52,6 +52,32 @@ pub fn aggregate(windows: &[Vec<f32>], n_labels: usize, how: Aggregation) -> Vec
     sums.iter().map(|s| (s / denominator) as f32).collect()
 }
 
+/// The model's own evidence for each label, whatever the aggregation: the mean of the label's
+/// highest quarter of window sigmoids (at least one window). S2 scores the top label 1.0 even
+/// when every window's sigmoid is near 0, so S2 alone cannot answer "none of them"; a label
+/// needs this evidence too. The top quarter rather than the mean keeps an instrument that
+/// plays in a part of a long recording; rather than the maximum, one stray window does not decide.
+/// No windows give all zeros.
+pub fn evidence(windows: &[Vec<f32>], n_labels: usize) -> Vec<f32> {
+    if windows.is_empty() {
+        return vec![0.0; n_labels];
+    }
+    let top = windows.len().div_ceil(4);
+    (0..n_labels)
+        .map(|l| {
+            let mut column: Vec<f32> = windows.iter().map(|w| w.get(l).copied().unwrap_or(0.0)).collect();
+            column.sort_unstable_by(|a, b| b.total_cmp(a));
+            column.iter().take(top).map(|&v| f64::from(v)).sum::<f64>() as f32 / top as f32
+        })
+        .collect()
+}
+
+/// Which labels are present: the aggregated score reaches its threshold and the label's
+/// [`evidence`] reaches `evidence_floor` (0 turns the second test off).
+pub fn present(scores: &[f32], evidence: &[f32], thresholds: &Thresholds, evidence_floor: f32) -> Vec<bool> {
+    thresholds.apply(scores).into_iter().zip(evidence).map(|(above, &e)| above && e >= evidence_floor).collect()
+}
+
 /// Thresholds: one global θ, or one per label.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -133,6 +159,33 @@ mod tests {
     fn per_label_thresholds() {
         let t = Thresholds::PerLabel(vec![0.9, 0.3, 0.5]);
         assert_eq!(t.apply(&[0.8, 0.3, 0.6]), vec![false, true, true]);
+    }
+
+    #[test]
+    fn evidence_is_the_mean_of_the_top_quarter() {
+        // Eight windows: the top two of label 0 are 0.9 and 0.7.
+        let w: Vec<Vec<f32>> = [0.9, 0.1, 0.7, 0.0, 0.2, 0.1, 0.3, 0.0].iter().map(|&v| vec![v, 0.05]).collect();
+        let e = evidence(&w, 2);
+        assert!((e[0] - 0.8).abs() < 1e-6 && (e[1] - 0.05).abs() < 1e-6, "{e:?}");
+        // One window: its own sigmoids.
+        assert_eq!(evidence(&[vec![0.3, 0.6]], 2), vec![0.3, 0.6]);
+        assert_eq!(evidence(&[], 2), vec![0.0, 0.0]);
+    }
+
+    #[test]
+    fn weak_evidence_takes_away_what_s2_would_name() {
+        // Sigmoids near 0 everywhere: S2 scores the top label 1.0, the evidence says no.
+        let w = vec![vec![0.04, 0.01, 0.015]; 6];
+        let s = aggregate(&w, 3, Aggregation::S2);
+        let t = Thresholds::Global(0.5);
+        assert_eq!(present(&s, &evidence(&w, 3), &t, 0.0), vec![true, false, false], "no floor: S2 alone");
+        assert_eq!(present(&s, &evidence(&w, 3), &t, 0.5), vec![false, false, false]);
+        // A real instrument in a quarter of the windows keeps its label.
+        let mut w = vec![vec![0.02, 0.01, 0.0]; 8];
+        w[3] = vec![0.95, 0.01, 0.0];
+        w[4] = vec![0.9, 0.01, 0.0];
+        let s = aggregate(&w, 3, Aggregation::S2);
+        assert_eq!(present(&s, &evidence(&w, 3), &t, 0.5), vec![true, false, false]);
     }
 
     #[test]

@@ -87,6 +87,13 @@ pub struct Manifest {
     /// Optional per-label thresholds, by label code; they override `threshold`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label_thresholds: Option<BTreeMap<String, f32>>,
+    /// The evidence a label needs besides its aggregated score: the mean of its highest quarter
+    /// of window sigmoids ([`crate::aggregate::evidence`]) must reach this. Set for a model
+    /// trained with negatives (excerpts in which none of the labels plays), whose sigmoids stay
+    /// low where no instrument plays; absent (0, no second test) for one that never heard a
+    /// window without an instrument, whose sigmoids say nothing of that.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence_floor: Option<f32>,
     /// Hex sha256 of `model.pt`.
     pub model_sha256: String,
     /// Hex sha256 of `strip.pt`, the same network over a strip of frames shared by overlapping
@@ -146,6 +153,7 @@ impl Manifest {
             threshold: 0.5,
             precision: Precision::Fp32,
             label_thresholds: None,
+            evidence_floor: None,
             model_sha256: String::new(),
             strip_sha256: None,
             libtorch_version: "2.11.0".into(),

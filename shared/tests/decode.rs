@@ -299,21 +299,30 @@ fn streamed_decodes_and_windows_equal_the_whole_files() {
             "{name}"
         );
 
-        let (_, spec) = shared::frontend::logmel_of_file(&path, &fe, &DecodeOptions::default()).unwrap();
+        // Streamed as the server analyses the whole signal: cut to the audible span, each
+        // window with its level.
+        let floor = shared::frontend::DEFAULT_AUDIBLE_FLOOR_DBFS;
+        let heard = shared::frontend::hear(whole.clone(), &fe, WindowParams::default(), floor).unwrap();
+        let spec = &heard.spec;
         let want = Windows::cut(spec.view(), &WindowParams::default(), fe.silence()).data.into_raw_vec_and_offset().0;
-        let mut got = Vec::new();
-        let (_, frames) = shared::frontend::windows_of_file(
+        let (mut got, mut levels) = (Vec::new(), Vec::new());
+        let streamed = shared::frontend::windows_of_file(
             &path,
             &fe,
             WindowParams::default(),
             &DecodeOptions::default(),
-            &mut |w| {
+            floor,
+            &mut |w, level| {
                 got.extend_from_slice(w);
+                levels.push(level);
                 Ok(())
             },
         )
         .unwrap();
-        assert_eq!(frames, spec.dim().0, "{name}");
+        assert_eq!(streamed.frames, spec.dim().0, "{name}");
+        assert_eq!(streamed.span.start as f64 / fe.sample_rate as f64, heard.offset_seconds, "{name}");
+        assert_eq!(streamed.span.len(), heard.decoded.samples.len(), "{name}");
         assert!(got.len() == want.len() && got.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()), "{name}");
+        assert_eq!(levels, heard.levels, "{name}");
     }
 }

@@ -50,6 +50,31 @@ pub enum Command {
     /// phrase for voice, which has no notes), at most `--per-label` per label; writes
     /// `labels.csv` for `trainer evaluate`, whose report gives the share ranked right first.
     Notes(NotesArgs),
+    /// Build the visible negative check: clips in which none of the labels plays (drum kits,
+    /// bass lines and programs outside the labels of the held-out banks; made silence, hiss,
+    /// noise, hum, clicks and room tone at several levels); writes the audio and `labels.csv`
+    /// (empty labels) for `trainer evaluate`, whose report gives the share answered with no
+    /// label and the false labels per clip.
+    Negatives(NegativesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NegativesArgs {
+    /// Where the clips and `labels.csv` go.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// SoundFont(s) the rendered clips are played with; never a training bank, so the check
+    /// hears kits and programs the model never trained on. Default: the two held-out banks.
+    #[arg(long, default_values = ["/usr/share/sounds/sf2/TimGM6mb.sf2", "/usr/share/sounds/sf2/sf_GMbank.sf2"])]
+    pub bank: Vec<PathBuf>,
+    /// Rendered clips (drums, bass, drums with bass, other programs), besides the made ones.
+    #[arg(long, default_value_t = 80)]
+    pub rendered: usize,
+    /// Seconds per clip.
+    #[arg(long, default_value_t = 5.0)]
+    pub seconds: f64,
+    #[arg(long, default_value_t = 11)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Args)]
@@ -231,6 +256,17 @@ pub struct SynthArgs {
     /// real, and the training banks are heard only as leads (issue 33).
     #[arg(long, default_value_t = 0.0)]
     pub real_backing_share: f64,
+    /// Negative songs per training song (0 or more), written to `IRMAS-TrainingData/none/` with
+    /// all-zero targets: drum kits and bass lines of the training banks alone, their programs
+    /// outside the labels, noises, hum, clicks, room tone, and with `--real-negatives` real
+    /// recordings of drums and everyday sounds. Default 0 (no negatives): the network then
+    /// never hears a window without one of the labels and names instruments in noise and drums.
+    #[arg(long, default_value_t = 0.0)]
+    pub negative_share: f64,
+    /// The real negatives pack (`samples.csv` + audio; the project's is
+    /// `../shared/data/real-negatives`) that negative songs draw recordings from.
+    #[arg(long)]
+    pub real_negatives: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -361,6 +397,14 @@ pub struct EvaluateArgs {
     /// Global threshold (default: the manifest's per-label thresholds, else its global one).
     #[arg(long)]
     pub threshold: Option<f32>,
+    /// The evidence a label needs besides its score (default: the manifest's `evidence_floor`,
+    /// else 0).
+    #[arg(long)]
+    pub evidence_floor: Option<f32>,
+    /// Windows whose RMS level before normalisation is below this many dBFS are silent and not
+    /// scored, as the server's `--audible-floor-dbfs` (default −60, the server's default).
+    #[arg(long, default_value_t = shared::frontend::DEFAULT_AUDIBLE_FLOOR_DBFS, allow_hyphen_values = true)]
+    pub audible_floor_dbfs: f32,
     /// Where to write evaluation.json and evaluation.md (default: the model directory).
     #[arg(long)]
     pub out: Option<PathBuf>,

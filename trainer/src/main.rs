@@ -26,5 +26,6 @@ fn main() -> anyhow::Result<()> {
         cli::Command::Export(args) => commands::export::run(&args),
         cli::Command::Average(args) => commands::average::run(&args),
         cli::Command::Notes(args) => commands::notes::run(&args),
+        cli::Command::Negatives(args) => commands::negatives::run(&args),
     }
 }

@@ -1,17 +1,24 @@
-//! Audio bytes to model windows: decode, resample, normalise, log-mel, cut.
+//! Audio bytes to model windows: decode, resample, cut to the audible span, measure each
+//! window's level, normalise, log-mel, cut.
 use std::io::Cursor;
 
 use bytes::Bytes;
 use shared::audio::{decode, DecodeOptions, Decoded};
-use shared::frontend::{logmel_of_signal, FrontEndParams, WindowParams, Windows};
+use shared::frontend::{hear, FrontEndParams, WindowParams, Windows};
 
 /// The decoded, analysed audio.
 pub struct Analysed {
     /// `n × frames × mels` log-mel windows, flattened.
     pub windows: Vec<f32>,
     pub n: usize,
-    /// Spectrogram frames of the whole clip.
+    /// Each window's RMS level in dBFS before normalisation.
+    pub levels: Vec<f32>,
+    /// Spectrogram frames of the audible span.
     pub frames: usize,
+    /// Seconds before the audible span, where the first window starts.
+    pub offset_seconds: f64,
+    /// Seconds of the audible span.
+    pub span_seconds: f64,
     pub duration_seconds: f64,
     pub sample_rate: u32,
 }
@@ -23,21 +30,30 @@ pub fn analyse(
     fe: &FrontEndParams,
     window: &WindowParams,
     max_seconds: f64,
+    floor_dbfs: f32,
 ) -> Result<Analysed, shared::Error> {
     let opts = DecodeOptions { mime_type: mime, max_seconds: Some(max_seconds), ..Default::default() };
-    analyse_signal(decode(Box::new(Cursor::new(bytes)), fe.sample_rate, &opts)?, fe, window)
+    analyse_signal(decode(Box::new(Cursor::new(bytes)), fe.sample_rate, &opts)?, fe, window, floor_dbfs)
 }
 
 /// The windows of a signal already decoded (an upload's, or a live stream's whole signal):
-/// peak normalisation, log-mel, cut.
-pub fn analyse_signal(decoded: Decoded, fe: &FrontEndParams, window: &WindowParams) -> Result<Analysed, shared::Error> {
-    let (d, spec) = logmel_of_signal(decoded, fe)?;
-    let w = Windows::cut(spec.view(), window, fe.silence());
+/// [`hear`], then cut.
+pub fn analyse_signal(
+    decoded: Decoded,
+    fe: &FrontEndParams,
+    window: &WindowParams,
+    floor_dbfs: f32,
+) -> Result<Analysed, shared::Error> {
+    let heard = hear(decoded, fe, *window, floor_dbfs)?;
+    let w = Windows::cut(heard.spec.view(), window, fe.silence());
     Ok(Analysed {
         n: w.len(),
         windows: w.data.into_raw_vec_and_offset().0,
-        frames: spec.dim().0,
-        duration_seconds: d.duration_seconds(),
-        sample_rate: d.source_sample_rate,
+        levels: heard.levels,
+        frames: heard.spec.dim().0,
+        offset_seconds: heard.offset_seconds,
+        span_seconds: heard.decoded.samples.len() as f64 / f64::from(fe.sample_rate),
+        duration_seconds: heard.decoded.duration_seconds(),
+        sample_rate: heard.decoded.source_sample_rate,
     })
 }

@@ -7,10 +7,10 @@
 //! its true peak, through the same front end and model as an upload (exact). The signal is kept
 //! at the analysis rate for that (88 kB a second), bounded by the stream's length limit.
 use shared::audio::{Decoded, PcmFormat, PcmStream};
-use shared::frontend::WindowStream;
+use shared::frontend::{audible_span, WindowStream};
 use shared::labels::{LABELS, N_LABELS};
 
-use super::{analyse_signal, report, Clip, Recognition, Recognizer, Resolved};
+use super::{analyse_signal, report, Clip, Recognition, Recognizer, Resolved, WindowScores};
 use crate::error::EngineError;
 use crate::infer::Scored;
 
@@ -22,14 +22,26 @@ pub struct PcmSpec {
     pub channels: u16,
 }
 
-/// One provisional window: its index, start and sigmoids.
+/// One provisional window: its index, start, level and, when audible, sigmoids.
 #[derive(Debug, Clone)]
 pub struct LiveWindow {
     pub index: usize,
     pub start_seconds: f64,
+    /// RMS level before normalisation, in dBFS.
+    pub level_dbfs: f32,
+    /// Below the audible floor: not scored (no sigmoids, no labels).
+    pub silent: bool,
     pub sigmoids: Vec<f32>,
     /// Codes whose sigmoid reaches the label's threshold.
     pub labels: Vec<&'static str>,
+}
+
+/// Windows completed by a piece of audio (`levels.len() × frames × mels`, flattened) and the
+/// level of each, to be scored by [`Live::score`].
+#[derive(Debug, Default)]
+pub struct Completed {
+    pub windows: Vec<f32>,
+    pub levels: Vec<f32>,
 }
 
 /// The state of one stream.
@@ -46,8 +58,12 @@ pub struct Live {
     peak: f32,
     /// Taken by [`Live::end`].
     live: Option<WindowStream>,
-    /// Provisional sigmoids of the windows scored so far (`windows × labels`).
-    sigmoids: Vec<f32>,
+    /// The windows so far: levels, and the provisional sigmoids of the audible ones.
+    scores: WindowScores,
+    /// Samples before the first loud one (the audible span's start, as an upload is cut):
+    /// counted until it arrives, not fed to the front end. `None` until then.
+    lead: Option<usize>,
+    skipped: usize,
 }
 
 impl Live {
@@ -66,7 +82,9 @@ impl Live {
             signal: Vec::new(),
             peak: 0.0,
             live: Some(live),
-            sigmoids: Vec::new(),
+            scores: WindowScores::default(),
+            lead: None,
+            skipped: 0,
         })
     }
 
@@ -75,18 +93,18 @@ impl Live {
         self.source_frames as f64 / f64::from(self.spec.sample_rate)
     }
 
-    /// Windows scored so far.
+    /// Windows scored (or found silent) so far.
     pub fn windows(&self) -> usize {
-        self.sigmoids.len() / N_LABELS
+        self.scores.levels.len()
     }
 
     fn ended() -> EngineError {
         EngineError::Internal("audio pushed to a live stream after its end: a bug".into())
     }
 
-    /// Adds a piece of interleaved PCM; returns the windows it completed (flattened) and their
-    /// count, to be scored by [`Live::score`].
-    pub fn push(&mut self, bytes: &[u8]) -> Result<(Vec<f32>, usize), EngineError> {
+    /// Adds a piece of interleaved PCM; returns the windows it completed, to be scored by
+    /// [`Live::score`].
+    pub fn push(&mut self, bytes: &[u8]) -> Result<Completed, EngineError> {
         let pcm = self.pcm.as_mut().ok_or_else(Self::ended)?;
         let mut fresh = Vec::new();
         pcm.push(bytes, &mut fresh)?;
@@ -98,61 +116,90 @@ impl Live {
     }
 
     /// Ends the audio: the last provisional windows (with the padding of the clip's end).
-    pub fn end(&mut self) -> Result<(Vec<f32>, usize), EngineError> {
+    pub fn end(&mut self) -> Result<Completed, EngineError> {
         let pcm = self.pcm.take().ok_or_else(Self::ended)?;
         let mut fresh = Vec::new();
         pcm.finish(&mut fresh)?;
         self.windows_of(fresh, true)
     }
 
-    fn windows_of(&mut self, fresh: Vec<f32>, last: bool) -> Result<(Vec<f32>, usize), EngineError> {
+    fn windows_of(&mut self, fresh: Vec<f32>, last: bool) -> Result<Completed, EngineError> {
         let stream = self.live.as_mut().ok_or_else(Self::ended)?;
         let peak = fresh.iter().filter(|v| v.is_finite()).fold(self.peak, |m, v| m.max(v.abs()));
         if peak > self.peak {
             self.peak = peak;
             stream.set_peak(peak);
         }
-        let mut windows = Vec::new();
-        let mut emit = |w: &[f32]| {
-            windows.extend_from_slice(w);
+        let mut done = Completed::default();
+        let mut emit = |w: &[f32], level| {
+            done.windows.extend_from_slice(w);
+            done.levels.push(level);
             Ok(())
         };
-        stream.push(&fresh, &mut emit)?;
+        // Nothing before the first loud sample goes in, as an upload is cut to its audible span
+        // (the end is cut only by the exact answer; windows of a silent end are silent).
+        let from = match self.lead {
+            Some(_) => 0,
+            None => match audible_span(&fresh, self.how.audible_floor_dbfs) {
+                Some(span) => {
+                    self.lead = Some(self.skipped + span.start);
+                    span.start
+                }
+                None => {
+                    self.skipped += fresh.len();
+                    fresh.len()
+                }
+            },
+        };
+        stream.push(shared::invariant::slice(&fresh, from.., "the audible part of a piece"), &mut emit)?;
         if last {
             self.live.take().ok_or_else(Self::ended)?.finish(&mut emit)?;
         }
         self.signal.extend_from_slice(&fresh);
-        let m = self.recognizer.manifest();
-        let n = windows.len() / (m.window.frames * m.front_end.n_mels).max(1);
-        Ok((windows, n))
+        Ok(done)
     }
 
-    /// Scores windows from [`Live::push`] or [`Live::end`]; returns them as messages.
-    pub async fn score(&mut self, windows: Vec<f32>, n: usize) -> Result<Vec<LiveWindow>, EngineError> {
-        if n == 0 {
+    /// Scores the audible windows from [`Live::push`] or [`Live::end`]; returns every window
+    /// as a message (a silent one without sigmoids).
+    pub async fn score(&mut self, done: Completed) -> Result<Vec<LiveWindow>, EngineError> {
+        if done.levels.is_empty() {
             return Ok(Vec::new());
         }
-        let scored = patiently(&self.recognizer, windows, n).await?;
-        let first = self.sigmoids.len() / N_LABELS;
+        let (w, _) = score_audible_patiently(&self.recognizer, done, &self.how).await?;
+        let first = self.windows();
         let m = self.recognizer.manifest();
         let hop = m.window.hop_frames as f64 * m.front_end.frame_seconds();
-        let out = scored
-            .sigmoids
-            .chunks(N_LABELS)
+        let offset = self.offset_seconds();
+        let mut rows = w.sigmoids.chunks(N_LABELS);
+        let out = w
+            .levels
+            .iter()
+            .zip(&w.audible)
             .enumerate()
-            .map(|(i, s)| LiveWindow {
-                index: first + i,
-                start_seconds: (first + i) as f64 * hop,
-                sigmoids: s.to_vec(),
-                labels: LABELS
-                    .iter()
-                    .enumerate()
-                    .filter(|(l, _)| s.get(*l).is_some_and(|&v| v >= self.how.thresholds.for_label(*l)))
-                    .map(|(_, &code)| code)
-                    .collect(),
+            .map(|(i, (&level_dbfs, &audible))| {
+                let s = if audible {
+                    shared::invariant::some(rows.next(), "the sigmoids of an audible window")
+                } else {
+                    &[]
+                };
+                LiveWindow {
+                    index: first + i,
+                    start_seconds: offset + (first + i) as f64 * hop,
+                    level_dbfs,
+                    silent: !audible,
+                    sigmoids: s.to_vec(),
+                    labels: LABELS
+                        .iter()
+                        .enumerate()
+                        .filter(|(l, _)| s.get(*l).is_some_and(|&v| v >= self.how.thresholds.for_label(*l)))
+                        .map(|(_, &code)| code)
+                        .collect(),
+                }
             })
             .collect();
-        self.sigmoids.extend_from_slice(&scored.sigmoids);
+        self.scores.levels.extend_from_slice(&w.levels);
+        self.scores.audible.extend_from_slice(&w.audible);
+        self.scores.sigmoids.extend_from_slice(&w.sigmoids);
         Ok(out)
     }
 
@@ -161,8 +208,20 @@ impl Live {
         let m = self.recognizer.manifest();
         // The frames the scored windows span, so the timeline and segments line up with them.
         let frames = (self.windows().max(1) - 1) * m.window.hop_frames + m.window.frames;
-        let clip = Clip { duration_seconds: self.seconds(), sample_rate: self.spec.sample_rate, frames };
-        report(m, &clip, &self.sigmoids, &self.how)
+        let clip = Clip {
+            duration_seconds: self.seconds(),
+            sample_rate: self.spec.sample_rate,
+            frames,
+            offset_seconds: self.offset_seconds(),
+            end_seconds: self.seconds(),
+        };
+        report(m, &clip, &self.scores, &self.how)
+    }
+
+    /// Seconds before the first loud sample (all received so far while none has come).
+    fn offset_seconds(&self) -> f64 {
+        let rate = f64::from(self.recognizer.manifest().front_end.sample_rate);
+        self.lead.unwrap_or(self.skipped) as f64 / rate
     }
 
     /// The exact answer: the whole signal normalised by its true peak through the front end and
@@ -184,24 +243,36 @@ impl Live {
             source_frames,
         };
         let (fe, window) = (m.front_end.clone(), m.window);
-        let a = tokio::task::spawn_blocking(move || analyse_signal(decoded, &fe, &window))
+        let floor = self.how.audible_floor_dbfs;
+        let a = tokio::task::spawn_blocking(move || analyse_signal(decoded, &fe, &window, floor))
             .await
             .map_err(|e| EngineError::Internal(format!("analysis task: {e}")))??;
-        let scored = patiently(&self.recognizer, a.windows, a.n).await?;
-        let clip = Clip { duration_seconds: a.duration_seconds, sample_rate: a.sample_rate, frames: a.frames };
-        Ok(report(&m, &clip, &scored.sigmoids, &self.how))
+        let done = Completed { windows: a.windows, levels: a.levels };
+        let (w, _) = score_audible_patiently(&self.recognizer, done, &self.how).await?;
+        let clip = Clip {
+            duration_seconds: a.duration_seconds,
+            sample_rate: a.sample_rate,
+            frames: a.frames,
+            offset_seconds: a.offset_seconds,
+            end_seconds: a.offset_seconds + a.span_seconds,
+        };
+        Ok(report(&m, &clip, &w, &self.how))
     }
 }
 
 /// Longest a stream waits for room in a full batching queue before it gives up (`queue_full`).
 const QUEUE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// Scores windows; a full queue is waited out (a stream is not read meanwhile, which is its
-/// backpressure) instead of ending a stream that is minutes long.
-async fn patiently(recognizer: &Recognizer, windows: Vec<f32>, n: usize) -> Result<Scored, EngineError> {
+/// Scores the audible windows; a full queue is waited out (a stream is not read meanwhile,
+/// which is its backpressure) instead of ending a stream that is minutes long.
+async fn score_audible_patiently(
+    recognizer: &Recognizer,
+    done: Completed,
+    how: &Resolved,
+) -> Result<(WindowScores, Scored), EngineError> {
     let since = std::time::Instant::now();
     loop {
-        match recognizer.score(windows.clone(), n).await {
+        match recognizer.score_audible(done.windows.clone(), done.levels.clone(), how).await {
             Err(EngineError::QueueFull) if since.elapsed() < QUEUE_PATIENCE => {
                 tokio::time::sleep(std::time::Duration::from_millis(20)).await;
             }

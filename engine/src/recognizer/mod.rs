@@ -8,13 +8,14 @@ mod report;
 mod types;
 
 pub use analyse::{analyse, analyse_signal, Analysed};
-pub use report::{report, Clip};
+pub use report::{report, Clip, WindowScores};
 pub use types::{Instrument, Recognition, TimelineWindow};
 
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use shared::aggregate::{Aggregation, Thresholds};
+use shared::frontend::is_audible;
 use shared::manifest::Manifest;
 use shared::segments::SegmentParams;
 use tokio::sync::{oneshot, watch};
@@ -58,6 +59,17 @@ pub struct Resolved {
     pub thresholds: Thresholds,
     pub timeline: bool,
     pub segments: Option<SegmentParams>,
+    /// Windows quieter than this (RMS before normalisation, dBFS) are silent.
+    pub audible_floor_dbfs: f32,
+    /// The evidence a label needs besides its score ([`shared::aggregate::present`]).
+    pub evidence_floor: f32,
+}
+
+impl Resolved {
+    /// Whether a window of level `dbfs` is scored.
+    pub fn audible(&self, dbfs: f32) -> bool {
+        is_audible(dbfs, self.audible_floor_dbfs)
+    }
 }
 
 /// Where a recognition's time went.
@@ -76,6 +88,7 @@ pub struct Timing {
 #[derive(Clone)]
 pub struct Recognizer {
     manifest: Manifest,
+    audible_floor_dbfs: f32,
     batcher: Batcher,
     metrics: Metrics,
     runtime: Runtime,
@@ -85,12 +98,13 @@ pub struct Recognizer {
 impl Recognizer {
     pub fn new(
         manifest: Manifest,
+        audible_floor_dbfs: f32,
         batcher: Batcher,
         metrics: Metrics,
         runtime: Runtime,
         alive: watch::Receiver<bool>,
     ) -> Self {
-        Self { manifest, batcher, metrics, runtime, alive }
+        Self { manifest, audible_floor_dbfs, batcher, metrics, runtime, alive }
     }
 
     pub fn manifest(&self) -> &Manifest {
@@ -122,6 +136,8 @@ impl Recognizer {
             thresholds: self.manifest.thresholds(o.threshold).map_err(EngineError::BadParameter)?,
             timeline: o.timeline,
             segments: o.segments,
+            audible_floor_dbfs: self.audible_floor_dbfs,
+            evidence_floor: self.manifest.evidence_floor.unwrap_or(0.0),
         })
     }
 
@@ -134,8 +150,8 @@ impl Recognizer {
         how: &Resolved,
     ) -> Result<(Recognition, Timing), EngineError> {
         let started = Instant::now();
-        let (fe, window) = (self.manifest.front_end.clone(), self.manifest.window);
-        let analysed = tokio::task::spawn_blocking(move || analyse(audio, mime, &fe, &window, max_seconds))
+        let (fe, window, floor) = (self.manifest.front_end.clone(), self.manifest.window, how.audible_floor_dbfs);
+        let analysed = tokio::task::spawn_blocking(move || analyse(audio, mime, &fe, &window, max_seconds, floor))
             .await
             .map_err(|e| EngineError::Internal(format!("analysis task: {e}")))?;
         let a = analysed.inspect_err(|e| self.metrics.decode_failures.with_label_values(&[e.kind()]).inc())?;
@@ -146,11 +162,44 @@ impl Recognizer {
             decode_ms = decode.as_secs_f64() * 1e3,
             "audio analysed"
         );
-        let scored = self.score(a.windows, a.n).await?;
+        let (w, scored) = self.score_audible(a.windows, a.levels, how).await?;
         self.metrics.audio_seconds.inc_by(a.duration_seconds);
         let timing = Timing { decode, queue: scored.queue_time, inference: scored.inference_time };
-        let clip = Clip { duration_seconds: a.duration_seconds, sample_rate: a.sample_rate, frames: a.frames };
-        Ok((report(&self.manifest, &clip, &scored.sigmoids, how), timing))
+        let clip = Clip {
+            duration_seconds: a.duration_seconds,
+            sample_rate: a.sample_rate,
+            frames: a.frames,
+            offset_seconds: a.offset_seconds,
+            end_seconds: a.offset_seconds + a.span_seconds,
+        };
+        Ok((report(&self.manifest, &clip, &w, how), timing))
+    }
+
+    /// Scores the audible ones of `windows` (`levels.len() × frames × mels`, flattened); a
+    /// recording with none costs no model time.
+    pub async fn score_audible(
+        &self,
+        windows: Vec<f32>,
+        levels: Vec<f32>,
+        how: &Resolved,
+    ) -> Result<(WindowScores, Scored), EngineError> {
+        let audible: Vec<bool> = levels.iter().map(|&l| how.audible(l)).collect();
+        let heard = audible.iter().filter(|&&a| a).count();
+        let scored = match heard {
+            0 => Scored { sigmoids: Vec::new(), queue_time: Duration::ZERO, inference_time: Duration::ZERO },
+            n if n == audible.len() => self.score(windows, n).await?,
+            n => {
+                let size = windows.len() / audible.len().max(1);
+                let kept: Vec<f32> = windows
+                    .chunks(size.max(1))
+                    .zip(&audible)
+                    .filter(|(_, &a)| a)
+                    .flat_map(|(w, _)| w.iter().copied())
+                    .collect();
+                self.score(kept, n).await?
+            }
+        };
+        Ok((WindowScores { levels, sigmoids: scored.sigmoids.clone(), audible }, scored))
     }
 
     /// Runs `n` windows (`n × frames × mels`, flattened) through the batcher and the model.

@@ -20,7 +20,11 @@ pub struct Instrument {
     /// The threshold applied to this instrument.
     #[schema(example = 0.5)]
     pub threshold: f32,
-    /// Whether `score >= threshold`.
+    /// The model's own evidence: the mean of this instrument's highest quarter of window
+    /// sigmoids over the audible windows (S2 scores the top instrument 1.0 however weak it is).
+    #[schema(example = 0.93)]
+    pub evidence: f32,
+    /// Whether `score >= threshold` and `evidence >= evidence_floor`.
     pub present: bool,
 }
 
@@ -29,7 +33,13 @@ pub struct Instrument {
 pub struct TimelineWindow {
     #[schema(example = 0.5)]
     pub start_seconds: f64,
-    /// Sigmoid per instrument code.
+    /// The window's RMS level before normalisation, in dBFS (−200 for digital silence).
+    #[schema(example = -23.5)]
+    pub level_dbfs: f32,
+    /// True when the level is below the audible floor: the window was not scored and takes no
+    /// part in the answer (`scores` is empty).
+    pub silent: bool,
+    /// Sigmoid per instrument code (empty for a silent window).
     #[schema(value_type = BTreeMap<String, f32>, example = json!({"pia": 0.91, "voi": 0.12}))]
     pub scores: BTreeMap<&'static str, f32>,
 }
@@ -38,11 +48,12 @@ pub struct TimelineWindow {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "model_id": "irmas-real-v7", "duration_seconds": 3.0, "sample_rate": 44100, "windows": 5,
-    "aggregation": "s2", "threshold": 0.5,
+    "audible_windows": 5, "audible_seconds": 3.0, "audible_floor_dbfs": -60.0,
+    "aggregation": "s2", "threshold": 0.5, "evidence_floor": 0.0,
     "instruments": [
-        {"label": "pia", "name": "piano", "score": 1.0, "threshold": 0.5, "present": true},
-        {"label": "voi", "name": "voice", "score": 0.62, "threshold": 0.5, "present": true},
-        {"label": "gac", "name": "acoustic guitar", "score": 0.2, "threshold": 0.5, "present": false}
+        {"label": "pia", "name": "piano", "score": 1.0, "threshold": 0.5, "evidence": 0.97, "present": true},
+        {"label": "voi", "name": "voice", "score": 0.62, "threshold": 0.5, "evidence": 0.81, "present": true},
+        {"label": "gac", "name": "acoustic guitar", "score": 0.2, "threshold": 0.5, "evidence": 0.3, "present": false}
     ],
     "labels": ["pia", "voi"]
 }))]
@@ -54,12 +65,26 @@ pub struct Recognition {
     pub sample_rate: u32,
     /// 1-s windows analysed (0.5-s hop).
     pub windows: usize,
+    /// Windows at or above the audible floor: the only ones scored and aggregated. 0 means
+    /// nothing in the recording was loud enough to hear, and `labels` is empty.
+    pub audible_windows: usize,
+    /// Seconds of the recording covered by audible windows.
+    #[schema(example = 3.0)]
+    pub audible_seconds: f64,
+    /// The RMS level in dBFS below which a window counts as silent (`--audible-floor-dbfs`).
+    #[schema(example = -60.0)]
+    pub audible_floor_dbfs: f32,
     pub aggregation: Aggregation,
     /// The global threshold, or null when per-label thresholds were applied.
     pub threshold: Option<f32>,
+    /// The evidence an instrument needs besides its score (the model's `evidence_floor`; 0
+    /// when its manifest sets none).
+    #[schema(example = 0.0)]
+    pub evidence_floor: f32,
     /// All 11 instruments, highest score first.
     pub instruments: Vec<Instrument>,
-    /// Codes of the instruments present, highest score first.
+    /// Codes of the instruments present, highest score first; empty when none of the 11 is
+    /// heard (silence, noise, drums alone…).
     pub labels: Vec<&'static str>,
     /// Per-window sigmoids, with `timeline=true`.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -20,7 +20,7 @@ use utoipa::ToSchema;
 
 use super::AppState;
 use crate::error::{ErrorCode, ServerError};
-use engine::recognizer::live::{Live, LiveWindow, PcmSpec};
+use engine::recognizer::live::{Completed, Live, LiveWindow, PcmSpec};
 use engine::recognizer::{Options, Recognition};
 
 /// Windows between two summaries (about 2 s of audio).
@@ -91,13 +91,23 @@ pub enum StreamMessage {
     /// After `end`: the whole stream normalised by its true peak, as `POST /v1/recognize`
     /// answers for the same samples. The server then closes with 1000.
     Final { recognition: Recognition },
+    /// A window below the audible floor: not scored, no labels (nothing is heard in it).
+    Silent { index: usize, start_seconds: f64, level_dbfs: f32 },
     /// Why the stream is closed; the close code is 4000 + `status`.
     Error { error: String, error_type: ErrorCode, status: u16 },
 }
 
 impl From<LiveWindow> for StreamMessage {
     fn from(w: LiveWindow) -> Self {
-        StreamMessage::Window { index: w.index, start_seconds: w.start_seconds, sigmoids: w.sigmoids, labels: w.labels }
+        match w.silent {
+            true => StreamMessage::Silent { index: w.index, start_seconds: w.start_seconds, level_dbfs: w.level_dbfs },
+            false => StreamMessage::Window {
+                index: w.index,
+                start_seconds: w.start_seconds,
+                sigmoids: w.sigmoids,
+                labels: w.labels,
+            },
+        }
     }
 }
 
@@ -105,7 +115,7 @@ impl From<LiveWindow> for StreamMessage {
 ///
 /// Upgrade to a WebSocket, then send a `StreamStart` message (text), the audio as binary
 /// messages of whole interleaved frames, and `{"type": "end"}`. The server sends
-/// `StreamMessage`s: `ready`, a `window` per 1-s window, a `summary` every 4 windows, and
+/// `StreamMessage`s: `ready`, a `window` per audible 1-s window (`silent` for one below the audible floor), a `summary` every 4 windows, and
 /// `final` with the answer `POST /v1/recognize` gives for the same samples. Errors close the
 /// socket with code 4000 + the HTTP status of the error (table in the README), after an `error`
 /// message. The schemas of the messages are in `openapi/stream-messages.json`.
@@ -287,10 +297,10 @@ async fn send_windows(
     socket: &mut WebSocket,
     state: &AppState,
     live: &mut Live,
-    (windows, n): (Vec<f32>, usize),
+    done: Completed,
     arrived: Option<Instant>,
 ) -> Result<(), Ended> {
-    let scored = live.score(windows, n).await.map_err(|e| Ended::Failed(e.into()))?;
+    let scored = live.score(done).await.map_err(|e| Ended::Failed(e.into()))?;
     state.metrics.stream_windows.inc_by(scored.len() as u64);
     for w in scored {
         send(socket, &w.into()).await?;

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use super::logmel::FrameWork;
-use super::{FrontEndParams, LogMel, WindowParams};
+use super::{FrontEndParams, LevelMeter, LogMel, SpanFinder, WindowParams};
 use crate::audio::{decode_file_stream, DecodeOptions, Decoded};
 use crate::invariant::{slice, slice_mut};
 use crate::Result;
@@ -28,7 +28,13 @@ pub struct WindowStream {
     frames: usize,
     windows: usize,
     work: FrameWork,
+    /// The level of each window, measured on the samples as pushed (before normalisation).
+    meter: LevelMeter,
 }
+
+/// Receives each window (`frames × n_mels`, row-major) and its level in dBFS before
+/// normalisation ([`LevelMeter::window_dbfs`]).
+pub type Emit<'a> = dyn FnMut(&[f32], f32) -> Result<()> + 'a;
 
 impl WindowStream {
     /// A stream for a signal whose largest finite |sample| is `peak`.
@@ -49,6 +55,7 @@ impl WindowStream {
             frames: 0,
             windows: 0,
             work,
+            meter: LevelMeter::new(params, window),
         })
     }
 
@@ -63,8 +70,9 @@ impl WindowStream {
         self.windows
     }
 
-    /// Adds samples; `emit` gets each window completed by them (`frames × n_mels`, row-major).
-    pub fn push(&mut self, samples: &[f32], emit: &mut dyn FnMut(&[f32]) -> Result<()>) -> Result<()> {
+    /// Adds samples; `emit` gets each window completed by them and its level.
+    pub fn push(&mut self, samples: &[f32], emit: &mut Emit<'_>) -> Result<()> {
+        self.meter.push(samples);
         let scale = self.scale;
         // As peak_normalize: non-finite samples are 0, a product that is NaN is 0.
         self.samples.extend(samples.iter().map(|&x| if x.is_finite() { nan_to_zero(x * scale) } else { 0.0 }));
@@ -86,7 +94,7 @@ impl WindowStream {
 
     /// Ends the signal: the last frames (with the centring's zero padding) and windows, padded
     /// with silence to one window for a clip shorter than that. Returns the frame count.
-    pub fn finish(mut self, emit: &mut dyn FnMut(&[f32]) -> Result<()>) -> Result<usize> {
+    pub fn finish(mut self, emit: &mut Emit<'_>) -> Result<usize> {
         let total = self.lm.frame_count(self.pushed);
         while self.frames < total {
             self.compute_frame();
@@ -101,7 +109,7 @@ impl WindowStream {
                 ..have,
                 "the rows so far",
             ));
-            emit(&w)?;
+            emit(&w, self.meter.window_dbfs(0))?;
         }
         Ok(self.frames)
     }
@@ -128,12 +136,13 @@ impl WindowStream {
     }
 
     /// Emits every window whose frames are all computed, then drops rows no window needs.
-    fn emit_ready(&mut self, emit: &mut dyn FnMut(&[f32]) -> Result<()>) -> Result<()> {
+    fn emit_ready(&mut self, emit: &mut Emit<'_>) -> Result<()> {
         let mels = self.lm.params().n_mels;
         let (len, hop) = (self.window.frames, self.window.hop_frames.max(1));
         while self.windows * hop + len <= self.frames {
             let first = (self.windows * hop - self.first_row) * mels;
-            emit(slice(&self.rows, first..first + len * mels, "a ready window's rows"))?;
+            let level = self.meter.window_dbfs(self.windows);
+            emit(slice(&self.rows, first..first + len * mels, "a ready window's rows"), level)?;
             self.windows += 1;
         }
         let needed = self.windows * hop;
@@ -154,31 +163,66 @@ fn nan_to_zero(x: f32) -> f32 {
     }
 }
 
-/// The peak of a file's signal at the analysis rate (largest finite |sample|).
-pub fn peak_of_file(path: &Path, params: &FrontEndParams, opts: &DecodeOptions) -> Result<f32> {
+/// The peak of a file's signal at the analysis rate (largest finite |sample|) and its audible
+/// span at `floor_dbfs` ([`super::audible_span`]).
+pub fn peak_of_file(
+    path: &Path,
+    params: &FrontEndParams,
+    opts: &DecodeOptions,
+    floor_dbfs: f32,
+) -> Result<(f32, Option<std::ops::Range<usize>>)> {
     let mut peak = 0.0f32;
+    let mut span = SpanFinder::new(floor_dbfs);
     decode_file_stream(path, params.sample_rate, opts, &mut |x| {
         peak = x.iter().filter(|v| v.is_finite()).fold(peak, |m, v| m.max(v.abs()));
+        span.push(x);
         Ok(())
     })?;
-    Ok(peak)
+    Ok((peak, span.span()))
 }
 
-/// The model windows of a file of any length, streamed: `emit` gets each window
-/// (`frames × n_mels`) in order; memory stays a few windows whatever the duration. Returns the
-/// decode's facts and the spectrogram's frame count.
+/// A file streamed through the front end: the decode's facts, the spectrogram's frame count,
+/// and the samples before the audible span (where the first window starts).
+#[derive(Debug, Clone)]
+pub struct StreamedFile {
+    pub decoded: Decoded,
+    pub frames: usize,
+    /// The audible span, in samples at the analysis rate (the whole signal when nothing in it
+    /// is audible).
+    pub span: std::ops::Range<usize>,
+}
+
+/// The model windows of a file of any length, streamed as [`super::hear`] analyses a whole
+/// signal: cut to its audible span at `floor_dbfs`, `emit` gets each window
+/// (`frames × n_mels`) and its level in order; memory stays a few windows whatever the
+/// duration. Decodes twice: once for the peak and the span, once for the windows.
 pub fn windows_of_file(
     path: &Path,
     params: &FrontEndParams,
     window: WindowParams,
     opts: &DecodeOptions,
-    emit: &mut dyn FnMut(&[f32]) -> Result<()>,
-) -> Result<(Decoded, usize)> {
-    let peak = peak_of_file(path, params, opts)?;
+    floor_dbfs: f32,
+    emit: &mut Emit<'_>,
+) -> Result<StreamedFile> {
+    let (peak, span) = peak_of_file(path, params, opts, floor_dbfs)?;
     let mut stream = WindowStream::new(params, window, peak)?;
-    let decoded = decode_file_stream(path, params.sample_rate, opts, &mut |x| stream.push(x, emit))?;
+    let mut at = 0usize;
+    let decoded = decode_file_stream(path, params.sample_rate, opts, &mut |x| {
+        let piece = at..at + x.len();
+        at += x.len();
+        let Some(span) = &span else { return stream.push(x, emit) };
+        let (from, to) = (span.start.max(piece.start), span.end.min(piece.end));
+        match from < to {
+            true => stream.push(
+                crate::invariant::slice(x, from - piece.start..to - piece.start, "the audible part of a piece"),
+                emit,
+            ),
+            false => Ok(()),
+        }
+    })?;
     let frames = stream.finish(emit)?;
-    Ok((decoded, frames))
+    let span = span.unwrap_or(0..at);
+    Ok(StreamedFile { decoded, frames, span })
 }
 
 #[cfg(test)]
@@ -204,13 +248,13 @@ mod tests {
         let mut s = WindowStream::new(&FrontEndParams::default(), WindowParams::default(), peak).unwrap();
         let mut out = Vec::new();
         for chunk in x.chunks(piece.max(1)) {
-            s.push(chunk, &mut |w| {
+            s.push(chunk, &mut |w, _| {
                 out.extend_from_slice(w);
                 Ok(())
             })
             .unwrap();
         }
-        s.finish(&mut |w| {
+        s.finish(&mut |w, _| {
             out.extend_from_slice(w);
             Ok(())
         })
@@ -245,13 +289,40 @@ mod tests {
         let peak = x.iter().filter(|v| v.is_finite()).fold(0.0f32, |m, v| m.max(v.abs()));
         let mut s = WindowStream::new(&FrontEndParams::default(), WindowParams::default(), peak).unwrap();
         let mut got = Vec::new();
-        let mut keep = |w: &[f32]| {
+        let mut keep = |w: &[f32], _| {
             got.extend_from_slice(w);
             Ok(())
         };
         s.push(&x, &mut keep).unwrap();
         s.finish(&mut keep).unwrap();
-        assert!(got.iter().zip(whole(&x)).all(|(a, b)| a.to_bits() == b.to_bits()));
+        let want = whole(&x);
+        assert_eq!(got.len(), want.len(), "as many windows as the whole signal's");
+        assert!(!got.is_empty());
+        assert!(got.iter().zip(want).all(|(a, b)| a.to_bits() == b.to_bits()));
+    }
+
+    #[test]
+    fn streamed_levels_equal_the_whole_signals() {
+        use crate::frontend::window_levels;
+        let (p, w) = (FrontEndParams::default(), WindowParams::default());
+        for n in [0, 4_410, 22_016, 50_000, 220_500] {
+            // Loud, then silent, then quiet: every window's own level.
+            let mut x = signal(n);
+            x.iter_mut().enumerate().for_each(|(i, v)| *v *= [1.0, 0.0, 1e-3][i * 3 / n.max(1)]);
+            let peak = x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+            let mut s = WindowStream::new(&p, w, peak).unwrap();
+            let mut got = Vec::new();
+            let mut keep = |_: &[f32], level| {
+                got.push(level);
+                Ok(())
+            };
+            for c in x.chunks(3_001) {
+                s.push(c, &mut keep).unwrap();
+            }
+            s.finish(&mut keep).unwrap();
+            assert_eq!(got, window_levels(&x, &p, w, got.len()), "n {n}");
+            assert_eq!(got.len(), whole(&x).len() / (w.frames * p.n_mels), "n {n}");
+        }
     }
 
     #[test]
@@ -261,7 +332,7 @@ mod tests {
         let piece = signal(4096);
         let mut windows = 0;
         for _ in 0..2_000 {
-            s.push(&piece, &mut |_| {
+            s.push(&piece, &mut |_, _| {
                 windows += 1;
                 Ok(())
             })

@@ -2,10 +2,10 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use shared::aggregate::aggregate;
+use shared::aggregate::{aggregate, evidence, Thresholds};
 use shared::frontend::FrontEndParams;
 use shared::labels::{LABELS, N_LABELS};
-use trainer::calibrate::calibrate;
+use trainer::calibrate::{calibrate, evidence_floor};
 use trainer::data::TrainingData;
 use trainer::evaluate::predict_all;
 use trainer::export::{load, write_manifest};
@@ -26,6 +26,20 @@ pub fn run(args: &CalibrateArgs) -> anyhow::Result<()> {
     let truth: Vec<Vec<bool>> =
         data.truth(&data.val_idx).iter().map(|ls| (0..N_LABELS).map(|l| ls.contains(&l)).collect()).collect();
     let c = calibrate(&scores, &truth, N_LABELS, manifest.aggregation);
+    // With negatives in validation, the evidence a label needs besides its score (at the
+    // thresholds the manifest serves); it is what lets the model answer "none of them".
+    let negatives = truth.iter().filter(|t| !t.contains(&true)).count();
+    let served: Thresholds =
+        manifest.thresholds(None).map_err(|e| anyhow::anyhow!("the manifest's thresholds: {e}"))?;
+    let floor = (negatives > 0).then(|| {
+        let ev: Vec<Vec<f32>> = preds.iter().map(|p| evidence(&p.windows, N_LABELS)).collect();
+        evidence_floor(&scores, &ev, &truth, &served, N_LABELS)
+    });
+    if let Some((f, micro)) = floor {
+        manifest.evidence_floor = Some(f);
+        manifest.training.metrics.insert("calibration_evidence_floor_micro_f1".into(), micro);
+        println!("{negatives} negative validation clips: evidence floor {f:.2} (micro F1 {micro:.3})");
+    }
     let m = &mut manifest.training.metrics;
     if args.record_only {
         m.insert("calibrated_threshold_global".into(), c.global as f64);

@@ -6,6 +6,7 @@ pub mod deconv;
 pub mod evaluate;
 pub mod export;
 pub mod features;
+pub mod negatives;
 pub mod notes;
 pub mod synth;
 pub mod train;

@@ -28,6 +28,8 @@ pub fn run(args: &SynthArgs) -> anyhow::Result<()> {
         sparse_share: real(args.sparse_share),
         sparse_rendered_share: real(args.sparse_rendered_share),
         real_backing_share: real(args.real_backing_share),
+        negative_share: args.negative_share,
+        real_negatives: args.real_negatives.clone().filter(|_| args.negative_share > 0.0),
     };
     let s = render_corpus(&config)?;
     if s.real_songs > 0 {
@@ -35,6 +37,9 @@ pub fn run(args: &SynthArgs) -> anyhow::Result<()> {
             "{} of {} training songs have a real lead ({} from recorded notes, {} from recorded phrases)",
             s.real_songs, train_songs, s.real_note_songs, s.real_phrase_songs
         );
+    }
+    if s.negative_files > 0 {
+        println!("{} negative excerpts (none of the labels)", s.negative_files);
     }
     println!(
         "{} training excerpts, {} test clips, {:.2} h of audio in {:.0} s: {:.2} hours of audio per minute",

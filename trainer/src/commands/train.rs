@@ -39,8 +39,11 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let (clips, features) = (&data.clips, &data.features);
     let (train_idx, val_idx) = (&data.train_idx, &data.val_idx);
     let target = |i: usize| {
+        // A negative excerpt (no label) keeps every target at 0.
         let mut t = vec![0.0f32; N_LABELS];
-        t[clips[i].label] = 1.0;
+        if let Some(l) = clips[i].label {
+            t[l] = 1.0;
+        }
         t
     };
     // Training clips are cut without overlap into windows of the chosen length.
@@ -117,7 +120,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     for (name, idx) in parts.into_iter().filter(|(_, idx)| !idx.is_empty()) {
         let specs: Vec<_> = idx.iter().map(|&i| &features.items[i].spec).collect();
         let preds = predict_all(&module, &specs, &window, fe.silence(), device)?;
-        let r = evaluate_predictions(&data.truth(&idx), &preds, Aggregation::S2, &Thresholds::Global(0.5));
+        let r = evaluate_predictions(&data.truth(&idx), &preds, Aggregation::S2, &Thresholds::Global(0.5), 0.0);
         let m = &mut manifest.training.metrics;
         m.insert(format!("{name}_micro_f1"), r.report.micro.f1);
         m.insert(format!("{name}_macro_f1"), r.report.macro_.f1);

@@ -5,6 +5,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use shared::labels::label_index;
 
+/// The training folder of excerpts in which none of the labels plays (all-zero targets).
+pub const NO_LABEL_FOLDER: &str = "none";
+
 /// What an IRMAS training file name says, e.g. `[cel][nod][cla]0058__1.wav` or
 /// `008__[gel][dru][pop_roc]0123__3.wav`: the instrument, the drum tag, the genre, and the
 /// recording the excerpt was cut from (the name without its `__N` excerpt number).
@@ -49,7 +52,8 @@ pub fn parse_training_name(file_name: &str) -> Option<TrainingName> {
 #[derive(Debug, Clone)]
 pub struct TrainingClip {
     pub path: PathBuf,
-    pub label: usize,
+    /// The label, or `None` for an excerpt in which none of the labels plays (folder `none`).
+    pub label: Option<usize>,
     /// Recording id: excerpts of one recording stay on one side of the split.
     pub song: String,
     pub material: Material,
@@ -101,15 +105,20 @@ fn is_wav(p: &Path) -> bool {
 }
 
 /// Lists `<root>/<label>/*.wav` (root is `IRMAS-TrainingData` or a folder containing it). The
-/// folder names the label; folders that are not one of the 11 labels are refused.
+/// folder names the label, or is `none` for excerpts in which none of the labels plays; other
+/// folders are refused.
 pub fn list_training(root: &Path) -> anyhow::Result<Vec<TrainingClip>> {
     let root =
         if root.join("IRMAS-TrainingData").is_dir() { root.join("IRMAS-TrainingData") } else { root.to_path_buf() };
     let mut clips = Vec::new();
     for dir in sorted_entries(&root)?.into_iter().filter(|p| p.is_dir()) {
         let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
-        let Some(label) = label_index(&name) else {
-            bail!("{}: folder {name:?} is not one of the 11 labels", root.display());
+        let label = match label_index(&name) {
+            Some(l) => Some(l),
+            None if name == NO_LABEL_FOLDER => None,
+            None => {
+                bail!("{}: folder {name:?} is neither one of the 11 labels nor {NO_LABEL_FOLDER:?}", root.display())
+            }
         };
         for path in sorted_entries(&dir)?.into_iter().filter(|p| is_wav(p)) {
             let file = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();

@@ -40,9 +40,9 @@ impl TrainingData {
         self.val_idx.iter().copied().filter(|&i| self.clips[i].material.is_real() == real).collect()
     }
 
-    /// Label indices of the given clips (one each).
+    /// Label indices of the given clips (one each, none for a negative excerpt).
     pub fn truth(&self, idx: &[usize]) -> Vec<Vec<usize>> {
-        idx.iter().map(|&i| vec![self.clips[i].label]).collect()
+        idx.iter().map(|&i| self.clips[i].label.into_iter().collect()).collect()
     }
 
     /// Number of distinct recordings.
@@ -80,7 +80,7 @@ mod tests {
     use super::*;
 
     fn clip(song: &str, material: Material) -> TrainingClip {
-        TrainingClip { path: song.into(), label: 0, song: song.into(), material }
+        TrainingClip { path: song.into(), label: Some(0), song: song.into(), material }
     }
 
     #[test]

@@ -109,7 +109,7 @@ mod tests {
         let mut a = vec![0.1; N_LABELS];
         a[0] = 0.9;
         let preds = vec![ClipPrediction { windows: vec![a.clone(), a] }];
-        let report = evaluate_predictions(&[vec![0]], &preds, Aggregation::S2, &Thresholds::Global(0.5));
+        let report = evaluate_predictions(&[vec![0]], &preds, Aggregation::S2, &Thresholds::Global(0.5), 0.0);
         Run { name: name.into(), activation: "tanh".into(), window_seconds: 1.0, best_epoch: 3, epochs: 5, report }
     }
 

@@ -8,4 +8,4 @@ mod report;
 pub use confusions::Confusions;
 pub use predict::{predict_all, predict_windows, ClipPrediction};
 pub mod comparison;
-pub use report::{evaluate_predictions, multi_hot, ClipResult, EvalReport, SweepPoint};
+pub use report::{evaluate_predictions, multi_hot, ClipResult, EvalReport, Negatives, SweepPoint};

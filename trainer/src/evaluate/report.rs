@@ -1,6 +1,6 @@
 //! Metrics of a set of predictions: the operating point, the threshold sweeps and the tables.
 use serde::{Deserialize, Serialize};
-use shared::aggregate::{aggregate, Aggregation, Thresholds};
+use shared::aggregate::{aggregate, evidence, present, Aggregation, Thresholds};
 use shared::labels::{LABELS, N_LABELS};
 use shared::metrics::{lrap, prf_report, top1, Report};
 
@@ -33,6 +33,26 @@ pub struct EvalReport {
     /// of runs on the same clips; absent from reports written before it existed).
     #[serde(default)]
     pub per_clip: Vec<ClipResult>,
+    /// The evidence a label needed besides its score ([`shared::aggregate::present`]).
+    #[serde(default)]
+    pub evidence_floor: f32,
+    /// Labels predicted that the clip does not have, per clip.
+    #[serde(default)]
+    pub false_labels_per_clip: f64,
+    /// Clips in which none of the labels plays (no true label), and the share of them answered
+    /// with no label; absent when the set has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub negatives: Option<Negatives>,
+}
+
+/// How a set's clips without any of the labels were answered.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Negatives {
+    pub clips: usize,
+    /// The share answered with no label at all.
+    pub no_label_share: f64,
+    /// Labels predicted per negative clip.
+    pub false_labels_per_clip: f64,
 }
 
 /// One evaluated clip: its true label indices, its aggregated scores and the labels predicted at
@@ -61,16 +81,30 @@ fn sweep(truth: &[Vec<bool>], preds: &[ClipPrediction], how: Aggregation, thresh
         .collect()
 }
 
-/// Scores `preds` against `truth` (label indices per clip) with `how` and `thresholds`.
+/// Scores `preds` against `truth` (label indices per clip) with `how`, `thresholds` and the
+/// evidence a label needs besides its score, as the server answers.
 pub fn evaluate_predictions(
     truth: &[Vec<usize>],
     preds: &[ClipPrediction],
     how: Aggregation,
     thresholds: &Thresholds,
+    evidence_floor: f32,
 ) -> EvalReport {
     let truth_b: Vec<Vec<bool>> = truth.iter().map(|ls| multi_hot(ls)).collect();
     let scores: Vec<Vec<f32>> = preds.iter().map(|p| aggregate(&p.windows, N_LABELS, how)).collect();
-    let predicted: Vec<Vec<bool>> = scores.iter().map(|s| thresholds.apply(s)).collect();
+    let predicted: Vec<Vec<bool>> = scores
+        .iter()
+        .zip(preds)
+        .map(|(s, p)| present(s, &evidence(&p.windows, N_LABELS), thresholds, evidence_floor))
+        .collect();
+    let false_labels = |i: usize| predicted[i].iter().zip(&truth_b[i]).filter(|(&p, &t)| p && !t).count() as f64;
+    let negative: Vec<usize> = (0..truth.len()).filter(|&i| truth[i].is_empty()).collect();
+    let negatives = (!negative.is_empty()).then(|| Negatives {
+        clips: negative.len(),
+        no_label_share: negative.iter().filter(|&&i| !predicted[i].contains(&true)).count() as f64
+            / negative.len() as f64,
+        false_labels_per_clip: negative.iter().map(|&i| false_labels(i)).sum::<f64>() / negative.len() as f64,
+    });
     let s1: Vec<f32> = (1..=9).map(|i| i as f32 * 0.02).collect();
     let s2: Vec<f32> = (4..=12).map(|i| i as f32 * 0.05).collect();
     EvalReport {
@@ -95,6 +129,9 @@ pub fn evaluate_predictions(
                 predicted: (0..N_LABELS).filter(|&l| p[l]).collect(),
             })
             .collect(),
+        evidence_floor,
+        false_labels_per_clip: (0..truth.len()).map(false_labels).sum::<f64>() / truth.len().max(1) as f64,
+        negatives,
     }
 }
 
@@ -122,6 +159,16 @@ impl EvalReport {
             r.macro_present.recall,
             r.macro_present.f1,
         );
+        md += &format!(
+            "False labels per clip {:.3} (evidence floor {:.2}).\n\n",
+            self.false_labels_per_clip, self.evidence_floor
+        );
+        if let Some(n) = &self.negatives {
+            md += &format!(
+                "Clips in which none of the labels plays: {}, answered with no label {:.3}, false labels per such clip {:.3}.\n\n",
+                n.clips, n.no_label_share, n.false_labels_per_clip
+            );
+        }
         md += "| label | precision | recall | F1 | support |\n|---|---|---|---|---|\n";
         for (code, p) in LABELS.iter().zip(&r.per_label) {
             md += &format!("| {code} | {:.3} | {:.3} | {:.3} | {} |\n", p.precision, p.recall, p.f1, p.support);
@@ -155,7 +202,7 @@ mod tests {
         b[4] = 0.8;
         b[10] = 0.7;
         let preds = vec![clip(&[a, a]), clip(&[b])];
-        let r = evaluate_predictions(&[vec![6], vec![4, 10]], &preds, Aggregation::S2, &Thresholds::Global(0.5));
+        let r = evaluate_predictions(&[vec![6], vec![4, 10]], &preds, Aggregation::S2, &Thresholds::Global(0.5), 0.0);
         assert_eq!(r.report.micro.f1, 1.0);
         assert_eq!(r.lrap, 1.0);
         assert_eq!(r.sweep_s1.len(), 9);
@@ -166,5 +213,28 @@ mod tests {
         assert_eq!(r.per_clip.len(), 2);
         assert_eq!((r.per_clip[1].truth.clone(), r.per_clip[1].predicted.clone()), (vec![4, 10], vec![4, 10]));
         assert_eq!(r.per_clip[0].scores[6], 1.0, "S2 scores are normalised by their maximum");
+        assert_eq!(r.false_labels_per_clip, 0.0);
+        assert!(r.negatives.is_none());
+    }
+
+    #[test]
+    fn negatives_count_clips_answered_with_nothing_and_false_labels() {
+        // Three clips without a label: one with no window (all silent), one weak everywhere,
+        // one where the model is sure of two labels.
+        let weak = [0.05; N_LABELS];
+        let mut sure = [0.05; N_LABELS];
+        sure[2] = 0.9;
+        sure[3] = 0.8;
+        let preds = vec![ClipPrediction { windows: Vec::new() }, clip(&[weak, weak]), clip(&[sure])];
+        let truth = vec![vec![], vec![], vec![]];
+        let loose = evaluate_predictions(&truth, &preds, Aggregation::S2, &Thresholds::Global(0.5), 0.0);
+        let n = loose.negatives.unwrap();
+        // Without an evidence floor S2 names the top label of the weak clip.
+        assert_eq!(n.clips, 3);
+        assert!((n.no_label_share - 1.0 / 3.0).abs() < 1e-9, "{n:?}");
+        let strict = evaluate_predictions(&truth, &preds, Aggregation::S2, &Thresholds::Global(0.5), 0.5);
+        let n = strict.negatives.clone().unwrap();
+        assert!((n.no_label_share - 2.0 / 3.0).abs() < 1e-9 && (n.false_labels_per_clip - 2.0 / 3.0).abs() < 1e-9);
+        assert!(strict.markdown().contains("answered with no label 0.667"), "{}", strict.markdown());
     }
 }

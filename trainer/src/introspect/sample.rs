@@ -29,7 +29,7 @@ pub fn balanced_windows(
     let (mut xs, mut labels, mut mels) = (Vec::new(), Vec::new(), 0);
     for label in 0..N_LABELS {
         let mut candidates: Vec<(usize, usize)> = Vec::new();
-        for &i in idx.iter().filter(|&&i| data.clips[i].label == label) {
+        for &i in idx.iter().filter(|&&i| data.clips[i].label == Some(label)) {
             let frames = data.features.items[i].spec.dim().0;
             let n = shared::frontend::window_count(frames, &no_overlap);
             candidates.extend((0..n).map(|w| (i, w)));

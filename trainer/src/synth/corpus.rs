@@ -17,6 +17,7 @@ use serde::Serialize;
 use shared::labels::LABELS;
 
 use super::music::{compose, solo, Piece};
+use super::negatives::{pick_kind, render_negative, RecordedNegatives};
 use super::programs::{pick_program, register};
 use super::real::{
     active_rms, mix_over, render_backing, render_lead, render_sparse, room, sparse_layout, RealBank, SourceKind,
@@ -27,6 +28,7 @@ use super::render::{degrade, render};
 const SONG_SECONDS: f64 = 9.0;
 const EXCERPT_SECONDS: f64 = 3.0;
 const EXCERPTS_PER_SONG: usize = (SONG_SECONDS / EXCERPT_SECONDS) as usize;
+use crate::data::NO_LABEL_FOLDER;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CorpusConfig {
@@ -61,10 +63,23 @@ pub struct CorpusConfig {
     /// banks (needs `real_instruments`). Recorded only when above 0, as `sparse_share`.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub real_backing_share: f64,
+    /// Negative songs per training song: excerpts in which none of the labels plays (drum kits,
+    /// bass lines, programs outside the labels, noises, and the recordings of
+    /// `real_negatives`), written to `IRMAS-TrainingData/none/` for all-zero targets. Recorded
+    /// only when above 0, as `sparse_share`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub negative_share: f64,
+    /// The real negatives pack (`samples.csv` + audio) that negative songs draw recordings from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub real_negatives: Option<PathBuf>,
 }
 
 fn is_zero(x: &f64) -> bool {
     *x == 0.0
+}
+
+fn is_none_made(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -75,6 +90,9 @@ pub struct CorpusSummary {
     pub real_note_songs: usize,
     pub real_phrase_songs: usize,
     pub test_files: usize,
+    /// Negative excerpts (`none`); left out of `corpus.json` when 0, as corpora read before.
+    #[serde(skip_serializing_if = "is_none_made")]
+    pub negative_files: usize,
     pub audio_hours: f64,
     pub render_seconds: f64,
     pub hours_per_minute: f64,
@@ -310,6 +328,22 @@ fn through_16k(x: &[f32], sample_rate: u32) -> anyhow::Result<Vec<f32>> {
     Ok(y)
 }
 
+/// Negative song `k`: nine seconds in which none of the labels plays, cut and degraded as every
+/// training song, in the folder `none` (all-zero targets). A random stream of its own, so a
+/// corpus without negatives is the same as before they existed.
+fn negative_song(
+    c: &CorpusConfig,
+    fonts: &[Arc<SoundFont>],
+    recorded: Option<&RecordedNegatives>,
+    k: usize,
+) -> anyhow::Result<Rendered> {
+    let mut rng = job_rng(c.seed, 7, k);
+    let kind = pick_kind(&mut rng, recorded.is_some());
+    let audio = render_negative(kind, &fonts[k % fonts.len()], recorded, SONG_SECONDS, c.sample_rate, &mut rng)?;
+    write_excerpts(c, &audio, NO_LABEL_FOLDER, &format!("[none][{kind}]{k:05}__"), &mut rng)?;
+    Ok(Rendered { seconds: SONG_SECONDS, real: None })
+}
+
 /// One test clip: 5–20 s, one to three predominant labels.
 fn test_clip(c: &CorpusConfig, fonts: &[Arc<SoundFont>], j: usize) -> anyhow::Result<Rendered> {
     let mut rng = job_rng(c.seed, 2, j);
@@ -345,6 +379,15 @@ pub fn render_corpus(c: &CorpusConfig) -> anyhow::Result<CorpusSummary> {
     for label in LABELS {
         std::fs::create_dir_all(c.out.join("IRMAS-TrainingData").join(label))?;
     }
+    anyhow::ensure!(c.negative_share >= 0.0, "the negative share must not be negative, got {}", c.negative_share);
+    let negative_songs = (c.train_songs as f64 * c.negative_share).round() as usize;
+    if negative_songs > 0 {
+        std::fs::create_dir_all(c.out.join("IRMAS-TrainingData").join(NO_LABEL_FOLDER))?;
+    }
+    let recorded = match &c.real_negatives {
+        Some(dir) if negative_songs > 0 => Some(RecordedNegatives::load(dir, c.sample_rate)?),
+        _ => None,
+    };
     std::fs::create_dir_all(c.out.join("IRMAS-TestingData"))?;
     let train_fonts = c.train_banks.iter().map(|p| load_font(p)).collect::<anyhow::Result<Vec<_>>>()?;
     let test_fonts = c.test_banks.iter().map(|p| load_font(p)).collect::<anyhow::Result<Vec<_>>>()?;
@@ -366,7 +409,7 @@ pub fn render_corpus(c: &CorpusConfig) -> anyhow::Result<CorpusSummary> {
         }
         _ => None,
     };
-    let jobs = c.train_songs + c.test_clips;
+    let jobs = c.train_songs + c.test_clips + negative_songs;
     let bar = ProgressBar::new(jobs as u64).with_message("rendering");
     bar.set_style(
         ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} pieces, {per_sec}, eta {eta}")
@@ -378,8 +421,10 @@ pub fn render_corpus(c: &CorpusConfig) -> anyhow::Result<CorpusSummary> {
         .map(|j| {
             let rendered = if j < c.train_songs {
                 train_song(c, &train_fonts, real.as_ref(), j)
-            } else {
+            } else if j < c.train_songs + c.test_clips {
                 test_clip(c, &test_fonts, j - c.train_songs)
+            } else {
+                negative_song(c, &train_fonts, recorded.as_ref(), j - c.train_songs - c.test_clips)
             };
             bar.inc(1);
             rendered
@@ -397,6 +442,7 @@ pub fn render_corpus(c: &CorpusConfig) -> anyhow::Result<CorpusSummary> {
         real_note_songs: real_songs(Some(SourceKind::Notes)),
         real_phrase_songs: real_songs(Some(SourceKind::Phrases)),
         test_files: c.test_clips,
+        negative_files: negative_songs * EXCERPTS_PER_SONG,
         audio_hours: audio_seconds / 3600.0,
         render_seconds,
         hours_per_minute: audio_seconds / 3600.0 / (render_seconds / 60.0),

@@ -3,6 +3,7 @@
 //! the leads are played by real recordings instead (`real`).
 mod corpus;
 mod music;
+pub mod negatives;
 mod programs;
 pub mod real;
 mod render;
