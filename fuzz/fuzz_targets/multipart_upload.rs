@@ -20,6 +20,6 @@ fuzz_target!(|data: &[u8]| {
     let Ok(request) = request else { return };
     let buffer = std::sync::Arc::new(tokio::sync::Semaphore::new(8 * 1024 * 1024));
     if let Ok(upload) = runtime.block_on(read_body(request, 4 * 1024 * 1024, &buffer)) {
-        let _ = analyse(upload.bytes, upload.mime, &FrontEndParams::default(), &WindowParams::default(), 30.0);
+        let _ = analyse(upload.bytes, upload.mime, &FrontEndParams::default(), &WindowParams::default(), 30.0, -60.0);
     }
 });

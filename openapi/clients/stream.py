@@ -1,5 +1,5 @@
 """Streams a WAV file to GET /v1/stream (the live WebSocket) and prints the final answer as JSON,
-with how many window and summary messages came before it. Needs `websockets` (pip install
+with how many window, silent and summary messages came before it. Needs `websockets` (pip install
 websockets). Run by tests/tests/openapi_clients.rs:
 
     python stream.py BASE_URL AUDIO.wav [API_KEY] [--realtime]
@@ -29,7 +29,7 @@ def main() -> None:
     start = {"format": "pcm_s16le", "sample_rate": rate, "channels": channels}
     if key:
         start["api_key"] = key
-    counts = {"window": 0, "summary": 0}
+    counts = {"window": 0, "silent": 0, "summary": 0}
     with connect(url, max_size=2**24) as ws:
         ws.send(json.dumps(start))
         ready = json.loads(ws.recv())

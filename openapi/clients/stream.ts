@@ -1,5 +1,5 @@
 // Streams a WAV file to GET /v1/stream (the live WebSocket) and prints the final answer as JSON,
-// with how many window and summary messages came before it. Uses the WebSocket of the platform
+// with how many window, silent and summary messages came before it. Uses the WebSocket of the platform
 // (browsers; Node 22+, or Node 20 with --experimental-websocket). Run by
 // tests/tests/openapi_clients.rs:
 //
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   const { rate, channels, pcm } = readWav(path);
   const ws = new WebSocket(base.replace(/^http/, "ws") + "/v1/stream");
   ws.binaryType = "arraybuffer";
-  const counts = { window: 0, summary: 0 };
+  const counts = { window: 0, silent: 0, summary: 0 };
   let labels: string[] = [];
   const done = new Promise<void>((resolve, reject) => {
     ws.onmessage = (event: MessageEvent) => {
@@ -43,8 +43,8 @@ async function main(): Promise<void> {
         const piece = Math.floor(rate / 10) * channels * 2;
         for (let at = 0; at < pcm.length; at += piece) ws.send(pcm.slice(at, at + piece));
         ws.send(JSON.stringify({ type: "end" }));
-      } else if (m.type === "window" || m.type === "summary") {
-        counts[m.type as "window" | "summary"] += 1;
+      } else if (m.type === "window" || m.type === "silent" || m.type === "summary") {
+        counts[m.type as "window" | "silent" | "summary"] += 1;
       } else if (m.type === "final") {
         console.log(JSON.stringify({ labels, ...counts, recognition: m.recognition }));
         resolve();

@@ -67,7 +67,10 @@ fn recognizes_raw_and_multipart_uploads() {
     assert_eq!(s1["aggregation"], "s1");
     let timeline = s1["timeline"].as_array().unwrap();
     assert_eq!(timeline.len() as u64, s1["windows"].as_u64().unwrap());
-    assert_eq!(timeline[1]["start_seconds"].as_f64().unwrap(), 22.0 * 512.0 / 22_050.0);
+    // Windows start at the audible span (here a few ms in) and follow at the hop.
+    let start = |k: usize| timeline[k]["start_seconds"].as_f64().unwrap();
+    assert!((0.0..0.1).contains(&start(0)), "{}", start(0));
+    assert!((start(1) - start(0) - 22.0 * 512.0 / 22_050.0).abs() < 1e-9);
     assert_eq!(timeline[0]["scores"].as_object().unwrap().len(), 11);
     assert!(v.get("timeline").is_none(), "no timeline unless asked");
 }

@@ -106,7 +106,7 @@ async fn segments_follow_known_stretches_within_one_hop() {
     };
     let ((c0, c1), (p0, p1)) = (range("cel"), range("pia"));
     let hop = 22.0 * 512.0 / 22050.0;
-    assert_eq!(c0, 0.0);
+    assert!(c0.abs() < 1e-3, "cello starts with the clip's first sound: {c0}");
     assert!((c1 - 4.0).abs() <= hop, "cello ends at {c1}");
     assert!((p0 - 4.0).abs() <= hop, "piano starts at {p0}");
     assert!((p1 - 10.0).abs() < 1e-6, "piano ends at {p1}, the clip at 10 s");

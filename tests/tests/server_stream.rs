@@ -102,7 +102,8 @@ fn streamed_clips_end_with_the_uploads_answer() {
         let close = close.expect("a close frame");
         assert_eq!(u16::from(close.code), 1000, "{name}: {close:?} after {:?}", messages.last());
         assert_eq!(messages[0]["type"], "ready");
-        let windows: Vec<&Value> = messages.iter().filter(|m| m["type"] == "window").collect();
+        // A window below the audible floor comes as `silent`, without sigmoids.
+        let windows: Vec<&Value> = messages.iter().filter(|m| m["type"] == "window" || m["type"] == "silent").collect();
         let last = messages.last().unwrap();
         assert_eq!(last["type"], "final", "{name}");
         let got = &last["recognition"];
@@ -124,7 +125,10 @@ fn streamed_clips_end_with_the_uploads_answer() {
         assert_eq!(windows.len() as u64, want["windows"].as_u64().unwrap(), "{name}");
         for (k, w) in windows.iter().enumerate() {
             assert_eq!(w["index"], k);
-            assert_eq!(w["sigmoids"].as_array().unwrap().len(), 11);
+            match w["type"].as_str() {
+                Some("window") => assert_eq!(w["sigmoids"].as_array().unwrap().len(), 11),
+                _ => assert!(w["level_dbfs"].as_f64().unwrap() < -60.0 && w.get("sigmoids").is_none(), "{w}"),
+            }
         }
         if windows.len() >= 4 {
             assert!(messages.iter().any(|m| m["type"] == "summary"), "{name}: no summary");

@@ -56,10 +56,13 @@ pub fn calibrate(scores: &[Vec<f32>], truth: &[Vec<bool>], n_labels: usize, how:
     Calibration { global, global_macro_f1, per_label, per_label_macro_f1 }
 }
 
-/// The evidence floor for [`shared::aggregate::present`] with the best micro F1 on validation
+/// The evidence floor for [`shared::aggregate::present`] with the best macro F1 on validation
 /// data that holds negatives (clips with no label), at `thresholds`: 0 (no floor) or 0.05 …
-/// 0.90; ties go to the lower floor, which takes away fewer true labels. Returns the floor and
-/// its micro F1. Without negatives every floor above 0 can only lose recall, so it says 0.
+/// 0.90; ties go to the lower floor, which takes away fewer true labels. Macro rather than
+/// micro: a floor that silences a label the model is less sure of (few clips) costs that
+/// label's whole F1, which micro F1, ruled by the common labels and the many negatives, hardly
+/// sees. Returns the floor and its macro F1. Without negatives every floor above 0 can only
+/// lose recall, so it says 0.
 pub fn evidence_floor(
     scores: &[Vec<f32>],
     evidence: &[Vec<f32>],
@@ -72,7 +75,7 @@ pub fn evidence_floor(
         .map(|floor| {
             let predicted: Vec<Vec<bool>> =
                 scores.iter().zip(evidence).map(|(s, e)| shared::aggregate::present(s, e, thresholds, floor)).collect();
-            (floor, prf_report(truth, &predicted, n_labels).micro.f1)
+            (floor, prf_report(truth, &predicted, n_labels).macro_.f1)
         })
         .fold((0.0, f64::MIN), |best, c| if c.1 > best.1 { c } else { best })
 }

@@ -56,6 +56,20 @@ pub enum Command {
     /// (empty labels) for `trainer evaluate`, whose report gives the share answered with no
     /// label and the false labels per clip.
     Negatives(NegativesArgs),
+    /// Build the voice-over-accompaniment check: every phrase of the held-out MIR-1K singers
+    /// mixed with its own accompaniment at the recording's balance (the sum, as MIR-1K's
+    /// mixtures are); writes the audio and `labels.csv` (voice) for `trainer evaluate`.
+    Sung(SungArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SungArgs {
+    /// The real-recordings pack (`samples.csv` and its audio).
+    #[arg(long, default_value = "../shared/data/real-instruments")]
+    pub real_instruments: PathBuf,
+    /// Where the mixtures and `labels.csv` go.
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]

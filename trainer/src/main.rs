@@ -27,5 +27,6 @@ fn main() -> anyhow::Result<()> {
         cli::Command::Average(args) => commands::average::run(&args),
         cli::Command::Notes(args) => commands::notes::run(&args),
         cli::Command::Negatives(args) => commands::negatives::run(&args),
+        cli::Command::Sung(args) => commands::sung::run(&args),
     }
 }

@@ -27,18 +27,32 @@ pub fn run(args: &CalibrateArgs) -> anyhow::Result<()> {
         data.truth(&data.val_idx).iter().map(|ls| (0..N_LABELS).map(|l| ls.contains(&l)).collect()).collect();
     let c = calibrate(&scores, &truth, N_LABELS, manifest.aggregation);
     // With negatives in validation, the evidence a label needs besides its score (at the
-    // thresholds the manifest serves); it is what lets the model answer "none of them".
-    let negatives = truth.iter().filter(|t| !t.contains(&true)).count();
+    // thresholds the manifest serves); it is what lets the model answer "none of them". Chosen
+    // on the negatives and the songs led by held-out real performers: the model is surer of
+    // its rendered training timbres than of any real recording, and a floor chosen on those
+    // would silence real instruments.
+    let chosen: Vec<usize> = (0..data.val_idx.len())
+        .filter(|&k| {
+            let clip = &data.clips[data.val_idx[k]];
+            clip.label.is_none() || clip.material.is_real()
+        })
+        .collect();
+    let negatives = chosen.iter().filter(|&&k| !truth[k].contains(&true)).count();
     let served: Thresholds =
         manifest.thresholds(None).map_err(|e| anyhow::anyhow!("the manifest's thresholds: {e}"))?;
-    let floor = (negatives > 0).then(|| {
+    let floor = (negatives > 0 && negatives < chosen.len()).then(|| {
+        let pick = |v: &[Vec<f32>]| chosen.iter().map(|&k| v[k].clone()).collect::<Vec<_>>();
         let ev: Vec<Vec<f32>> = preds.iter().map(|p| evidence(&p.windows, N_LABELS)).collect();
-        evidence_floor(&scores, &ev, &truth, &served, N_LABELS)
+        let t: Vec<Vec<bool>> = chosen.iter().map(|&k| truth[k].clone()).collect();
+        evidence_floor(&pick(&scores), &pick(&ev), &t, &served, N_LABELS)
     });
-    if let Some((f, micro)) = floor {
+    if let Some((f, macro_f1)) = floor {
         manifest.evidence_floor = Some(f);
-        manifest.training.metrics.insert("calibration_evidence_floor_micro_f1".into(), micro);
-        println!("{negatives} negative validation clips: evidence floor {f:.2} (micro F1 {micro:.3})");
+        manifest.training.metrics.insert("calibration_evidence_floor_macro_f1".into(), macro_f1);
+        println!(
+            "evidence floor {f:.2} (macro F1 {macro_f1:.3} on {negatives} negative and {} real-lead validation clips)",
+            chosen.len() - negatives
+        );
     }
     let m = &mut manifest.training.metrics;
     if args.record_only {

@@ -8,6 +8,7 @@ pub mod export;
 pub mod features;
 pub mod negatives;
 pub mod notes;
+pub mod sung;
 pub mod synth;
 pub mod train;
 pub mod tsne;

@@ -11,6 +11,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rustysynth::SoundFont;
 use trainer::synth::negatives::{coloured_noise, render_negative, NegativeKind};
+use trainer::synth::write_float_wav;
 
 use crate::cli::NegativesArgs;
 
@@ -71,7 +72,7 @@ pub fn run(args: &NegativesArgs) -> anyhow::Result<()> {
         };
         let x = level.map_or(x.clone(), |db| at_rms(&x, db));
         let file = format!("made-{name}.wav");
-        write(&args.out.join(&file), &x)?;
+        write_float_wav(&args.out.join(&file), &x, SAMPLE_RATE)?;
         writeln!(table, "{file},,{name}")?;
     }
     for j in 0..args.rendered {
@@ -83,7 +84,7 @@ pub fn run(args: &NegativesArgs) -> anyhow::Result<()> {
         anyhow::ensure!(peak > 0.0, "clip {j} ({kind}) rendered silent");
         let gain = 10f32.powf(-rng.random_range(1.0..20.0f32) / 20.0) / peak;
         let file = format!("rendered-{j:03}-{kind}.wav");
-        write(&args.out.join(&file), &x.iter().map(|v| v * gain).collect::<Vec<_>>())?;
+        write_float_wav(&args.out.join(&file), &x.iter().map(|v| v * gain).collect::<Vec<_>>(), SAMPLE_RATE)?;
         writeln!(table, "{file},,{kind}")?;
     }
     let path = args.out.join("labels.csv");
@@ -97,19 +98,4 @@ fn at_rms(x: &[f32], db: f32) -> Vec<f32> {
     let rms = (x.iter().map(|v| v * v).sum::<f32>() / x.len().max(1) as f32).sqrt().max(1e-12);
     let g = 10f32.powf(db / 20.0) / rms;
     x.iter().map(|v| (v * g).clamp(-1.0, 1.0)).collect()
-}
-
-fn write(path: &std::path::Path, x: &[f32]) -> anyhow::Result<()> {
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: SAMPLE_RATE,
-        bits_per_sample: 32,
-        sample_format: hound::SampleFormat::Float,
-    };
-    let mut w = hound::WavWriter::create(path, spec).with_context(|| format!("creating {}", path.display()))?;
-    for &v in x {
-        w.write_sample(v)?;
-    }
-    w.finalize()?;
-    Ok(())
 }

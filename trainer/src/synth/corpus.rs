@@ -113,6 +113,19 @@ fn write_wav(path: &Path, x: &[f32], sample_rate: u32) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `x` as a mono 32-bit float WAV: levels kept as they are, beyond full scale too (the checks
+/// that measure the audible floor need the exact level).
+pub fn write_float_wav(path: &Path, x: &[f32], sample_rate: u32) -> anyhow::Result<()> {
+    let spec =
+        hound::WavSpec { channels: 1, sample_rate, bits_per_sample: 32, sample_format: hound::SampleFormat::Float };
+    let mut w = hound::WavWriter::create(path, spec).with_context(|| format!("creating {}", path.display()))?;
+    for &v in x {
+        w.write_sample(v)?;
+    }
+    w.finalize()?;
+    Ok(())
+}
+
 fn load_font(path: &Path) -> anyhow::Result<Arc<SoundFont>> {
     let mut f = std::fs::File::open(path).with_context(|| format!("opening sample bank {}", path.display()))?;
     let font = SoundFont::new(&mut f).map_err(|e| anyhow::anyhow!("{}: {e:?}", path.display()))?;

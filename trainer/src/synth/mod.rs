@@ -8,7 +8,7 @@ mod programs;
 pub mod real;
 mod render;
 
-pub use corpus::{render_corpus, CorpusConfig, CorpusSummary};
+pub use corpus::{render_corpus, write_float_wav, CorpusConfig, CorpusSummary};
 pub use music::{compose, Event, Piece};
 pub use programs::{programs, register};
 pub use render::{degrade, render};

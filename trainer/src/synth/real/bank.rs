@@ -142,7 +142,7 @@ fn held_out_performers(rows: impl Iterator<Item = (usize, String)>) -> std::coll
 }
 
 /// The accompaniment file recorded with a MIR-1K voice file: same name under `accompaniment/`.
-fn accompaniment_path(file: &str) -> Option<String> {
+pub fn accompaniment_path(file: &str) -> Option<String> {
     let name = file.rsplit('/').next()?;
     name.starts_with("mir1k__").then(|| format!("audio/accompaniment/{name}"))
 }

@@ -8,7 +8,10 @@ mod effects;
 mod sampler;
 
 pub use backing::render_backing;
-pub use bank::{dynamic_rank, held_out_recordings, performer, HeldOutRecording, RealBank, Sample, Source, SourceKind};
+pub use bank::{
+    accompaniment_path, dynamic_rank, held_out_recordings, performer, HeldOutRecording, RealBank, Sample, Source,
+    SourceKind,
+};
 pub use effects::{active_rms, amp, low_pass, mix_over, peak, room};
 pub use sampler::{notes_of, playable_pitch, render_notes, Note, MAX_SHIFT};
 
