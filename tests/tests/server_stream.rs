@@ -121,8 +121,11 @@ fn streamed_clips_end_with_the_uploads_answer() {
             let (a, b) = (score(got, label), score(&want, label));
             assert!((a - b).abs() <= 1e-4, "{name} {label}: streamed {a}, uploaded {b}");
         }
-        // One provisional window per window of the answer, in order, each with 11 sigmoids.
-        assert_eq!(windows.len() as u64, want["windows"].as_u64().unwrap(), "{name}");
+        // A provisional window for each window of the answer, in order, each with 11 sigmoids
+        // (or silent). The answer's recording is cut at its last loud sample, which a stream
+        // cannot know while it plays: a quiet end may add provisional windows past the answer's.
+        let answered = want["windows"].as_u64().unwrap() as usize;
+        assert!(windows.len() >= answered && windows.len() <= answered + 8, "{name}: {} for {answered}", windows.len());
         for (k, w) in windows.iter().enumerate() {
             assert_eq!(w["index"], k);
             match w["type"].as_str() {
