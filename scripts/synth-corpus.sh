@@ -8,7 +8,9 @@
 # (default 0) of them are sparse real material (held notes, notes with silences; `trainer synth
 # --sparse-share`; SPARSE_RENDERED of those played by the training banks instead,
 # `--sparse-rendered-share`), and REAL_BACKING (default 0) of the accompanied songs have their backing played
-# by the real recordings (`trainer synth --real-backing-share`).
+# by the real recordings (`trainer synth --real-backing-share`). NEGATIVE_SHARE (default 0)
+# negative songs per training song are added, in which none of the labels plays (`trainer synth
+# --negative-share`, drawing recordings from REAL_NEGATIVES, ../shared/data/real-negatives).
 #
 #   scripts/synth-corpus.sh OUT HOURS SEED [REAL_SHARE]
 set -euo pipefail
@@ -20,6 +22,10 @@ if [[ "$real_share" != 0 ]]; then
     --sparse-share "${SPARSE_SHARE:-0}" --sparse-rendered-share "${SPARSE_RENDERED:-0}"
     --real-backing-share "${REAL_BACKING:-0}")
 fi
+negatives=()
+if [[ "${NEGATIVE_SHARE:-0}" != 0 ]]; then
+  negatives=(--negative-share "$NEGATIVE_SHARE" --real-negatives "${REAL_NEGATIVES:-../shared/data/real-negatives}")
+fi
 [[ -f "$out/corpus.json" ]] && exit 0
 sf=/usr/share/sounds/sf2
 bash scripts/install-soundfonts.sh --all
@@ -29,4 +35,4 @@ rm -rf "$out" && mkdir -p "$out"
 # training songs); clip j is the same in any corpus of the same seed.
 ./target/release/trainer synth --out "$out" --seed "$seed" --hours "$hours" ${TEST_CLIPS:+--test-clips "$TEST_CLIPS"} \
   --train-bank $sf/FluidR3_GM.sf2 --train-bank $sf/MuseScore_General_Full.sf2 \
-  --test-bank $sf/TimGM6mb.sf2 --test-bank $sf/sf_GMbank.sf2 "${real[@]}" | tee "$out.synth.log"
+  --test-bank $sf/TimGM6mb.sf2 --test-bank $sf/sf_GMbank.sf2 "${real[@]}" "${negatives[@]}" | tee "$out.synth.log"

@@ -43,7 +43,7 @@ fn tags_both_real_dev_sets_into_jsonl_and_csv() {
         assert_eq!(got.len(), n, "one line per clip of {}", dir.display());
         for v in &got {
             assert!(v["path"].as_str().is_some() && v["instruments"].as_array().unwrap().len() == 11, "{v}");
-            assert_eq!(v["model_id"], "irmas-real-v7");
+            assert_eq!(v["model_id"], "irmas-real-v8");
             assert!(!v["labels"].as_array().unwrap().is_empty(), "S2 always names the top instrument: {v}");
         }
         let stderr = String::from_utf8_lossy(&out.stderr);

@@ -47,7 +47,7 @@ pub struct TimelineWindow {
 /// The instruments recognised in an upload.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
-    "model_id": "irmas-real-v7", "duration_seconds": 3.0, "sample_rate": 44100, "windows": 5,
+    "model_id": "irmas-real-v8", "duration_seconds": 3.0, "sample_rate": 44100, "windows": 5,
     "audible_windows": 5, "audible_seconds": 3.0, "audible_floor_dbfs": -60.0,
     "aggregation": "s2", "threshold": 0.5, "evidence_floor": 0.0,
     "instruments": [

@@ -62,7 +62,7 @@ mod tests {
         x[80] = 0.0005; // below -60 dBFS's amplitude (0.001)
         assert_eq!(audible_span(&x, -60.0), Some(10..61));
         assert_eq!(audible_span(&x, -80.0), Some(10..81));
-        assert_eq!(audible_span(&vec![0.0; 50], -60.0), None);
+        assert_eq!(audible_span(&[0.0; 50], -60.0), None);
         assert_eq!(audible_span(&[], -60.0), None);
         assert_eq!(audible_span(&[f32::NAN, f32::INFINITY, 0.5, f32::NAN], -60.0), Some(2..3));
     }
