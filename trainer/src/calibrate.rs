@@ -56,28 +56,54 @@ pub fn calibrate(scores: &[Vec<f32>], truth: &[Vec<bool>], n_labels: usize, how:
     Calibration { global, global_macro_f1, per_label, per_label_macro_f1 }
 }
 
-/// The evidence floor for [`shared::aggregate::present`] with the best macro F1 on validation
-/// data that holds negatives (clips with no label), at `thresholds`: 0 (no floor) or 0.05 …
-/// 0.90; ties go to the lower floor, which takes away fewer true labels. Macro rather than
-/// micro: a floor that silences a label the model is less sure of (few clips) costs that
-/// label's whole F1, which micro F1, ruled by the common labels and the many negatives, hardly
-/// sees. Returns the floor and its macro F1. Without negatives every floor above 0 can only
-/// lose recall, so it says 0.
-pub fn evidence_floor(
+/// One candidate evidence floor on validation data: the recall of the true labels it keeps,
+/// and the share of clips without a label (negatives) it answers with nothing.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct FloorPoint {
+    pub floor: f32,
+    pub recall: f64,
+    pub negatives_silenced: f64,
+}
+
+/// The evidence floors 0 (no floor), 0.05 … 0.90 on validation data that holds negatives (clips
+/// with no label), at `thresholds`.
+pub fn evidence_floors(
     scores: &[Vec<f32>],
     evidence: &[Vec<f32>],
     truth: &[Vec<bool>],
     thresholds: &Thresholds,
     n_labels: usize,
-) -> (f32, f64) {
-    let candidates = std::iter::once(0.0).chain((1..=18).map(|i| i as f32 * 0.05));
-    candidates
+) -> Vec<FloorPoint> {
+    let negatives: Vec<usize> = (0..truth.len()).filter(|&i| !truth[i].contains(&true)).collect();
+    std::iter::once(0.0)
+        .chain((1..=18).map(|i| i as f32 * 0.05))
         .map(|floor| {
             let predicted: Vec<Vec<bool>> =
                 scores.iter().zip(evidence).map(|(s, e)| shared::aggregate::present(s, e, thresholds, floor)).collect();
-            (floor, prf_report(truth, &predicted, n_labels).macro_.f1)
+            let silenced = negatives.iter().filter(|&&i| !predicted[i].contains(&true)).count();
+            FloorPoint {
+                floor,
+                recall: prf_report(truth, &predicted, n_labels).micro.recall,
+                negatives_silenced: silenced as f64 / negatives.len().max(1) as f64,
+            }
         })
-        .fold((0.0, f64::MIN), |best, c| if c.1 > best.1 { c } else { best })
+        .collect()
+}
+
+/// The evidence floor to serve: the one with the most recall of true labels plus share of
+/// negatives answered with nothing (Youden's J, sensitivity + specificity − 1), ties to the
+/// lower floor. It weighs the two errors users meet alike (an instrument missed in music, an
+/// instrument named in noise) instead of letting the many negatives or the common labels decide,
+/// as micro or macro F1 on validation did: those chose floors that silenced real instruments
+/// the model is less sure of on real recordings than on the validation songs.
+pub fn evidence_floor(points: &[FloorPoint]) -> FloorPoint {
+    points.iter().copied().fold(FloorPoint { floor: 0.0, recall: 0.0, negatives_silenced: 0.0 }, |best, p| {
+        if p.recall + p.negatives_silenced > best.recall + best.negatives_silenced + 1e-12 {
+            p
+        } else {
+            best
+        }
+    })
 }
 
 #[cfg(test)]
@@ -85,15 +111,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_evidence_floor_keeps_true_labels_and_drops_negatives() {
+    fn the_evidence_floor_silences_negatives_but_keeps_true_labels() {
         // Two music clips with evidence 0.7 and 0.6 for their label, two negatives whose top
         // label S2 scores 1.0 with evidence 0.2 and 0.3.
         let scores = vec![vec![1.0, 0.1], vec![0.2, 1.0], vec![1.0, 0.4], vec![0.3, 1.0]];
         let evidence = vec![vec![0.7, 0.05], vec![0.1, 0.6], vec![0.2, 0.05], vec![0.05, 0.3]];
         let truth = vec![vec![true, false], vec![false, true], vec![false, false], vec![false, false]];
-        let (floor, f1) = evidence_floor(&scores, &evidence, &truth, &Thresholds::Global(0.5), 2);
-        assert!((0.3..0.6).contains(&floor), "{floor}");
-        assert_eq!(f1, 1.0);
+        let points = evidence_floors(&scores, &evidence, &truth, &Thresholds::Global(0.5), 2);
+        assert_eq!((points[0].floor, points[0].recall, points[0].negatives_silenced), (0.0, 1.0, 0.0));
+        let chosen = evidence_floor(&points);
+        // The lowest floor that keeps both labels and silences both negatives: 0.35 (0.3 keeps
+        // the negative whose evidence is 0.3).
+        assert!((chosen.floor - 0.35).abs() < 1e-6, "{chosen:?}");
+        assert_eq!((chosen.recall, chosen.negatives_silenced), (1.0, 1.0));
     }
 
     #[test]

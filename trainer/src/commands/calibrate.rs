@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use shared::aggregate::{aggregate, evidence, Thresholds};
 use shared::frontend::FrontEndParams;
 use shared::labels::{LABELS, N_LABELS};
-use trainer::calibrate::{calibrate, evidence_floor};
+use trainer::calibrate::{calibrate, evidence_floor, evidence_floors};
 use trainer::data::TrainingData;
 use trainer::evaluate::predict_all;
 use trainer::export::{load, write_manifest};
@@ -44,13 +44,23 @@ pub fn run(args: &CalibrateArgs) -> anyhow::Result<()> {
         let pick = |v: &[Vec<f32>]| chosen.iter().map(|&k| v[k].clone()).collect::<Vec<_>>();
         let ev: Vec<Vec<f32>> = preds.iter().map(|p| evidence(&p.windows, N_LABELS)).collect();
         let t: Vec<Vec<bool>> = chosen.iter().map(|&k| truth[k].clone()).collect();
-        evidence_floor(&pick(&scores), &pick(&ev), &t, &served, N_LABELS)
+        evidence_floors(&pick(&scores), &pick(&ev), &t, &served, N_LABELS)
     });
-    if let Some((f, macro_f1)) = floor {
-        manifest.evidence_floor = Some(f);
-        manifest.training.metrics.insert("calibration_evidence_floor_macro_f1".into(), macro_f1);
+    if let Some(points) = floor {
+        println!("| evidence floor | recall | negatives answered with nothing |\n|---|---|---|");
+        for p in &points {
+            println!("| {:.2} | {:.3} | {:.3} |", p.floor, p.recall, p.negatives_silenced);
+        }
+        let f = evidence_floor(&points);
+        manifest.evidence_floor = Some(f.floor);
+        let m = &mut manifest.training.metrics;
+        m.insert("calibration_evidence_floor_recall".into(), f.recall);
+        m.insert("calibration_evidence_floor_negatives_silenced".into(), f.negatives_silenced);
         println!(
-            "evidence floor {f:.2} (macro F1 {macro_f1:.3} on {negatives} negative and {} real-lead validation clips)",
+            "evidence floor {:.2}: recall {:.3}, negatives answered with nothing {:.3} ({negatives} negative and {} real-lead validation clips)",
+            f.floor,
+            f.recall,
+            f.negatives_silenced,
             chosen.len() - negatives
         );
     }
