@@ -44,7 +44,11 @@ fn tags_both_real_dev_sets_into_jsonl_and_csv() {
         for v in &got {
             assert!(v["path"].as_str().is_some() && v["instruments"].as_array().unwrap().len() == 11, "{v}");
             assert_eq!(v["model_id"], "irmas-real-v8");
-            assert!(!v["labels"].as_array().unwrap().is_empty(), "S2 always names the top instrument: {v}");
+            // S2 scores the top instrument 1.0; it is named only with the evidence to back it.
+            assert_eq!(v["instruments"][0]["score"], 1.0, "{v}");
+            let top = &v["instruments"][0];
+            let named = top["evidence"].as_f64().unwrap() >= v["evidence_floor"].as_f64().unwrap();
+            assert_eq!(v["labels"][0] == top["label"], named, "{v}");
         }
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains("files/s") && stderr.contains("audio-s/s"), "{stderr}");
@@ -56,12 +60,13 @@ fn tags_both_real_dev_sets_into_jsonl_and_csv() {
         assert_eq!(rows.next(), Some("path,labels,error,cel,cla,flu,gac,gel,org,pia,sax,tru,vio,voi"));
         let rows: Vec<&str> = rows.collect();
         assert_eq!(rows.len(), n);
-        // The same top label as the JSON line, from the 11 scores of the row.
+        // The same top instrument as the JSON line: the argmax of the row's 11 scores.
         for (row, v) in rows.iter().zip(&got) {
-            let scores: Vec<f64> = row.rsplitn(12, ',').take(11).map(|s| s.parse().unwrap()).collect();
-            assert!(scores.contains(&1.0), "S2's top score is 1: {row}");
-            let first = v["labels"][0].as_str().unwrap();
-            assert!(row.contains(first), "{row} vs {v}");
+            let mut scores: Vec<f64> = row.rsplitn(12, ',').take(11).map(|s| s.parse().unwrap()).collect();
+            scores.reverse();
+            let top = (0..11).max_by(|&a, &b| scores[a].total_cmp(&scores[b])).unwrap();
+            assert_eq!(scores[top], 1.0, "S2's top score is 1: {row}");
+            assert_eq!(shared::labels::LABELS[top], v["instruments"][0]["label"], "{row} vs {v}");
         }
     }
 }

@@ -6,6 +6,8 @@ use bytes::Bytes;
 use shared::audio::{decode, DecodeOptions, Decoded};
 use shared::frontend::{hear, FrontEndParams, WindowParams, Windows};
 
+use super::Clip;
+
 /// The decoded, analysed audio.
 pub struct Analysed {
     /// `n × frames × mels` log-mel windows, flattened.
@@ -21,6 +23,19 @@ pub struct Analysed {
     pub span_seconds: f64,
     pub duration_seconds: f64,
     pub sample_rate: u32,
+}
+
+impl Analysed {
+    /// What the answer says of the audio itself.
+    pub fn clip(&self) -> Clip {
+        Clip {
+            duration_seconds: self.duration_seconds,
+            sample_rate: self.sample_rate,
+            frames: self.frames,
+            offset_seconds: self.offset_seconds,
+            end_seconds: self.offset_seconds + self.span_seconds,
+        }
+    }
 }
 
 /// Decodes `bytes` (`mime` a format hint) up to `max_seconds` and cuts its log-mel into windows.

@@ -247,15 +247,9 @@ impl Live {
         let a = tokio::task::spawn_blocking(move || analyse_signal(decoded, &fe, &window, floor))
             .await
             .map_err(|e| EngineError::Internal(format!("analysis task: {e}")))??;
+        let clip = a.clip();
         let done = Completed { windows: a.windows, levels: a.levels };
         let (w, _) = score_audible_patiently(&self.recognizer, done, &self.how).await?;
-        let clip = Clip {
-            duration_seconds: a.duration_seconds,
-            sample_rate: a.sample_rate,
-            frames: a.frames,
-            offset_seconds: a.offset_seconds,
-            end_seconds: a.offset_seconds + a.span_seconds,
-        };
         Ok(report(&m, &clip, &w, &self.how))
     }
 }

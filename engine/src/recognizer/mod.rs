@@ -162,16 +162,10 @@ impl Recognizer {
             decode_ms = decode.as_secs_f64() * 1e3,
             "audio analysed"
         );
+        let clip = a.clip();
         let (w, scored) = self.score_audible(a.windows, a.levels, how).await?;
         self.metrics.audio_seconds.inc_by(a.duration_seconds);
         let timing = Timing { decode, queue: scored.queue_time, inference: scored.inference_time };
-        let clip = Clip {
-            duration_seconds: a.duration_seconds,
-            sample_rate: a.sample_rate,
-            frames: a.frames,
-            offset_seconds: a.offset_seconds,
-            end_seconds: a.offset_seconds + a.span_seconds,
-        };
         Ok((report(&self.manifest, &clip, &w, how), timing))
     }
 
