@@ -83,6 +83,8 @@ fn python_client_uploads_a_clip() {
         .output()
         .unwrap();
     assert!(!out.status.success(), "no key, yet the call succeeded");
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(said.contains("401"), "refused, but not for the key: {said}");
 }
 
 /// The final answer a stream example printed, checked against the upload's labels.
@@ -92,8 +94,11 @@ fn check_stream(out: std::process::Output, what: &str, server: &Server, clip: &s
     let v: Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{what} printed {stdout}: {e}"));
     assert_eq!(v["labels"].as_array().unwrap().len(), 11, "{v}");
     let windows = v["recognition"]["windows"].as_u64().unwrap();
+    // One window or silent message per window of the answer; the answer's recording is cut at
+    // its last loud sample, which a stream cannot know while it plays, so a quiet end may add a
+    // few provisional windows past the answer's.
     let (heard, silent) = (v["window"].as_u64().unwrap(), v["silent"].as_u64().unwrap());
-    assert_eq!(heard + silent, windows, "one window or silent message per window: {v}");
+    assert!((windows..=windows + 8).contains(&(heard + silent)), "a message per window: {v}");
     let mut r = e2e::http_agent()
         .post(server.url("/v1/recognize"))
         .header("authorization", format!("Bearer {KEY}"))

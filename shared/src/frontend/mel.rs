@@ -86,11 +86,20 @@ mod tests {
     fn filters_have_slaney_area_and_cover_the_band() {
         let fb = mel_filterbank(22_050, 1024, 128, 0.0, 11_025.0);
         assert_eq!(fb.len(), 128);
-        // Slaney normalisation: the peak of filter m is 2 / (hi - lo); every filter is non-empty.
-        for f in &fb {
+        // Slaney normalisation: each triangle has unit area in Hz (peak 2 / (hi - lo)), so a
+        // filter sampled on enough bins sums to 1 / bin width; every filter is non-empty.
+        let bin_hz = 22_050.0 / 1024.0;
+        let mut wide = 0;
+        for (m, f) in fb.iter().enumerate() {
             assert!(!f.weights.is_empty());
             assert!(f.weights.iter().all(|&w| w >= 0.0));
+            if f.weights.len() >= 10 {
+                let area = f.weights.iter().sum::<f64>() * bin_hz;
+                assert!((area - 1.0).abs() < 0.05, "filter {m}: area {area}");
+                wide += 1;
+            }
         }
+        assert!(wide >= 30, "{wide} filters span 10 bins or more");
         // The last filter reaches the top bins; the first starts at bin 0 or 1.
         assert!(fb[0].first_bin <= 1);
         let last = &fb[127];

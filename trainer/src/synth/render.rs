@@ -71,12 +71,23 @@ mod tests {
     use rand_chacha::ChaCha8Rng;
 
     #[test]
-    fn degraded_audio_stays_in_range() {
+    fn degraded_audio_stays_in_range_and_every_degradation_happens() {
         let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let clean: Vec<f32> = (0..4000).map(|i| (i as f32 * 0.05).sin() * 0.3).collect();
+        let mut seen = std::collections::BTreeSet::new();
         for _ in 0..50 {
-            let mut x: Vec<f32> = (0..4000).map(|i| (i as f32 * 0.05).sin() * 0.3).collect();
-            degrade(&mut x, 22_050, &mut rng);
+            let mut x = clean.clone();
+            let applied = degrade(&mut x, 22_050, &mut rng);
             assert!(x.iter().all(|v| v.is_finite() && v.abs() <= 1.0));
+            // The level always changes (a random peak), whatever else does.
+            let peak = x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+            assert!((peak - 0.3).abs() > 1e-4 || !applied.is_empty(), "nothing changed");
+            if applied.is_empty() {
+                let ratio = x[100] / clean[100];
+                assert!(x.iter().zip(&clean).all(|(a, b)| (a - ratio * b).abs() < 1e-4), "a plain level change");
+            }
+            seen.extend(applied);
         }
+        assert_eq!(seen.into_iter().collect::<Vec<_>>(), ["band-limited", "clipped", "noise"]);
     }
 }
