@@ -22,8 +22,8 @@ impl Recognizer {
         let m = self.manifest();
         let per_window = m.window.frames * m.front_end.n_mels;
         let mut sigmoids = Vec::new();
-        // Every window's level and whether it was heard; only audible windows go to the model.
-        let (mut levels, mut audible) = (Vec::new(), Vec::new());
+        // Every window's level; only audible windows go to the model.
+        let mut levels = Vec::new();
         let mut group: Vec<f32> = Vec::with_capacity(FILE_GROUP * per_window);
         let mut pending: VecDeque<Pending> = VecDeque::new();
         // The model's failure, which stops the decode through the sink's error.
@@ -42,7 +42,6 @@ impl Recognizer {
         let analysed =
             windows_of_file(path, &m.front_end, m.window, &DecodeOptions::default(), floor, &mut |w, level| {
                 levels.push(level);
-                audible.push(how.audible(level));
                 if !how.audible(level) {
                     return Ok(());
                 }
@@ -70,7 +69,7 @@ impl Recognizer {
             offset_seconds: streamed.span.start as f64 / f64::from(m.front_end.sample_rate),
             end_seconds: streamed.span.end as f64 / f64::from(m.front_end.sample_rate),
         };
-        Ok((report(m, &clip, &WindowScores { levels, sigmoids, audible }, how), clip.duration_seconds))
+        Ok((report(m, &clip, &WindowScores { levels, sigmoids }, how), clip.duration_seconds))
     }
 }
 

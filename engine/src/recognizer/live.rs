@@ -8,11 +8,10 @@
 //! at the analysis rate for that (88 kB a second), bounded by the stream's length limit.
 use shared::audio::{Decoded, PcmFormat, PcmStream};
 use shared::frontend::{audible_span, WindowStream};
-use shared::labels::{LABELS, N_LABELS};
+use shared::labels::LABELS;
 
 use super::{analyse_signal, report, Clip, Recognition, Recognizer, Resolved, WindowScores};
 use crate::error::EngineError;
-use crate::infer::Scored;
 
 /// How a stream's audio arrives.
 #[derive(Debug, Clone, Copy)]
@@ -165,28 +164,23 @@ impl Live {
         if done.levels.is_empty() {
             return Ok(Vec::new());
         }
-        let (w, _) = score_audible_patiently(&self.recognizer, done, &self.how).await?;
+        let w = score_audible_patiently(&self.recognizer, done, &self.how).await?;
         let first = self.windows();
         let m = self.recognizer.manifest();
         let hop = m.window.hop_frames as f64 * m.front_end.frame_seconds();
         let offset = self.offset_seconds();
-        let mut rows = w.sigmoids.chunks(N_LABELS);
         let out = w
-            .levels
-            .iter()
-            .zip(&w.audible)
+            .per_window(&self.how)
+            .into_iter()
             .enumerate()
-            .map(|(i, (&level_dbfs, &audible))| {
-                let s = if audible {
-                    shared::invariant::some(rows.next(), "the sigmoids of an audible window")
-                } else {
-                    &[]
-                };
+            .map(|(i, (level_dbfs, s))| {
+                let silent = s.is_none();
+                let s = s.unwrap_or(&[]);
                 LiveWindow {
                     index: first + i,
                     start_seconds: offset + (first + i) as f64 * hop,
                     level_dbfs,
-                    silent: !audible,
+                    silent,
                     sigmoids: s.to_vec(),
                     labels: LABELS
                         .iter()
@@ -198,7 +192,6 @@ impl Live {
             })
             .collect();
         self.scores.levels.extend_from_slice(&w.levels);
-        self.scores.audible.extend_from_slice(&w.audible);
         self.scores.sigmoids.extend_from_slice(&w.sigmoids);
         Ok(out)
     }
@@ -249,7 +242,7 @@ impl Live {
             .map_err(|e| EngineError::Internal(format!("analysis task: {e}")))??;
         let clip = a.clip();
         let done = Completed { windows: a.windows, levels: a.levels };
-        let (w, _) = score_audible_patiently(&self.recognizer, done, &self.how).await?;
+        let w = score_audible_patiently(&self.recognizer, done, &self.how).await?;
         Ok(report(&m, &clip, &w, &self.how))
     }
 }
@@ -263,14 +256,14 @@ async fn score_audible_patiently(
     recognizer: &Recognizer,
     done: Completed,
     how: &Resolved,
-) -> Result<(WindowScores, Scored), EngineError> {
+) -> Result<WindowScores, EngineError> {
     let since = std::time::Instant::now();
     loop {
         match recognizer.score_audible(done.windows.clone(), done.levels.clone(), how).await {
             Err(EngineError::QueueFull) if since.elapsed() < QUEUE_PATIENCE => {
                 tokio::time::sleep(std::time::Duration::from_millis(20)).await;
             }
-            other => return other,
+            other => return other.map(|(w, _, _)| w),
         }
     }
 }

@@ -163,20 +163,20 @@ impl Recognizer {
             "audio analysed"
         );
         let clip = a.clip();
-        let (w, scored) = self.score_audible(a.windows, a.levels, how).await?;
+        let (w, queue, inference) = self.score_audible(a.windows, a.levels, how).await?;
         self.metrics.audio_seconds.inc_by(a.duration_seconds);
-        let timing = Timing { decode, queue: scored.queue_time, inference: scored.inference_time };
+        let timing = Timing { decode, queue, inference };
         Ok((report(&self.manifest, &clip, &w, how), timing))
     }
 
     /// Scores the audible ones of `windows` (`levels.len() × frames × mels`, flattened); a
-    /// recording with none costs no model time.
+    /// recording with none costs no model time. Also the time in the queue and on the model.
     pub async fn score_audible(
         &self,
         windows: Vec<f32>,
         levels: Vec<f32>,
         how: &Resolved,
-    ) -> Result<(WindowScores, Scored), EngineError> {
+    ) -> Result<(WindowScores, Duration, Duration), EngineError> {
         let audible: Vec<bool> = levels.iter().map(|&l| how.audible(l)).collect();
         let heard = audible.iter().filter(|&&a| a).count();
         let scored = match heard {
@@ -193,7 +193,8 @@ impl Recognizer {
                 self.score(kept, n).await?
             }
         };
-        Ok((WindowScores { levels, sigmoids: scored.sigmoids.clone(), audible }, scored))
+        let Scored { sigmoids, queue_time, inference_time } = scored;
+        Ok((WindowScores { levels, sigmoids }, queue_time, inference_time))
     }
 
     /// Runs `n` windows (`n × frames × mels`, flattened) through the batcher and the model.

@@ -24,33 +24,31 @@ pub struct Clip {
     pub end_seconds: f64,
 }
 
-/// Every window of a clip: its level before normalisation, and its sigmoids when it was
-/// audible (silent windows are never scored).
+/// Every window of a clip: its level before normalisation, and the sigmoids of the audible
+/// ones (a window below the audible floor is never scored).
 #[derive(Debug, Clone, Default)]
 pub struct WindowScores {
     /// Level of each window in dBFS.
     pub levels: Vec<f32>,
     /// The sigmoids of the audible windows, in order (`audible × labels`, row-major).
     pub sigmoids: Vec<f32>,
-    /// Whether each window was audible.
-    pub audible: Vec<bool>,
 }
 
 impl WindowScores {
-    /// Each window's sigmoids, `None` for a silent one.
-    fn per_window(&self) -> Vec<Option<&[f32]>> {
+    /// Each window's level and sigmoids, `None` for a silent one (by `how`'s audible floor).
+    pub fn per_window(&self, how: &Resolved) -> Vec<(f32, Option<&[f32]>)> {
         let mut rows = self.sigmoids.chunks(N_LABELS);
-        self.audible.iter().map(|&a| if a { rows.next() } else { None }).collect()
+        self.levels.iter().map(|&l| (l, if how.audible(l) { rows.next() } else { None })).collect()
     }
 }
 
 /// Seconds of the clip covered by at least one audible window; the last window reaches the
 /// clip's end (its tail, under one hop, is in no later window), as a segment does.
-fn audible_seconds(starts: &[f64], audible: &[bool], window_seconds: f64, duration: f64) -> f64 {
+fn audible_seconds(starts: &[f64], audible: impl Iterator<Item = bool>, window_seconds: f64, duration: f64) -> f64 {
     let mut covered = 0.0;
     let mut reach = 0.0f64;
     let last = starts.len().saturating_sub(1);
-    for (i, (&start, _)) in starts.iter().zip(audible).enumerate().filter(|(_, (_, &a))| a) {
+    for (i, (&start, _)) in starts.iter().zip(audible).enumerate().filter(|(_, (_, a))| *a) {
         let end = if i == last { duration } else { (start + window_seconds).min(duration) };
         let from = start.max(reach);
         if end > from {
@@ -63,22 +61,22 @@ fn audible_seconds(starts: &[f64], audible: &[bool], window_seconds: f64, durati
 
 /// The answer for a clip whose windows scored `w`.
 pub fn report(m: &Manifest, clip: &Clip, w: &WindowScores, how: &Resolved) -> Recognition {
-    let per_window = w.per_window();
-    let heard: Vec<Vec<f32>> = per_window.iter().flatten().map(|s| s.to_vec()).collect();
+    let per_window = w.per_window(how);
+    let heard: Vec<Vec<f32>> = per_window.iter().filter_map(|(_, s)| s.map(<[f32]>::to_vec)).collect();
     let scores = aggregate(&heard, N_LABELS, how.aggregation);
     let evidence = evidence(&heard, N_LABELS);
     let present = present(&scores, &evidence, &how.thresholds, how.evidence_floor);
     let mut instruments: Vec<Instrument> = LABELS
         .iter()
         .zip(LABEL_NAMES)
-        .zip(scores.iter().zip(&present))
+        .zip(scores.iter().zip(&evidence).zip(&present))
         .enumerate()
-        .map(|(i, ((&label, name), (&score, &present)))| Instrument {
+        .map(|(i, ((&label, name), ((&score, &evidence), &present)))| Instrument {
             label,
             name,
             score,
             threshold: how.thresholds.for_label(i),
-            evidence: evidence.get(i).copied().unwrap_or(0.0),
+            evidence,
             present,
         })
         .collect();
@@ -94,8 +92,7 @@ pub fn report(m: &Manifest, clip: &Clip, w: &WindowScores, how: &Resolved) -> Re
         starts
             .iter()
             .zip(&per_window)
-            .zip(&w.levels)
-            .map(|((&start, p), &level)| TimelineWindow {
+            .map(|(&start, &(level, p))| TimelineWindow {
                 start_seconds: start,
                 level_dbfs: level,
                 silent: p.is_none(),
@@ -113,7 +110,7 @@ pub fn report(m: &Manifest, clip: &Clip, w: &WindowScores, how: &Resolved) -> Re
             .map(|(i, &l)| {
                 // A silent window holds no instrument.
                 let column: Vec<f32> =
-                    per_window.iter().map(|w| w.and_then(|w| w.get(i)).copied().unwrap_or(0.0)).collect();
+                    per_window.iter().map(|(_, w)| w.and_then(|w| w.get(i)).copied().unwrap_or(0.0)).collect();
                 (l, segments(&column, grid, &p))
             })
             .collect::<BTreeMap<_, _>>()
@@ -124,7 +121,12 @@ pub fn report(m: &Manifest, clip: &Clip, w: &WindowScores, how: &Resolved) -> Re
         sample_rate: clip.sample_rate,
         windows: per_window.len(),
         audible_windows: heard.len(),
-        audible_seconds: audible_seconds(&starts, &w.audible, window_seconds, clip.end_seconds),
+        audible_seconds: audible_seconds(
+            &starts,
+            per_window.iter().map(|(_, s)| s.is_some()),
+            window_seconds,
+            clip.end_seconds,
+        ),
         audible_floor_dbfs: how.audible_floor_dbfs,
         aggregation: how.aggregation,
         threshold: match how.thresholds {
@@ -157,7 +159,7 @@ mod tests {
             let label = if start + 0.5 < 4.0 { 6 } else { 10 };
             sig[w * N_LABELS + label] = 0.9;
         }
-        let scores = WindowScores { levels: vec![-20.0; n], sigmoids: sig, audible: vec![true; n] };
+        let scores = WindowScores { levels: vec![-20.0; n], sigmoids: sig };
         (Clip { duration_seconds: 10.0, sample_rate: 44100, frames, offset_seconds: 0.0, end_seconds: 10.0 }, scores)
     }
 
@@ -196,12 +198,11 @@ mod tests {
     fn silent_windows_do_not_vote() {
         let m = Manifest::new("t", WindowParams::default(), "lrelu:0.33");
         let (c, all) = clip();
-        let n = all.audible.len();
+        let n = all.levels.len();
         // The first 6 windows (3.5 s) silent: only voice is left, and the timeline says so.
-        let audible: Vec<bool> = (0..n).map(|i| i >= 6).collect();
         let sigmoids: Vec<f32> = all.sigmoids.chunks(N_LABELS).skip(6).flatten().copied().collect();
         let levels = (0..n).map(|i| if i < 6 { -90.0 } else { -20.0 }).collect();
-        let w = WindowScores { levels, sigmoids, audible };
+        let w = WindowScores { levels, sigmoids };
         let r = report(&m, &c, &w, &how(true));
         assert_eq!(r.labels, vec!["voi"]);
         assert_eq!(r.audible_windows, n - 6);
@@ -216,8 +217,8 @@ mod tests {
     fn no_audible_window_answers_no_label() {
         let m = Manifest::new("t", WindowParams::default(), "lrelu:0.33");
         let (c, all) = clip();
-        let n = all.audible.len();
-        let w = WindowScores { levels: vec![-200.0; n], sigmoids: Vec::new(), audible: vec![false; n] };
+        let n = all.levels.len();
+        let w = WindowScores { levels: vec![-200.0; n], sigmoids: Vec::new() };
         let r = report(&m, &c, &w, &how(true));
         assert!(r.labels.is_empty());
         assert_eq!((r.audible_windows, r.audible_seconds, r.windows), (0, 0.0, n));

@@ -12,11 +12,9 @@ use std::ops::Range;
 /// The span from the first to the last sample with |x| ≥ the amplitude of `floor_dbfs`
 /// (non-finite samples never count); `None` when no sample reaches it.
 pub fn audible_span(samples: &[f32], floor_dbfs: f32) -> Option<Range<usize>> {
-    let amplitude = 10f32.powf(floor_dbfs / 20.0);
-    let loud = |x: &f32| x.is_finite() && x.abs() >= amplitude;
-    let first = samples.iter().position(loud)?;
-    let last = samples.iter().rposition(loud)?;
-    Some(first..last + 1)
+    let mut finder = SpanFinder::new(floor_dbfs);
+    finder.push(samples);
+    finder.span()
 }
 
 /// The audible span of a signal arriving in pieces: its first and last loud sample so far.

@@ -11,6 +11,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rustysynth::SoundFont;
 use trainer::synth::negatives::{coloured_noise, render_negative, NegativeKind};
+use trainer::synth::real::peak;
 use trainer::synth::write_float_wav;
 
 use crate::cli::NegativesArgs;
@@ -80,7 +81,7 @@ pub fn run(args: &NegativesArgs) -> anyhow::Result<()> {
         let font = &fonts[(j / RENDERED.len()) % fonts.len()];
         let x = render_negative(kind, font, None, args.seconds, SAMPLE_RATE, &mut rng)?;
         // A level a recording might have: peak 1 to 20 dB below full scale.
-        let peak = x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        let peak = peak(&x);
         anyhow::ensure!(peak > 0.0, "clip {j} ({kind}) rendered silent");
         let gain = 10f32.powf(-rng.random_range(1.0..20.0f32) / 20.0) / peak;
         let file = format!("rendered-{j:03}-{kind}.wav");

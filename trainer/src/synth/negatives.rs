@@ -13,7 +13,7 @@ use rustysynth::SoundFont;
 use shared::audio::{decode_file, DecodeOptions};
 
 use super::music::{Event, Piece};
-use super::real::{active_rms, low_pass};
+use super::real::{active_rms, low_pass, peak};
 use super::render::render;
 
 /// What a negative excerpt is made of.
@@ -286,7 +286,7 @@ pub fn coloured_noise(n: usize, colour: u32, rng: &mut impl Rng) -> Vec<f32> {
                 .collect()
         }
     };
-    let peak = x.iter().fold(0.0f32, |m, v| m.max(v.abs())).max(1e-9);
+    let peak = peak(&x).max(1e-9);
     x.iter_mut().for_each(|v| *v /= peak);
     x
 }
