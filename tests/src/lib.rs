@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 
 pub mod audio;
 pub mod hostile;
+pub mod quality;
 
 pub use audio::{tone, wav_bytes};
 

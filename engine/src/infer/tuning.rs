@@ -4,7 +4,7 @@
 //! bf16; a GPU wants the largest), so no single default fits.
 use std::time::Instant;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::model::Forward;
@@ -60,7 +60,7 @@ impl Default for Budget {
 }
 
 /// One size timed at warm-up.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ChunkTrial {
     /// Windows per forward pass.
     #[schema(example = 16)]
