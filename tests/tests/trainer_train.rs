@@ -85,7 +85,10 @@ fn train_export_evaluate_on_a_tiny_dataset() {
     let dir = workdir("full");
     common::make_dataset(&dir, 6);
     let (model, cache) = (dir.join("model"), dir.join("cache"));
-    train(&dir, &model, &cache, "6", "1", &[]);
+    // 16 epochs with early stopping off: the validation split holds one or two songs a label, so
+    // its loss is too noisy to stop on, and with fewer epochs some seeds had not yet separated the
+    // timbres (seeds 1-6 at 16 epochs: the right label first on 6/6 test clips, macro F1 0.82-0.93).
+    train(&dir, &model, &cache, "16", "1", &["--patience", "16"]);
 
     for f in [
         "model.pt",
@@ -135,8 +138,12 @@ fn train_export_evaluate_on_a_tiny_dataset() {
             std::fs::copy(model.join(f), Path::new(&keep).join(f)).unwrap();
         }
     }
-    let lrap = report["lrap"].as_f64().unwrap();
-    assert!((0.0..=1.0).contains(&lrap));
+    // It learned to tell the three timbres apart: on the six held-out clips (four of one
+    // instrument, two mixtures of two) the right label comes first on at least five, and F1 over
+    // the three labels is well above what an untrained network gets (top-1 about 1/3).
+    let (top1, macro_f1) =
+        (report["top1"].as_f64().unwrap(), report["report"]["macro_present"]["f1"].as_f64().unwrap());
+    assert!(top1 >= 5.0 / 6.0 - 1e-9 && macro_f1 >= 0.7, "top-1 {top1}, macro F1 {macro_f1}:\n{md}");
 
     // Runs side by side: `compare` reads DIR/model/manifest.json and DIR/<split>/evaluation.json.
     evaluate(&model, &dir.join("test"), &cache, &["--out", dir.join("heldout").to_str().unwrap()]);
@@ -156,7 +163,7 @@ fn train_export_evaluate_on_a_tiny_dataset() {
     ]);
     let md = std::fs::read_to_string(dir.join("compare/tiny.md")).unwrap();
     assert!(md.contains("## Tiny") && md.contains("the `heldout` evaluation"), "{md}");
-    assert!(md.contains("| first | lrelu:0.33 | 1.0 s | 6 (") && md.contains("| again |"), "{md}");
+    assert!(md.contains("| first | lrelu:0.33 | 1.0 s | 16 (") && md.contains("| again |"), "{md}");
     for f in ["tiny-threshold.png", "tiny-per-label.png"] {
         assert!(dir.join("compare").join(f).exists(), "{f} missing");
     }
