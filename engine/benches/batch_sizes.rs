@@ -30,10 +30,6 @@ fn sync(device: Device) {
 }
 
 fn main() {
-    // `cargo bench` passes --bench; `cargo test --benches` runs this with no flag: do nothing then.
-    if !std::env::args().any(|a| a == "--bench") {
-        return;
-    }
     // As the server runs it (`--retain-freed-memory`, on by default).
     shared::memory::retain_freed_memory();
     let dir = std::env::var_os("MODEL_DIR")
@@ -43,6 +39,11 @@ fn main() {
     let (model, manifest) = Model::load(&ModelDir::new(&dir), device, false).expect("a verified model directory");
     let (sharing, _) = Model::load(&ModelDir::new(&dir), device, true).expect("strip.pt");
     let shape = WindowShape::of(&manifest);
+    // `cargo bench` passes --bench; `cargo test --bench batch_sizes` does not, and gets the check.
+    if !std::env::args().any(|a| a == "--bench") {
+        check(&model, &sharing, shape);
+        return;
+    }
     let (frames, mels) = (shape.frames as i64, shape.mels as i64);
     println!("model {} on {device:?}, {} CPU threads", manifest.model_id, tch::get_num_threads());
     println!("| batch | windows/s | × batch 1 | one clip's windows, shared frames: windows/s | × model.pt alone |");
@@ -63,6 +64,27 @@ fn main() {
         }
     });
     tuning_against_steady_rates(&sharing, shape, device);
+}
+
+/// What `cargo test --bench batch_sizes` runs: each measured path once on a small input, its
+/// output checked, nothing timed. One clip's windows give the same sigmoids through `model.pt`
+/// and through the shared-frames strip, at every batch size the table measures up to 16, and a
+/// tuning of one round picks one of its candidates.
+fn check(model: &Model, sharing: &Model, shape: WindowShape) {
+    for n in [1, 4, 16] {
+        let clip = clip_windows(n, shape.frames, shape.mels, shape.hop);
+        let plain = model.forward(&clip, n, shape).expect("forward");
+        let strip = sharing.forward(&clip, n, shape).expect("forward through the strip");
+        assert_eq!(plain.len(), n * 11, "{n} windows × 11 sigmoids");
+        assert!(plain.iter().all(|p| (0.0..=1.0).contains(p)), "sigmoids: {plain:?}");
+        let worst = plain.iter().zip(&strip).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        assert!(worst < 1e-4, "{n} windows: the strip differs from model.pt by {worst}");
+    }
+    let sizes = candidates(64);
+    let one_round = Budget { min_rounds: 1, min_seconds: 0.0, max_rounds: 1 };
+    let chunking = tune(sharing, shape, &sizes, one_round).expect("tuning");
+    assert!(sizes.contains(&chunking.chunk_size) && chunking.trials.len() == sizes.len(), "{chunking:?}");
+    println!("batch sizes checked (cargo bench -p engine --bench batch_sizes measures them)");
 }
 
 /// Ten tunings as the server runs them at startup (`--share-frames`, `--max-batch-size` 64),

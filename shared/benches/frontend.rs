@@ -95,11 +95,31 @@ fn librosa(files: &[&Path]) -> Vec<f64> {
         .collect()
 }
 
-fn main() {
-    // `cargo bench` passes --bench; `cargo test --benches` runs this with no flag: do nothing then.
-    if !std::env::args().any(|a| a == "--bench") {
-        return;
+/// What `cargo test --bench frontend` runs (no `--bench` flag): each file through the measured
+/// path once, its output checked, nothing timed.
+fn check(files: &[&Path], lm: &LogMel) {
+    let params = FrontEndParams::default();
+    for f in files {
+        let bytes: std::sync::Arc<[u8]> = std::fs::read(f).unwrap().into();
+        let opts = DecodeOptions {
+            extension: f.extension().and_then(|e| e.to_str()).map(str::to_owned),
+            ..Default::default()
+        };
+        let mut d = decode(Box::new(Cursor::new(bytes)), 22_050, &opts).unwrap();
+        assert!((d.duration_seconds() - 30.0).abs() < 0.1, "{}: {} s", f.display(), d.duration_seconds());
+        peak_normalize(&mut d.samples);
+        let spec = lm.compute(&d.samples);
+        assert_eq!(spec.dim(), (1 + d.samples.len() / params.hop_length, params.n_mels), "{}", f.display());
+        let silence = params.log_epsilon.ln() as f32;
+        assert!(spec.iter().all(|v| v.is_finite() && *v >= silence - 1e-3), "{}", f.display());
+        // Music, not silence: most frames well above the log of ε (88 % of them in this file).
+        let loud = spec.rows().into_iter().filter(|r| r.iter().any(|v| *v > silence + 10.0)).count();
+        assert!(loud * 4 > spec.nrows() * 3, "{}: {loud} of {} frames audible", f.display(), spec.nrows());
     }
+    println!("front end checked on {} files (cargo bench -p shared --bench frontend measures it)", files.len());
+}
+
+fn main() {
     let mp3 = root().join("bench/audio/real-music-30s.mp3");
     let data = root().join("target/bench-data");
     std::fs::create_dir_all(&data).unwrap();
@@ -107,6 +127,11 @@ fn main() {
     make_wav(&mp3, &wav);
     let lm = LogMel::new(&FrontEndParams::default()).unwrap();
     let files = [wav.as_path(), mp3.as_path()];
+    // `cargo bench` passes --bench; `cargo test --bench frontend` does not, and gets the check.
+    if !std::env::args().any(|a| a == "--bench") {
+        check(&files, &lm);
+        return;
+    }
     let theirs = librosa(&files);
     println!("\nfront end: decode + resample to 22,050 Hz + log-mel (128 bands), one thread, median");
     println!("| file | audio s | ours ms | ours × real time | librosa ms | librosa × real time | ours vs librosa |");

@@ -1,6 +1,6 @@
 //! A library scan that is killed and resumed: `server recognize --out FILE` over a folder of a
-//! few hundred generated files is stopped at a random point by `kill -9` (and, in another run,
-//! by SIGTERM), then run again with `--resume`; every file must end up answered exactly once,
+//! few hundred generated files is stopped at a random point (printed as a seed; `RESUME_SEED=…`
+//! replays it) by `kill -9` (and, in another run, by SIGTERM), then run again with `--resume`; every file must end up answered exactly once,
 //! with the answers of an uninterrupted run (`--jobs 1` is reproducible to the bit), and no torn
 //! line.
 use std::collections::BTreeMap;
@@ -106,9 +106,15 @@ fn kill_and_resume(signal: &str, format: &str) {
     let expected = answers(&base, format);
     assert_eq!(expected.len(), FILES);
 
-    let seed: u64 = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
-    let at = rand_chacha::ChaCha8Rng::seed_from_u64(seed).random_range(5..FILES - 20);
-    println!("{signal} {format}: stopping after {at} lines (seed {seed})");
+    // The stop point is drawn from a seed that is printed and can be given back to replay it.
+    // It falls in the first half of the scan: the kill lands after the poll below sees `at`
+    // lines, and on a loaded machine the scan may run on by many files before it does.
+    let seed: u64 = match std::env::var("RESUME_SEED") {
+        Ok(s) => s.parse().expect("RESUME_SEED is a number"),
+        Err(_) => std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64,
+    };
+    let at = rand_chacha::ChaCha8Rng::seed_from_u64(seed).random_range(5..FILES / 2);
+    println!("{signal} {format}: stopping after {at} lines (replay with RESUME_SEED={seed})");
     let out = lib.with_extension(format!("{signal}.{format}"));
     let _ = std::fs::remove_file(&out);
     let mut child = start_and_wait(&model, &lib, &out, format, at);
@@ -116,10 +122,14 @@ fn kill_and_resume(signal: &str, format: &str) {
     assert!(Command::new("kill").args([&format!("-{signal}"), &pid]).status().unwrap().success());
     let status = child.wait().unwrap();
     if signal == "TERM" {
-        assert_eq!(status.code(), Some(3), "SIGTERM ends the run with the interrupted status");
+        assert_eq!(status.code(), Some(3), "SIGTERM ends the run with the interrupted status (RESUME_SEED={seed})");
     }
     let before = answers(&out, format);
-    assert!(before.len() >= at - 1 && before.len() < FILES, "{} lines after the stop", before.len());
+    assert!(
+        before.len() >= at - 1 && before.len() < FILES,
+        "{} lines after the stop (RESUME_SEED={seed})",
+        before.len()
+    );
     if signal == "KILL" {
         // What a power cut can leave: half a record with no newline. It is redone.
         let torn = before.values().next().unwrap();
@@ -131,7 +141,11 @@ fn kill_and_resume(signal: &str, format: &str) {
     assert!(resumed.status.success(), "{stderr}");
     let skipped = format!("{} answered (0 failed), {} already answered", FILES - before.len(), before.len());
     assert!(stderr.contains(&skipped), "expected {skipped:?} in {stderr}");
-    assert_eq!(answers(&out, format), expected, "the resumed output differs from an uninterrupted run");
+    assert_eq!(
+        answers(&out, format),
+        expected,
+        "the resumed output differs from an uninterrupted run (RESUME_SEED={seed})"
+    );
 }
 
 #[test]
