@@ -4,7 +4,7 @@
 //!
 //!     cargo bench -p shared --bench frontend
 //!
-//! Targets (issue 2): ≥ 200× real time, and ≥ 3× librosa.
+//! Targets: ≥ 200× real time, and ≥ 3× librosa.
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -252,8 +252,8 @@ pub struct SynthArgs {
     pub real_share: f64,
     /// Share (0–1) of training songs rendered as sparse real material instead (with
     /// `--real-instruments`): in each 3-s excerpt one held note or two or three notes with
-    /// silences between, or a solo phrase for voice, no accompaniment. Default 0 (the corpus of
-    /// before): songs alone never teach what a lone sustained tone sounds like (issue 33).
+    /// silences between, or a solo phrase for voice, no accompaniment. Default 0 (songs only):
+    /// songs alone never teach what a lone sustained tone sounds like.
     #[arg(long, default_value_t = 0.0)]
     pub sparse_share: f64,
     /// Share (0–1) of those sparse songs played by the training banks instead of recorded notes:
@@ -265,9 +265,9 @@ pub struct SynthArgs {
     pub sparse_rendered_share: f64,
     /// Share (0–1) of accompanied training songs whose backing (chords or arpeggios, half of the
     /// bass lines) is played by the real recordings (with `--real-instruments`; drums stay
-    /// General MIDI). Default 0 (every backing rendered, the corpus of before): then a real
+    /// General MIDI). Default 0 (every backing rendered): then a real
     /// timbre always means the lead to the network; 1 makes every accompanied song's backing
-    /// real, and the training banks are heard only as leads (issue 33).
+    /// real, and the training banks are heard only as leads.
     #[arg(long, default_value_t = 0.0)]
     pub real_backing_share: f64,
     /// Negative songs per training song (0 or more), written to `IRMAS-TrainingData/none/` with

@@ -38,7 +38,9 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<()> {
     let report = evaluate_predictions(&truth, &preds, how, &thresholds, evidence_floor);
     let out = args.out.clone().unwrap_or_else(|| args.model.clone());
     std::fs::create_dir_all(&out)?;
-    std::fs::write(out.join("evaluation.json"), serde_json::to_string_pretty(&report)? + "\n")
+    // Compact: it holds every clip's scores, for `trainer compare` to read; evaluation.md beside
+    // it is the one for people.
+    std::fs::write(out.join("evaluation.json"), serde_json::to_string(&report)? + "\n")
         .context("writing evaluation.json")?;
     let md = format!("# {} on {}\n\n{}", manifest.model_id, args.data.display(), report.markdown());
     std::fs::write(out.join("evaluation.md"), &md).context("writing evaluation.md")?;

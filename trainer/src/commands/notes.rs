@@ -1,4 +1,4 @@
-//! `trainer notes`: the isolated-note check (issue 33) from the pack's held-out performers.
+//! `trainer notes`: the isolated-note check from the pack's held-out performers.
 use std::fmt::Write as _;
 
 use anyhow::Context;

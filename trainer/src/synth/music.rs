@@ -223,7 +223,7 @@ pub fn compose(rng: &mut impl Rng, leads: &[&'static str], seconds: f64, accompa
 
 /// `notes` played by `label` alone on General MIDI program
 /// `program`, with vibrato on a sustaining instrument 70 % of the time and the bank's reverb
-/// send at 0–90: a sparse lead rendered by a sample bank (issue 33).
+/// send at 0–90: a sparse lead rendered by a sample bank.
 pub fn solo(rng: &mut impl Rng, label: &'static str, program: u8, notes: &[Note], seconds: f64) -> Piece {
     let mut w = Writer { events: Vec::new() };
     w.program(0, program);

@@ -1,5 +1,5 @@
 //! Which General MIDI programs play each label, and in which register.
-/// GM programs (0-based) that render label `code` (issue 4's table).
+/// GM programs (0-based) that render label `code`.
 pub fn programs(code: &str) -> &'static [u8] {
     match code {
         "pia" => &[0, 1, 2],

@@ -1,4 +1,4 @@
-//! Backing tracks played by the pack's real recordings (issue 33, item 2): the composed piece's
+//! Backing tracks played by the pack's real recordings: the composed piece's
 //! chords or arpeggios (channel 8) by recorded piano, guitar, organ or violin notes, its bass line
 //! (channel 7) by recorded cello or piano notes half of the time, the General MIDI bass the other
 //! half, and its drums (channel 9) by the General MIDI kit (the pack has no drums). An instrument

@@ -135,8 +135,8 @@ fn finish(
     RealLead { audio, own_accompaniment, source_id: source.id.clone(), kind: source.kind, held_out: source.held_out }
 }
 
-/// A sparse lead of `label`, `excerpts` × `excerpt_seconds` long (issue 33: what a sustained-note
-/// recording sounds like, which songs never taught): in each excerpt one held note or two or
+/// A sparse lead of `label`, `excerpts` × `excerpt_seconds` long (what a sustained-note
+/// recording sounds like, which songs never teach): in each excerpt one held note or two or
 /// three notes with short silences between ([`sparse_layout`]), at a random pitch and loudness of
 /// the label's recorded notes; a solo phrase where the label has no notes
 /// (voice). No accompaniment. Electric guitar through the amplifier 60 % of the time and a room
