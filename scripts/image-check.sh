@@ -35,8 +35,12 @@ cleanup() {
   if [[ -n "$SERVER_PID" ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
   for c in "${CONTAINERS[@]}"; do buildah rm "$c" >/dev/null 2>&1 || true; done
   for i in "${MADE[@]}"; do buildah rmi -f "$i" >/dev/null 2>&1 || true; done
+  if [[ $rc -ne 0 ]]; then
+    mkdir -p target/image-check
+    cp "$WORK"/*.log "$WORK"/*.txt target/image-check/ 2>/dev/null || true
+    echo "image-check: FAILED at step: $STEP (exit $rc); logs in target/image-check/" >&2
+  fi
   rm -rf "$WORK"
-  if [[ $rc -ne 0 ]]; then echo "image-check: FAILED at step: $STEP (exit $rc)" >&2; fi
   exit "$rc"
 }
 trap cleanup EXIT
@@ -120,8 +124,16 @@ ensure "$RUNTIME_IMAGE" debian_standin "${runtime_tag%%-*}"
 ensure "$RUST_IMAGE" rust_standin "${rust_tag#*-}"
 
 step "build"
+# Where this machine reaches the registries through a TLS-intercepting proxy, it trusts extra
+# certificate authorities: the build's RUN steps (pip, cargo) see the host's CA bundle and pip
+# settings, read-only, and nothing of them goes into the image.
+mounts=()
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+  mounts+=(-v /etc/ssl/certs/ca-certificates.crt:/etc/ssl/certs/ca-certificates.crt:ro)
+  [[ -f /etc/pip.conf ]] && mounts+=(-v /etc/pip.conf:/etc/pip.conf:ro)
+fi
 started=$(date +%s)
-buildah bud --isolation chroot --pull=never -f docker/Dockerfile -t "$TAG" . >"$WORK/build.log" 2>&1 \
+buildah bud --isolation chroot --pull=never "${mounts[@]}" -f docker/Dockerfile -t "$TAG" . >"$WORK/build.log" 2>&1 \
   || { tail -30 "$WORK/build.log" >&2; exit 1; }
 MADE+=("$TAG")
 build_s=$(($(date +%s) - started))

@@ -60,6 +60,12 @@ pub fn real_dev_dir() -> PathBuf {
     std::env::var_os("REAL_DEV_DIR").map(PathBuf::from).unwrap_or_else(|| repo_root().join("../shared/eval/real-dev"))
 }
 
+/// The bytes of the real-dev clip `name`.
+pub fn real_dev_clip(name: &str) -> Vec<u8> {
+    let path = real_dev_dir().join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("real-dev clip {}: {e}", path.display()))
+}
+
 /// Path of a workspace binary (`trainer`, `server`), built first with the profile the tests run
 /// under, so a test always drives the current code.
 pub fn binary(name: &str) -> PathBuf {

@@ -1,6 +1,6 @@
 //! The real `server` binary over HTTP: the answer's shape, S1/S2, the timeline, every error
 //! status, and a graceful SIGTERM. The model is an untrained network exported by the trainer.
-use e2e::{http_agent, real_dev_dir, test_model_dir, Server};
+use e2e::{http_agent, real_dev_clip as clip, test_model_dir, Server};
 use serde_json::Value;
 
 /// POSTs `body` and returns (status, JSON, Retry-After).
@@ -9,10 +9,6 @@ fn post(url: &str, content_type: &str, body: &[u8]) -> (u16, Value) {
     let status = r.status().as_u16();
     let text = r.body_mut().read_to_string().expect("body");
     (status, serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}")))
-}
-
-fn clip(name: &str) -> Vec<u8> {
-    std::fs::read(real_dev_dir().join(name)).expect("real-dev clip")
 }
 
 fn multipart(field: &str, file: &[u8]) -> (String, Vec<u8>) {

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use e2e::{http_agent, real_dev_dir, test_model_dir, Server};
+use e2e::{http_agent, test_model_dir, Server};
 
 /// The tests of this file run one at a time: one measures latency, and the others' load would
 /// land in one of its two measurements and not the other.
@@ -19,7 +19,7 @@ fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
 }
 
 fn clip() -> Vec<u8> {
-    std::fs::read(real_dev_dir().join("tinysol__Fl-ord-C4-mf-N-T14d.wav")).expect("real-dev clip")
+    e2e::real_dev_clip("tinysol__Fl-ord-C4-mf-N-T14d.wav")
 }
 
 fn addr(server: &Server) -> String {

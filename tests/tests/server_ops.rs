@@ -4,12 +4,8 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use e2e::{http_agent, real_dev_dir, repo_root, test_model_dir, Server};
+use e2e::{http_agent, real_dev_clip as clip, repo_root, test_model_dir, Server};
 use serde_json::Value;
-
-fn clip(name: &str) -> Vec<u8> {
-    std::fs::read(real_dev_dir().join(name)).unwrap()
-}
 
 fn get(server: &Server, path: &str) -> (u16, String) {
     let mut r = http_agent().get(server.url(path)).call().unwrap();

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use e2e::{http_agent, real_dev_dir, test_model_dir, Server};
+use e2e::{http_agent, real_dev_clip as clip, test_model_dir, Server};
 
 fn rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -14,10 +14,6 @@ fn rss_kib(pid: u32) -> u64 {
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
-}
-
-fn clip(name: &str) -> Vec<u8> {
-    std::fs::read(real_dev_dir().join(name)).expect("real-dev clip")
 }
 
 #[test]
