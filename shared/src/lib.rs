@@ -2,8 +2,9 @@
 //!
 //! - [`audio`]: decode any supported container/codec, downmix to mono, resample to 22,050 Hz.
 //! - [`frontend`]: peak normalisation, STFT, Slaney mel filterbank, log, and 1-s windows.
-//! - [`labels`], [`aggregate`], [`metrics`]: the label set, S1/S2 aggregation and thresholds,
-//!   precision/recall/F1 and LRAP, shared by the trainer's evaluation and the server.
+//! - [`labels`], [`aggregate`], [`scoring`]: the label set, S1/S2 aggregation and thresholds,
+//!   and precision/recall/F1, LRAP and top-1, which score answers against the truth; shared by
+//!   the trainer's evaluation and the server.
 //!
 //! - [`segments`]: where each instrument plays, as time ranges from the window sigmoids.
 //! - [`model_dir`]: a model directory's files, its manifest read and verified against `model.pt`.
@@ -20,8 +21,8 @@ pub mod invariant;
 pub mod labels;
 pub mod manifest;
 pub mod memory;
-pub mod metrics;
 pub mod model_dir;
+pub mod scoring;
 pub mod segments;
 
 pub use error::{Error, Result};

@@ -145,8 +145,8 @@ pub fn check(set: &RealSet, answers: &BTreeMap<String, Answer>, source: &str) {
         scores.push(answer.scores.to_vec());
         truth.push(t);
     }
-    let report = shared::metrics::prf_report(&truth, &named, N_LABELS);
-    let lrap = shared::metrics::lrap(&truth, &scores);
+    let report = shared::scoring::prf_report(&truth, &named, N_LABELS);
+    let lrap = shared::scoring::lrap(&truth, &scores);
     let figures = [
         ("micro F1", report.micro.f1, set.micro_f1),
         ("macro F1", report.macro_present.f1, set.macro_present_f1),

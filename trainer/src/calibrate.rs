@@ -2,7 +2,7 @@
 //! that maximises macro F1, and for each label the θ that maximises its own F1.
 use serde::Serialize;
 use shared::aggregate::{Aggregation, Thresholds};
-use shared::metrics::prf_report;
+use shared::scoring::prf_report;
 
 /// The candidate thresholds for an aggregation: S1 scores are means of sigmoids (small), S2
 /// scores are normalised to the top label (large).

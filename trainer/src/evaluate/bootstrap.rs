@@ -6,7 +6,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use shared::labels::N_LABELS;
-use shared::metrics::{lrap, prf_report};
+use shared::scoring::{lrap, prf_report};
 
 use super::{multi_hot, ClipResult};
 

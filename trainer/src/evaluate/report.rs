@@ -2,7 +2,7 @@
 use serde::{Deserialize, Serialize};
 use shared::aggregate::{aggregate, evidence, present, Aggregation, Thresholds};
 use shared::labels::{LABELS, N_LABELS};
-use shared::metrics::{lrap, prf_report, top1, Report};
+use shared::scoring::{lrap, prf_report, top1, Report};
 
 use super::{ClipPrediction, Confusions};
 

@@ -1,4 +1,5 @@
-//! Evaluation metrics of the paper (IV-B, eq. 4-6) plus label ranking average precision.
+//! Scoring answers against the truth: the evaluation metrics of the paper (IV-B, eq. 4-6) plus
+//! label ranking average precision.
 //!
 //! Conventions follow scikit-learn: macro averages are the unweighted means of the per-label
 //! values (`average="macro"`), a 0/0 ratio counts as 0 (`zero_division=0`), and LRAP is
