@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+use ndarray::Array2;
 use shared::audio::{decode, decode_file, DecodeOptions};
 use shared::frontend::{peak_normalize, FrontEndParams, LogMel};
 
@@ -41,17 +42,20 @@ fn make_wav(mp3: &Path, wav: &Path) {
     w.finalize().unwrap();
 }
 
+/// The measured path once: decode `bytes` (a file named `path`) at 22,050 Hz, peak-normalise,
+/// log-mel; the audio's seconds, its sample count and the spectrogram.
+fn front_end(bytes: &std::sync::Arc<[u8]>, path: &Path, lm: &LogMel) -> (f64, usize, Array2<f32>) {
+    let opts =
+        DecodeOptions { extension: path.extension().and_then(|e| e.to_str()).map(str::to_owned), ..Default::default() };
+    let mut d = decode(Box::new(Cursor::new(bytes.clone())), 22_050, &opts).unwrap();
+    peak_normalize(&mut d.samples);
+    (d.duration_seconds(), d.samples.len(), lm.compute(&d.samples))
+}
+
 fn ours(path: &Path, lm: &LogMel) -> (f64, f64) {
     let bytes: std::sync::Arc<[u8]> = std::fs::read(path).unwrap().into();
-    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_owned);
-    let opts = DecodeOptions { extension: ext, ..Default::default() };
-    let run = || {
-        let mut d = decode(Box::new(Cursor::new(bytes.clone())), 22_050, &opts).unwrap();
-        peak_normalize(&mut d.samples);
-        let spec = lm.compute(&d.samples);
-        (d.duration_seconds(), spec)
-    };
-    let (seconds, _) = run();
+    let run = || front_end(&bytes, path, lm);
+    let (seconds, _, _) = run();
     let mut times: Vec<f64> = (0..OUR_RUNS)
         .map(|_| {
             let t = Instant::now();
@@ -101,15 +105,9 @@ fn check(files: &[&Path], lm: &LogMel) {
     let params = FrontEndParams::default();
     for f in files {
         let bytes: std::sync::Arc<[u8]> = std::fs::read(f).unwrap().into();
-        let opts = DecodeOptions {
-            extension: f.extension().and_then(|e| e.to_str()).map(str::to_owned),
-            ..Default::default()
-        };
-        let mut d = decode(Box::new(Cursor::new(bytes)), 22_050, &opts).unwrap();
-        assert!((d.duration_seconds() - 30.0).abs() < 0.1, "{}: {} s", f.display(), d.duration_seconds());
-        peak_normalize(&mut d.samples);
-        let spec = lm.compute(&d.samples);
-        assert_eq!(spec.dim(), (1 + d.samples.len() / params.hop_length, params.n_mels), "{}", f.display());
+        let (seconds, samples, spec) = front_end(&bytes, f, lm);
+        assert!((seconds - 30.0).abs() < 0.1, "{}: {seconds} s", f.display());
+        assert_eq!(spec.dim(), (1 + samples / params.hop_length, params.n_mels), "{}", f.display());
         let silence = params.log_epsilon.ln() as f32;
         assert!(spec.iter().all(|v| v.is_finite() && *v >= silence - 1e-3), "{}", f.display());
         // Music, not silence: most frames well above the log of ε (88 % of them in this file).
