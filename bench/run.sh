@@ -17,11 +17,11 @@ T=./target/release/trainer
 if [[ ! -f models/default/bf16/model.pt ]]; then
   $T export --model models/default --out models/default/bf16 --precision bf16
 fi
-# The bf16 export's F1 on the default model's held-out-timbre test split (re-rendered from the
-# same seed and banks as scripts/train-default-model.sh when it is not cached).
+# The bf16 export's F1 on the default model's held-out-timbre test split (the corpus
+# experiments/default-model.toml measures it on, rendered when it is not cached).
 if ! grep -q '"test_macro_f1"' models/default/bf16/manifest.json; then
-  corpus=.cache/default-model/corpus
-  bash scripts/synth-corpus.sh "$corpus" 1.5 1
+  bash scripts/install-soundfonts.sh
+  corpus=$($T experiment experiments/default-model.toml --corpus timbres)
   $T evaluate --model models/default/bf16 --data "$corpus/IRMAS-TestingData" --device cpu \
     --cache-dir .cache/default-model/features --record test --out target/perf/bf16-test > /dev/null
 fi

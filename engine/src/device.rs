@@ -94,7 +94,7 @@ mod tests {
 
     #[test]
     fn precision_picks_the_bf16_export_only_where_it_pays_and_exists() {
-        let dir = std::env::temp_dir().join(format!("precision-test-{}", std::process::id()));
+        let dir = test_support::fresh_scratch_dir("precision-test");
         let root = ModelDir::new(&dir);
         let (bf16_dir, int8_dir) = (root.export(Precision::Bf16).dir, root.export(Precision::Int8).dir);
         std::fs::create_dir_all(&bf16_dir).unwrap();

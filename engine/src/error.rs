@@ -21,7 +21,7 @@ pub enum EngineError {
     /// `manifest.json`, `model.pt` or `strip.pt` missing, unreadable or not matching (the
     /// message names the file).
     #[error("{0}")]
-    ModelDir(shared::Error),
+    ModelDir(shared::ModelDirError),
     #[error("model file {} cannot be loaded by libtorch: {source}", path.display())]
     ModelLoad { path: PathBuf, source: tch::TchError },
     #[error("the warm-up forward pass failed: {0}")]

@@ -32,6 +32,12 @@ impl Engine {
     /// Loads the model of `args`, checks it against its manifest, and starts the thread that
     /// owns it (warmed up, its chunk size chosen).
     pub fn start(args: &ModelArgs) -> Result<Self, EngineError> {
+        Self::start_wrapped(args, |model| model)
+    }
+
+    /// [`Engine::start`] with the loaded model wrapped by `wrap` before its thread starts: the
+    /// seam through which the end-to-end tests plant a fault in the model thread.
+    pub fn start_wrapped<F: Forward>(args: &ModelArgs, wrap: impl FnOnce(Model) -> F) -> Result<Self, EngineError> {
         if args.retain_freed_memory {
             let retained = shared::memory::retain_freed_memory();
             tracing::info!(retained, "freed memory kept for the next forward pass");
@@ -41,7 +47,7 @@ impl Engine {
         let (model, manifest) = Model::load(&files, device, args.share_frames)?;
         let device = device::describe(model.device());
         tracing::info!(model = %manifest.model_id, precision = ?manifest.precision, dir = %files.dir.display(), %device, "model loaded");
-        Self::with_model(model, manifest, device, args)
+        Self::with_model(wrap(model), manifest, device, args)
     }
 
     /// Starts the model thread over any [`Forward`] (the in-process tests' fake models too) and

@@ -165,14 +165,9 @@ impl ServerError {
                     A::Truncated(_) => C::Truncated,
                     A::NoSamples => C::NoSamples,
                     A::TooLong { .. } => C::TooLong,
-                    // Reading an in-memory upload, the front end's parameters, the resampler and
-                    // the model directory are ours, not the client's; so is a stream we stopped.
-                    A::Io(_)
-                    | A::InvalidParameters(_)
-                    | A::Resample(_)
-                    | A::Manifest(_)
-                    | A::ModelDir { .. }
-                    | A::Stopped => C::Internal,
+                    // Reading an in-memory upload, the front end's parameters and the resampler
+                    // are ours, not the client's; so is a stream we stopped.
+                    A::Io(_) | A::InvalidParameters(_) | A::Resample(_) | A::Stopped => C::Internal,
                 },
                 E::BadParameter(_) => C::InvalidParameter,
                 E::QueueFull => C::QueueFull,
@@ -279,12 +274,7 @@ mod tests {
                         | A::Corrupt(_)
                         | A::Truncated(_)
                         | A::NoSamples => 400,
-                        A::Io(_)
-                        | A::InvalidParameters(_)
-                        | A::Resample(_)
-                        | A::Manifest(_)
-                        | A::ModelDir { .. }
-                        | A::Stopped => 500,
+                        A::Io(_) | A::InvalidParameters(_) | A::Resample(_) | A::Stopped => 500,
                     };
                     (ServerError::from(a), status)
                 })
@@ -298,7 +288,7 @@ mod tests {
             K::NoBf16Model => e(EngineError::NoBf16Model { path: "m".into() }, 500),
             K::NoInt8Model => e(EngineError::NoInt8Model { path: "m".into() }, 500),
             K::Int8OnGpu => e(EngineError::Int8OnGpu, 500),
-            K::ModelDir => e(EngineError::ModelDir(A::Manifest("x".into())), 500),
+            K::ModelDir => e(EngineError::ModelDir(shared::ModelDirError::Manifest("x".into())), 500),
             K::ModelLoad => {
                 e(EngineError::ModelLoad { path: "m".into(), source: tch::TchError::FileFormat("x".into()) }, 500)
             }
@@ -324,8 +314,6 @@ mod tests {
             A::Io(std::io::Error::other("x")),
             A::InvalidParameters("x".into()),
             A::Resample("x".into()),
-            A::Manifest("x".into()),
-            A::ModelDir { path: "m".into(), message: "x".into() },
             A::Stopped,
         ]
     }

@@ -28,6 +28,11 @@ pub fn run(config: Config) -> anyhow::Result<()> {
     // The model is loaded and warmed up before the runtime starts, so the port opens only
     // when the server can answer.
     let engine = Engine::start(&config.model)?;
+    run_engine(config, engine)
+}
+
+/// Serves with a started engine (the end-to-end tests' one with a planted fault too).
+pub fn run_engine(config: Config, engine: Engine) -> anyhow::Result<()> {
     let metrics = Metrics::new()?;
 
     tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(async move {

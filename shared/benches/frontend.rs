@@ -25,21 +25,10 @@ fn root() -> PathBuf {
 /// channel 3 ms behind the left, so the two differ).
 fn make_wav(mp3: &Path, wav: &Path) {
     let d = decode_file(mp3, 44_100, &DecodeOptions::default()).expect("decode benchmark mp3");
-    let spec = hound::WavSpec {
-        channels: 2,
-        sample_rate: 44_100,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut w = hound::WavWriter::create(wav, spec).unwrap();
     let lag = 132;
-    for i in 0..d.samples.len() {
-        let l = d.samples[i];
-        let r = if i >= lag { d.samples[i - lag] } else { 0.0 };
-        w.write_sample((l.clamp(-1.0, 1.0) * 32_767.0) as i16).unwrap();
-        w.write_sample((r.clamp(-1.0, 1.0) * 32_767.0) as i16).unwrap();
-    }
-    w.finalize().unwrap();
+    let stereo: Vec<f32> =
+        (0..d.samples.len()).flat_map(|i| [d.samples[i], if i >= lag { d.samples[i - lag] } else { 0.0 }]).collect();
+    std::fs::write(wav, test_support::wav(44_100, 2, test_support::Fmt::I16, &stereo, None)).unwrap();
 }
 
 /// The measured path once: decode `bytes` (a file named `path`) at 22,050 Hz, peak-normalise,

@@ -1,4 +1,5 @@
-//! The one error type of this crate. Every variant names what was wrong with the input.
+//! The errors of this crate: what is wrong with audio (a client's upload, a file of a library),
+//! and what is wrong with a model folder (the operator's). Each variant names what was wrong.
 
 /// Errors of decoding and analysing audio.
 #[derive(Debug, thiserror::Error)]
@@ -31,10 +32,6 @@ pub enum Error {
     InvalidParameters(String),
     #[error("resampling failed: {0}")]
     Resample(String),
-    #[error("model manifest does not match: {0}")]
-    Manifest(String),
-    #[error("{}: {message}", path.display())]
-    ModelDir { path: std::path::PathBuf, message: String },
     /// A streaming consumer (the sink of `decode_stream`, the `emit` of `windows_of_file`)
     /// asked to stop; the reason is the consumer's own.
     #[error("stopped by the consumer of the stream")]
@@ -59,11 +56,19 @@ impl Error {
             Error::Io(_) => "io",
             Error::InvalidParameters(_) => "invalid_parameters",
             Error::Resample(_) => "resample",
-            Error::Manifest(_) => "manifest",
-            Error::ModelDir { .. } => "model_dir",
             Error::Stopped => "stopped",
         }
     }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Errors of a model folder: `manifest.json`, `model.pt` or `strip.pt` missing, unreadable, or
+/// not matching one another or this front end.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelDirError {
+    #[error("model manifest does not match: {0}")]
+    Manifest(String),
+    #[error("{}: {message}", path.display())]
+    File { path: std::path::PathBuf, message: String },
+}

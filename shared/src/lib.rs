@@ -25,4 +25,4 @@ pub mod model_dir;
 pub mod scoring;
 pub mod segments;
 
-pub use error::{Error, Result};
+pub use error::{Error, ModelDirError, Result};

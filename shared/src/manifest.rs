@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use crate::aggregate::{check_threshold, Aggregation, Thresholds};
 use crate::frontend::{FrontEndParams, WindowParams};
 use crate::labels::{LABELS, LABEL_NAMES};
-use crate::{Error, Result};
+use crate::ModelDirError;
 
 /// Version of the manifest format written by this code.
 pub const FORMAT_VERSION: u32 = 1;
@@ -176,8 +176,8 @@ impl Manifest {
 
     /// Checks that this manifest describes `model_bytes` and a model this code can feed:
     /// the sha256, the label set and order, and the front-end parameters. The error says which.
-    pub fn verify(&self, model_bytes: &[u8], front_end: &FrontEndParams) -> Result<()> {
-        let bad = |m: String| Err(Error::Manifest(m));
+    pub fn verify(&self, model_bytes: &[u8], front_end: &FrontEndParams) -> Result<(), ModelDirError> {
+        let bad = |m: String| Err(ModelDirError::Manifest(m));
         if self.format_version != FORMAT_VERSION {
             return bad(format!("format_version {} (this build reads {FORMAT_VERSION})", self.format_version));
         }

@@ -4,7 +4,9 @@ use std::path::{Path, PathBuf};
 
 use crate::frontend::FrontEndParams;
 use crate::manifest::{Manifest, Precision};
-use crate::{Error, Result};
+use crate::ModelDirError as Error;
+
+type Result<T> = std::result::Result<T, Error>;
 
 /// The TorchScript module.
 pub const MODEL_FILE: &str = "model.pt";
@@ -64,7 +66,7 @@ impl ModelDir {
     pub fn verified_strip(&self, manifest: &Manifest) -> Result<Option<PathBuf>> {
         let Some(expected) = &manifest.strip_sha256 else { return Ok(None) };
         let path = self.strip();
-        let bad = |message: String| Error::ModelDir { path: path.clone(), message };
+        let bad = |message: String| Error::File { path: path.clone(), message };
         let bytes = std::fs::read(&path).map_err(|e| bad(e.to_string()))?;
         let actual = crate::manifest::sha256_hex(&bytes);
         if &actual != expected {
@@ -76,7 +78,7 @@ impl ModelDir {
     /// Reads and parses `manifest.json`, not yet checked against `model.pt`.
     pub fn read_manifest(&self) -> Result<Manifest> {
         let path = self.manifest();
-        let bad = |message: String| Error::ModelDir { path: path.clone(), message };
+        let bad = |message: String| Error::File { path: path.clone(), message };
         let text = std::fs::read_to_string(&path).map_err(|e| bad(e.to_string()))?;
         serde_json::from_str(&text).map_err(|e| bad(format!("not a valid manifest: {e}")))
     }
@@ -87,17 +89,17 @@ impl ModelDir {
     pub fn read_verified(&self) -> Result<Manifest> {
         let manifest = self.read_manifest()?;
         let model = self.model();
-        let bytes = std::fs::read(&model).map_err(|e| Error::ModelDir { path: model, message: e.to_string() })?;
+        let bytes = std::fs::read(&model).map_err(|e| Error::File { path: model, message: e.to_string() })?;
         manifest
             .verify(&bytes, &FrontEndParams::default())
-            .map_err(|e| Error::ModelDir { path: self.manifest(), message: e.to_string() })?;
+            .map_err(|e| Error::File { path: self.manifest(), message: e.to_string() })?;
         Ok(manifest)
     }
 
     /// Writes `manifest.json` (pretty JSON with a trailing newline, as committed).
     pub fn write_manifest(&self, manifest: &Manifest) -> Result<()> {
         let path = self.manifest();
-        let bad = |message: String| Error::ModelDir { path: path.clone(), message };
+        let bad = |message: String| Error::File { path: path.clone(), message };
         let text = serde_json::to_string_pretty(manifest).map_err(|e| bad(e.to_string()))?;
         std::fs::write(&path, text + "\n").map_err(|e| bad(e.to_string()))
     }
@@ -116,10 +118,7 @@ mod tests {
     use crate::manifest::sha256_hex;
 
     fn dir(name: &str) -> ModelDir {
-        let d = std::env::temp_dir().join(format!("model-dir-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        ModelDir::new(d)
+        ModelDir::new(test_support::fresh_scratch_dir(&format!("model-dir-{name}")))
     }
 
     fn write(d: &ModelDir, model: &[u8]) -> Manifest {

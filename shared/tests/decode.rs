@@ -31,31 +31,15 @@ fn amplitude_at(x: &[f32], freq: f64) -> f64 {
 
 /// A WAV of `seconds` of a 440 Hz tone (amplitude 0.5) on every channel, in the given sample format.
 fn tone_wav(rate: u32, channels: u16, bits: u16, float: bool, seconds: f64) -> Vec<u8> {
-    let spec = hound::WavSpec {
-        channels,
-        sample_rate: rate,
-        bits_per_sample: bits,
-        sample_format: if float { hound::SampleFormat::Float } else { hound::SampleFormat::Int },
+    use test_support::Fmt;
+    let fmt = match (float, bits) {
+        (true, _) => Fmt::F32,
+        (false, 8) => Fmt::U8,
+        (false, 16) => Fmt::I16,
+        (false, 24) => Fmt::I24,
+        (false, _) => Fmt::I32,
     };
-    let mut cur = Cursor::new(Vec::new());
-    {
-        let mut w = hound::WavWriter::new(&mut cur, spec).unwrap();
-        let n = (rate as f64 * seconds) as usize;
-        for i in 0..n {
-            let v = 0.5 * (2.0 * std::f64::consts::PI * 440.0 * i as f64 / rate as f64).sin();
-            for _ in 0..channels {
-                match (float, bits) {
-                    (true, _) => w.write_sample(v as f32).unwrap(),
-                    (false, 8) => w.write_sample((v * 127.0) as i8).unwrap(),
-                    (false, 16) => w.write_sample((v * 32_767.0) as i16).unwrap(),
-                    (false, 24) => w.write_sample((v * 8_388_607.0) as i32).unwrap(),
-                    (false, _) => w.write_sample((v * 2_147_483_647.0) as i32).unwrap(),
-                }
-            }
-        }
-        w.finalize().unwrap();
-    }
-    cur.into_inner()
+    test_support::wav(rate, channels, fmt, &test_support::sine(rate, channels, 440.0, 0.5, seconds), None)
 }
 
 fn assert_tone(d: &Decoded, seconds: f64, tolerance_s: f64) {
@@ -134,18 +118,7 @@ fn six_channel_96k_flac_and_8k_mono_mp3() {
 
 #[test]
 fn silence_decodes_to_the_log_of_epsilon() {
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: 44_100,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut cur = Cursor::new(Vec::new());
-    {
-        let mut w = hound::WavWriter::new(&mut cur, spec).unwrap();
-        (0..44_100).for_each(|_| w.write_sample(0i16).unwrap());
-        w.finalize().unwrap();
-    }
+    let cur = Cursor::new(test_support::wav_bytes(&vec![0.0; 44_100], 44_100));
     let p = FrontEndParams::default();
     let (d, spec) = logmel_of(Box::new(cur), &p, &DecodeOptions::default()).unwrap();
     assert!(d.samples.iter().all(|&x| x == 0.0));
@@ -167,25 +140,14 @@ fn a_clip_shorter_than_a_window_gives_one_padded_window() {
 
 #[test]
 fn nan_and_inf_samples_do_not_poison_the_clip() {
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: 22_050,
-        bits_per_sample: 32,
-        sample_format: hound::SampleFormat::Float,
-    };
-    let mut cur = Cursor::new(Vec::new());
-    {
-        let mut w = hound::WavWriter::new(&mut cur, spec).unwrap();
-        for i in 0..22_050 {
-            let v = match i % 100 {
-                0 => f32::NAN,
-                1 => f32::INFINITY,
-                _ => (i as f32 * 0.1).sin() * 0.5,
-            };
-            w.write_sample(v).unwrap();
-        }
-        w.finalize().unwrap();
-    }
+    let samples: Vec<f32> = (0..22_050)
+        .map(|i| match i % 100 {
+            0 => f32::NAN,
+            1 => f32::INFINITY,
+            _ => (i as f32 * 0.1).sin() * 0.5,
+        })
+        .collect();
+    let cur = Cursor::new(test_support::wav(22_050, 1, test_support::Fmt::F32, &samples, None));
     let (_, spec) = logmel_of(Box::new(cur), &FrontEndParams::default(), &DecodeOptions::default()).unwrap();
     assert!(spec.iter().all(|v| v.is_finite()));
 }

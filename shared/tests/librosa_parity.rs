@@ -81,7 +81,5 @@ fn logmel_matches_librosa_on_every_real_dev_clip() {
 }
 
 fn tempdir() -> PathBuf {
-    let d = std::env::temp_dir().join(format!("librosa-parity-{}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    test_support::fresh_scratch_dir("librosa-parity")
 }

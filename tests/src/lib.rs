@@ -4,56 +4,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-pub mod audio;
 pub mod hostile;
 pub mod quality;
 
-pub use audio::{tone, wav_bytes};
-
-/// The repository root.
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
-}
-
-/// A scratch path for this test process: `target/e2e-scratch/<pid>/<name>` (not created). Every
-/// end-to-end file goes here rather than the system's temp folder: a run leaves its files for a
-/// look after a failure, and the first call in each test process removes the folders of test
-/// processes that have ended, so the scratch never holds more than one run's worth (≈ 0.5 GB).
-pub fn scratch_dir(name: &str) -> PathBuf {
-    static ROOT: OnceLock<PathBuf> = OnceLock::new();
-    ROOT.get_or_init(|| {
-        let base = repo_root().join("target/e2e-scratch");
-        // Liveness is read from /proc; without it nothing is removed (a concurrent run's folder
-        // must never go).
-        if Path::new("/proc/self").exists() {
-            for entry in std::fs::read_dir(&base).into_iter().flatten().flatten() {
-                let pid = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok());
-                if pid.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists()) {
-                    // Test processes that start together (cargo nextest) may remove the same
-                    // folder at once: what another one removed first is not an error.
-                    match std::fs::remove_dir_all(entry.path()) {
-                        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                            panic!("removing {}: {e}", entry.path().display())
-                        }
-                        _ => {}
-                    }
-                }
-            }
-        }
-        let root = base.join(std::process::id().to_string());
-        std::fs::create_dir_all(&root).expect("create the scratch folder");
-        root
-    })
-    .join(name)
-}
-
-/// [`scratch_dir`] `name` as a new empty folder (whatever this process left there before removed).
-pub fn fresh_scratch_dir(name: &str) -> PathBuf {
-    let dir = scratch_dir(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create a scratch folder");
-    dir
-}
+pub use test_support::{audio, fresh_scratch_dir, repo_root, scratch_dir, tone, wav_bytes};
 
 /// `../shared/eval/real-dev` beside the checkout (override with `REAL_DEV_DIR`).
 pub fn real_dev_dir() -> PathBuf {
@@ -66,7 +20,7 @@ pub fn real_dev_clip(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("real-dev clip {}: {e}", path.display()))
 }
 
-/// Path of a workspace binary (`trainer`, `server`), built first with the profile the tests run
+/// Path of a workspace binary (`trainer`, `server`, and this crate's `faulty-server`), built first with the profile the tests run
 /// under, so a test always drives the current code.
 pub fn binary(name: &str) -> PathBuf {
     static BUILT: OnceLock<()> = OnceLock::new();
@@ -76,7 +30,7 @@ pub fn binary(name: &str) -> PathBuf {
     BUILT.get_or_init(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut cmd = Command::new(cargo);
-        cmd.current_dir(repo_root()).args(["build", "-q", "--bins", "-p", "trainer", "-p", "server"]);
+        cmd.current_dir(repo_root()).args(["build", "-q", "--bins", "-p", "trainer", "-p", "server", "-p", "e2e"]);
         if profile_dir.ends_with("release") {
             cmd.arg("--release");
         }
@@ -115,12 +69,13 @@ impl Server {
     /// 16 (`CHUNK_SIZE`), sparing each start the 2 s of timing, unless `extra` passes
     /// `--chunk-size` (the default model's test tunes it).
     pub fn start(model_dir: &Path, extra: &[&str]) -> Server {
-        Self::start_with_env(model_dir, extra, &[])
+        Self::start_binary("server", model_dir, extra, &[])
     }
 
-    /// [`Server::start`] with more environment variables (the fault-injection hook, say).
-    pub fn start_with_env(model_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
-        let mut child = Command::new(binary("server"))
+    /// [`Server::start`] of another build of the server (`faulty-server`) with more environment
+    /// variables.
+    pub fn start_binary(name: &str, model_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
+        let mut child = Command::new(binary(name))
             .env("CHUNK_SIZE", FIXED_CHUNK_SIZE)
             .envs(env.iter().copied())
             .args(["--model-dir", model_dir.to_str().unwrap(), "--host", "127.0.0.1", "--port", "0"])

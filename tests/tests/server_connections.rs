@@ -285,11 +285,14 @@ fn a_sigterm_under_8_clients_answers_everything_accepted_and_exits_0() {
 #[test]
 fn a_dead_model_thread_turns_requests_and_readiness_to_503_and_the_process_exits_non_zero() {
     let _serial = one_at_a_time();
-    // The test hook: the model thread panics on its third batch, as a libtorch fault would.
-    let mut server = Server::start_with_env(
+    // The planted fault: once the trigger file exists, the model thread panics at its next
+    // forward pass, as a libtorch fault would.
+    let trigger = e2e::fresh_scratch_dir("model-fault").join("trigger");
+    let mut server = Server::start_binary(
+        "faulty-server",
         &test_model_dir("connections"),
         &["--shutdown-drain-s", "2"],
-        &[(engine::infer::PANIC_AFTER_BATCHES_ENV, "2")],
+        &[("FAULT_TRIGGER", trigger.to_str().unwrap())],
     );
     let body = clip();
     let post = || {
@@ -302,7 +305,8 @@ fn a_dead_model_thread_turns_requests_and_readiness_to_503_and_the_process_exits
         assert_eq!(post().0, 200);
     }
     assert_eq!(http_agent().get(server.url("/readyz")).call().unwrap().status().as_u16(), 200);
-    // The third batch kills the thread: it and the requests queued behind it are answered 503.
+    std::fs::write(&trigger, b"").unwrap();
+    // The next batch kills the thread: it and the requests queued behind it are answered 503.
     let answers: Vec<(u16, String, Duration)> = std::thread::scope(|s| {
         let hs: Vec<_> = (0..6).map(|_| s.spawn(post)).collect();
         hs.into_iter().map(|h| h.join().unwrap()).collect()

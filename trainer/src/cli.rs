@@ -60,6 +60,36 @@ pub enum Command {
     /// mixed with its own accompaniment at the recording's balance (the sum, as MIR-1K's
     /// mixtures are); writes the audio and `labels.csv` (voice) for `trainer evaluate`.
     Sung(SungArgs),
+    /// Run an experiment table (`experiments/*.toml`): render the corpora and train the runs the
+    /// work folder lacks, evaluate the runs on the table's visible sets, keep the evaluations in
+    /// its `results`, compare the runs clip by clip, and publish the default model where the
+    /// table says so (`experiments/default-model.toml`).
+    Experiment(ExperimentArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExperimentArgs {
+    /// The experiment table (format: experiments/README.md).
+    pub recipe: PathBuf,
+    /// Make and evaluate only this run (repeatable); the others join the comparisons from what
+    /// `results` keeps. Default: every run the table evaluates.
+    #[arg(long, value_name = "NAME")]
+    pub only: Vec<String>,
+    /// Take run NAME to be the model folder DIR instead of making it (repeatable): a recipe then
+    /// starts from a kept phase, e.g. `--given phase3=.cache/models/irmas-real-v6`.
+    #[arg(long, value_name = "NAME=DIR")]
+    pub given: Vec<String>,
+    /// Make run NAME and what it needs, print its folder and its model.pt's sha256, and stop
+    /// (no evaluation, comparison or publishing).
+    #[arg(long, value_name = "NAME")]
+    pub until: Option<String>,
+    /// Render corpus NAME unless the work folder has it, print its folder, and stop.
+    #[arg(long, value_name = "NAME", conflicts_with = "until")]
+    pub corpus: Option<String>,
+    /// Where the networks run, as each subcommand's `--device`: `auto` (default: CUDA when
+    /// libtorch sees a GPU), `cpu` or `cuda`.
+    #[arg(long, default_value = "auto")]
+    pub device: String,
 }
 
 #[derive(Debug, Args)]

@@ -213,14 +213,14 @@ mod tests {
         tch::manual_seed(seed);
         let mut vs = nn::VarStore::new(Device::Cpu);
         let net = ConvNet::new(&vs.root(), Activation::default(), 11);
-        let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+        let dir = test_support::fresh_scratch_dir(name);
         let written = export(&mut vs, &net, manifest(), &dir).unwrap();
         (net, dir, written)
     }
 
     #[test]
     fn the_average_of_two_models_is_the_mean_of_their_weights() {
-        let root = std::env::temp_dir().join(format!("average-test-{}", std::process::id()));
+        let root = test_support::fresh_scratch_dir("average-test");
         let mut dirs = Vec::new();
         for (i, value) in [(0, 0.25f64), (1, 0.75)] {
             let vs = nn::VarStore::new(Device::Cpu);
@@ -279,7 +279,7 @@ mod tests {
         tch::manual_seed(11);
         let mut vs = nn::VarStore::new(Device::Cpu);
         let net = ConvNet::new(&vs.root(), Activation::default(), 11);
-        let base = std::env::temp_dir().join(format!("export-bf16-{}", std::process::id()));
+        let base = test_support::fresh_scratch_dir("export-bf16");
         let fp32 = export(&mut vs, &net, manifest(), &base.join("fp32")).unwrap();
         let bf16 = reexport(&base.join("fp32"), &base.join("bf16"), Precision::Bf16, Device::Cpu).unwrap();
         assert_eq!(bf16.precision, Precision::Bf16);

@@ -28,5 +28,6 @@ fn main() -> anyhow::Result<()> {
         cli::Command::Notes(args) => commands::notes::run(&args),
         cli::Command::Negatives(args) => commands::negatives::run(&args),
         cli::Command::Sung(args) => commands::sung::run(&args),
+        cli::Command::Experiment(args) => commands::experiment::run(&args),
     }
 }

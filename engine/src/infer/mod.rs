@@ -5,4 +5,4 @@ pub mod tuning;
 mod worker;
 
 pub use batcher::{BatchPolicy, Batcher, Job, Scored};
-pub use worker::{spawn_worker, Batch, Worker, WorkerSetup, PANIC_AFTER_BATCHES_ENV};
+pub use worker::{spawn_worker, Batch, Worker, WorkerSetup};

@@ -69,16 +69,6 @@ impl Drop for Alive {
     }
 }
 
-/// Environment variable of the fault-injection hook the end-to-end tests use: the model thread
-/// panics on batch N+1. Never set in production.
-pub const PANIC_AFTER_BATCHES_ENV: &str = "SERVER_TEST_PANIC_AFTER_BATCHES";
-
-/// The test hook: a panic of the model thread, as a libtorch fault would cause.
-#[allow(clippy::panic)] // the one deliberate panic: what the fault test injects
-fn injected_fault(batches: usize) {
-    panic!("injected fault ({PANIC_AFTER_BATCHES_ENV}): the model thread panics after {batches} batches");
-}
-
 /// Starts the model thread and waits until it has warmed the model up and chosen its chunk size
 /// (on that thread: libtorch keeps thread pools and caches per thread). It then runs until every
 /// sender is dropped, each batch in forward passes of at most the chunk size.
@@ -86,7 +76,6 @@ pub fn spawn_worker(model: impl Forward, setup: WorkerSetup) -> Result<Worker, E
     let (tx, rx) = mpsc::channel::<Batch>();
     let (ready_tx, ready_rx) = mpsc::sync_channel::<Result<Chunking, String>>(1);
     let (alive_tx, alive) = watch::channel(true);
-    let panic_after: Option<usize> = std::env::var(PANIC_AFTER_BATCHES_ENV).ok().and_then(|v| v.parse().ok());
     std::thread::Builder::new()
         .name("model".into())
         .spawn(move || {
@@ -101,10 +90,7 @@ pub fn spawn_worker(model: impl Forward, setup: WorkerSetup) -> Result<Worker, E
             };
             let chunk = chunking.chunk_size;
             let _ = ready_tx.send(Ok(chunking));
-            for (i, batch) in rx.into_iter().enumerate() {
-                if panic_after == Some(i) {
-                    injected_fault(i);
-                }
+            for batch in rx {
                 let _enter = batch.span.enter();
                 let result = run(&model, &batch, chunk);
                 let _ = batch.reply.send(result);

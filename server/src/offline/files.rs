@@ -90,7 +90,7 @@ mod tests {
 
     #[test]
     fn folders_are_walked_by_content() {
-        let d = std::env::temp_dir().join(format!("collect-{}", std::process::id()));
+        let d = test_support::fresh_scratch_dir("collect");
         std::fs::create_dir_all(d.join("sub")).unwrap();
         std::fs::write(d.join("sub/song.bin"), b"fLaC\0\0\0\x22").unwrap();
         std::fs::write(d.join("a.wav"), b"RIFF\0\0\0\0WAVEfmt ").unwrap();

@@ -89,7 +89,7 @@ mod tests {
     use super::*;
 
     fn temp(name: &str, content: &[u8]) -> std::path::PathBuf {
-        let p = std::env::temp_dir().join(format!("resume-{}-{name}", std::process::id()));
+        let p = test_support::scratch_dir(&format!("resume-{name}"));
         std::fs::write(&p, content).unwrap();
         p
     }
@@ -129,7 +129,7 @@ mod tests {
 
     #[test]
     fn a_missing_or_empty_file_has_nothing_done() {
-        let missing = std::env::temp_dir().join(format!("resume-{}-none.jsonl", std::process::id()));
+        let missing = test_support::scratch_dir("resume-none.jsonl");
         let done = read_done(&missing, OutputFormat::Csv).unwrap();
         assert!(done.paths.is_empty() && !done.has_header);
         let p = temp("empty.csv", b"");

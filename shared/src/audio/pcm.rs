@@ -178,23 +178,8 @@ mod tests {
     use crate::audio::{decode, DecodeOptions};
 
     fn wav(samples: &[f32], rate: u32, channels: u16, float: bool) -> Vec<u8> {
-        let spec = hound::WavSpec {
-            channels,
-            sample_rate: rate,
-            bits_per_sample: if float { 32 } else { 16 },
-            sample_format: if float { hound::SampleFormat::Float } else { hound::SampleFormat::Int },
-        };
-        let mut bytes = Vec::new();
-        let mut w = hound::WavWriter::new(std::io::Cursor::new(&mut bytes), spec).unwrap();
-        for &s in samples {
-            if float {
-                w.write_sample(s).unwrap();
-            } else {
-                w.write_sample((s * 32767.0) as i16).unwrap();
-            }
-        }
-        w.finalize().unwrap();
-        bytes
+        let fmt = if float { test_support::Fmt::F32 } else { test_support::Fmt::I16 };
+        test_support::wav(rate, channels, fmt, samples, None)
     }
 
     fn pcm(samples: &[f32], format: PcmFormat) -> Vec<u8> {

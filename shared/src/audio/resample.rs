@@ -157,8 +157,7 @@ mod tests {
     use super::*;
 
     fn sine(rate: u32, freq: f32, seconds: f32) -> Vec<f32> {
-        let n = (rate as f32 * seconds) as usize;
-        (0..n).map(|i| (2.0 * std::f32::consts::PI * freq * i as f32 / rate as f32).sin()).collect()
+        test_support::sine(rate, 1, f64::from(freq), 1.0, f64::from(seconds))
     }
 
     fn resample_in_pieces(x: &[f32], from: u32, to: u32, piece: usize) -> Vec<f32> {

@@ -114,8 +114,8 @@ mod tests {
 
     fn sine_at(db: f32, n: usize) -> Vec<f32> {
         // A sine's RMS is its amplitude / √2.
-        let a = 10f32.powf(db / 20.0) * std::f32::consts::SQRT_2;
-        (0..n).map(|i| a * (i as f32 * 2.0 * std::f32::consts::PI * 440.0 / 22_050.0).sin()).collect()
+        let a = 10f64.powf(f64::from(db) / 20.0) * std::f64::consts::SQRT_2;
+        test_support::sine_frames(22_050, 1, 440.0, a, n)
     }
 
     fn levels(x: &[f32]) -> Vec<f32> {

@@ -133,8 +133,7 @@ mod tests {
     use super::*;
 
     fn tone(freq: f64, seconds: f64) -> Vec<f32> {
-        let n = (22_050.0 * seconds) as usize;
-        (0..n).map(|i| (2.0 * std::f64::consts::PI * freq * i as f64 / 22_050.0).sin() as f32).collect()
+        test_support::sine(22_050, 1, freq, 1.0, seconds)
     }
 
     #[test]

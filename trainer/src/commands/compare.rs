@@ -29,6 +29,12 @@ fn load_run(spec: &str, split: &str) -> anyhow::Result<Run> {
 }
 
 pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
+    println!("{}", compare(args)?);
+    Ok(())
+}
+
+/// Writes the table and figures and returns the table in Markdown.
+pub fn compare(args: &CompareArgs) -> anyhow::Result<String> {
     let runs = args.runs.iter().map(|s| load_run(s, &args.split)).collect::<anyhow::Result<Vec<_>>>()?;
     let command: Vec<String> =
         std::env::args().skip(1).map(|a| if a.contains(' ') { format!("\"{a}\"") } else { a }).collect();
@@ -49,6 +55,5 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
     std::fs::write(with(".md"), &md).context("writing the table")?;
     trainer::plots::compare_sweeps(&args.title, &runs, &with("-threshold.png"))?;
     trainer::plots::compare_per_label(&args.title, &runs, &with("-per-label.png"))?;
-    println!("{md}");
-    Ok(())
+    Ok(md)
 }

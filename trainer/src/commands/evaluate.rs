@@ -12,6 +12,13 @@ use trainer::export::{load, write_manifest};
 use crate::cli::EvaluateArgs;
 
 pub fn run(args: &EvaluateArgs) -> anyhow::Result<()> {
+    println!("{}", evaluate(args)?);
+    Ok(())
+}
+
+/// Evaluates, writes the report beside the figures (and the manifest's record), and returns the
+/// report in Markdown.
+pub fn evaluate(args: &EvaluateArgs) -> anyhow::Result<String> {
     let device = args.device.resolve()?;
     let (mut manifest, module) = load(&args.model, device)?;
     let fe = FrontEndParams::default();
@@ -46,7 +53,6 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<()> {
     std::fs::write(out.join("evaluation.md"), &md).context("writing evaluation.md")?;
     trainer::plots::threshold_sweeps(&report, &out.join("f1_vs_threshold.png"))?;
     trainer::plots::per_label_f1(&report, &out.join("f1_per_label.png"))?;
-    println!("{md}");
     if let Some(name) = &args.record {
         let m = &mut manifest.training.metrics;
         m.insert(format!("{name}_micro_f1"), report.report.micro.f1);
@@ -62,7 +68,7 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<()> {
         }
         write_manifest(&args.model, &manifest)?;
     }
-    Ok(())
+    Ok(md)
 }
 
 /// Every file through the server's front end ([`hear`]: cut to its audible span, each window's

@@ -4,6 +4,7 @@ pub mod calibrate;
 pub mod compare;
 pub mod deconv;
 pub mod evaluate;
+pub mod experiment;
 pub mod export;
 pub mod features;
 pub mod negatives;

@@ -11,7 +11,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rustysynth::SoundFont;
 use trainer::synth::negatives::{coloured_noise, render_negative, NegativeKind};
-use trainer::synth::real::peak;
+use trainer::synth::signal::peak;
 use trainer::synth::write_float_wav;
 
 use crate::cli::NegativesArgs;

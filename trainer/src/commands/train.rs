@@ -10,6 +10,7 @@ use shared::model_dir::ModelDir;
 use trainer::data::TrainingData;
 use trainer::evaluate::{evaluate_predictions, predict_all};
 use trainer::export::{export, load, write_manifest};
+use trainer::synth::CorpusRecord;
 use trainer::train::{train, window_tensors, Augment, TrainConfig};
 
 use crate::cli::TrainArgs;
@@ -85,6 +86,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         .model_id
         .clone()
         .unwrap_or_else(|| args.out.file_name().map_or("model".into(), |n| n.to_string_lossy().into_owned()));
+    let corpus = CorpusRecord::find(&args.data)?;
     let manifest = Manifest {
         training: Training {
             command: std::env::args().collect::<Vec<_>>().join(" "),
@@ -95,11 +97,11 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             best_epoch: trained.best_epoch,
             validation_loss: trained.best_val_loss,
             metrics: Default::default(),
-            corpus: corpus_record(&args.data),
+            corpus: corpus.as_ref().map(serde_json::to_value).transpose()?,
             started_from: start.map(|(id, _)| id),
             averaged_epochs: trained.averaged.map(|(first, last)| [first, last]),
             averaged_models: None,
-            data_terms: corpus_terms(&args.data),
+            data_terms: corpus.as_ref().and_then(corpus_terms),
         },
         ..Manifest::new(&model_id, window, &args.activation.to_string())
     };
@@ -159,42 +161,46 @@ fn starting_model(dir: &Path, args: &TrainArgs, window: &WindowParams) -> anyhow
     Ok((manifest.model_id, model.weights()))
 }
 
-/// The `corpus.json` of a `trainer synth` corpus (in the data folder or the one above an
-/// `IRMAS-TrainingData` folder), to be kept in the manifest.
-/// The terms of a corpus whose leads include the real-recordings pack's (its `corpus.json` names
-/// the pack and a share above 0).
-fn corpus_terms(data: &std::path::Path) -> Option<String> {
-    let config = corpus_record(data)?.get("config")?.clone();
-    let share = config.get("real_share").and_then(serde_json::Value::as_f64).unwrap_or(0.0);
-    (config.get("real_instruments").is_some_and(|p| !p.is_null()) && share > 0.0)
-        .then(|| shared::manifest::REAL_PACK_TERMS.to_string())
-}
-
-fn corpus_record(data: &std::path::Path) -> Option<serde_json::Value> {
-    let candidates = [data.join("corpus.json"), data.parent()?.join("corpus.json")];
-    let text = candidates.iter().find_map(|p| std::fs::read_to_string(p).ok())?;
-    serde_json::from_str(&text).ok()
+/// The terms of a corpus whose leads include the real-recordings pack's (it names the pack and a
+/// share above 0).
+fn corpus_terms(corpus: &CorpusRecord) -> Option<String> {
+    let c = &corpus.config;
+    (c.real_instruments.is_some() && c.real_share > 0.0).then(|| shared::manifest::REAL_PACK_TERMS.to_string())
 }
 
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
+
+    use trainer::synth::{CorpusConfig, CorpusRecord, CorpusSummary};
+
     use super::corpus_terms;
+
+    fn corpus(share: f64, pack: Option<&str>) -> CorpusRecord {
+        let config = CorpusConfig {
+            out: PathBuf::from("corpus"),
+            seed: 1,
+            train_songs: 10,
+            test_clips: 2,
+            train_banks: vec![PathBuf::from("a.sf2")],
+            test_banks: vec![PathBuf::from("b.sf2")],
+            sample_rate: 22_050,
+            real_instruments: pack.map(PathBuf::from),
+            real_share: share,
+            sparse_share: 0.0,
+            sparse_rendered_share: 0.0,
+            real_backing_share: 0.0,
+            negative_share: 0.0,
+            real_negatives: None,
+        };
+        CorpusRecord { config, summary: CorpusSummary::default() }
+    }
 
     #[test]
     fn a_corpus_with_real_leads_carries_the_pack_terms() {
-        let dir = std::env::temp_dir().join(format!("corpus-terms-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let write = |share: f64, pack: &str| {
-            let text = format!(r#"{{"config": {{"real_instruments": {pack}, "real_share": {share}}}}}"#);
-            std::fs::write(dir.join("corpus.json"), text).unwrap();
-        };
-        write(0.8, r#""../shared/data/real-instruments""#);
-        assert_eq!(corpus_terms(&dir).as_deref(), Some(shared::manifest::REAL_PACK_TERMS));
-        write(0.0, r#""../shared/data/real-instruments""#);
-        assert_eq!(corpus_terms(&dir), None, "no real leads rendered");
-        write(0.5, "null");
-        assert_eq!(corpus_terms(&dir), None, "General MIDI only");
-        std::fs::remove_dir_all(&dir).ok();
-        assert_eq!(corpus_terms(&dir), None, "no corpus.json: nothing known");
+        let pack = Some("../shared/data/real-instruments");
+        assert_eq!(corpus_terms(&corpus(0.8, pack)).as_deref(), Some(shared::manifest::REAL_PACK_TERMS));
+        assert_eq!(corpus_terms(&corpus(0.0, pack)), None, "no real leads rendered");
+        assert_eq!(corpus_terms(&corpus(0.5, None)), None, "General MIDI only");
     }
 }

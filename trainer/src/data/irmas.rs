@@ -71,10 +71,20 @@ pub enum Material {
 }
 
 impl Material {
+    /// The genre tag of a real lead's file names: `[real]`, or `[real-heldout]` for a held-out
+    /// performer.
+    pub fn real_tag(held_out: bool) -> &'static str {
+        if held_out {
+            "real-heldout"
+        } else {
+            "real"
+        }
+    }
+
     fn of_genre(genre: Option<&str>) -> Self {
         match genre {
-            Some("real") => Self::Real,
-            Some("real-heldout") => Self::RealHeldOut,
+            Some(g) if g == Self::real_tag(false) => Self::Real,
+            Some(g) if g == Self::real_tag(true) => Self::RealHeldOut,
             _ => Self::Rendered,
         }
     }
@@ -132,6 +142,19 @@ pub fn list_training(root: &Path) -> anyhow::Result<Vec<TrainingClip>> {
         bail!("no training clips under {}", root.display());
     }
     Ok(clips)
+}
+
+/// The training excerpts of a rendered corpus led by one of the pack's held-out performers (never
+/// trained on), as (path from the corpus folder, label): the held-out performers' set.
+pub fn held_out_performers(corpus: &Path) -> anyhow::Result<Vec<(String, &'static str)>> {
+    let mut rows = Vec::new();
+    for clip in list_training(corpus)? {
+        let (Material::RealHeldOut, Some(label)) = (clip.material, clip.label) else { continue };
+        let file =
+            clip.path.strip_prefix(corpus).with_context(|| format!("{} outside its corpus", clip.path.display()))?;
+        rows.push((file.to_string_lossy().into_owned(), shared::labels::LABELS[label]));
+    }
+    Ok(rows)
 }
 
 /// Reads an IRMAS test label file: label codes separated by whitespace (one per line).

@@ -7,8 +7,11 @@ pub mod negatives;
 mod programs;
 pub mod real;
 mod render;
+mod score;
+pub mod signal;
 
-pub use corpus::{render_corpus, write_float_wav, CorpusConfig, CorpusSummary};
-pub use music::{compose, Event, Piece};
+pub use corpus::{render_corpus, write_float_wav, CorpusConfig, CorpusRecord, CorpusSummary};
+pub use music::compose;
 pub use programs::{programs, register};
 pub use render::{degrade, render};
+pub use score::{Event, Piece};

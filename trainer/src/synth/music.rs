@@ -4,35 +4,7 @@
 use rand::{Rng, RngExt};
 
 use super::programs::{pick_program, polyphonic, register, sustains};
-use super::real::Note;
-
-/// A MIDI message at a time in seconds.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Event {
-    pub time: f64,
-    pub channel: u8,
-    pub command: u8,
-    pub data1: u8,
-    pub data2: u8,
-}
-
-/// A composed piece.
-#[derive(Debug, Clone)]
-pub struct Piece {
-    pub events: Vec<Event>,
-    pub seconds: f64,
-    /// The labelled (predominant) instruments.
-    pub leads: Vec<&'static str>,
-    pub drums: bool,
-}
-
-impl Piece {
-    /// The piece with only the events of the channels `keep` accepts (a lead taken out to be
-    /// played by a real recording, a backing part rendered on its own).
-    pub fn channels(&self, keep: impl Fn(u8) -> bool) -> Piece {
-        Piece { events: self.events.iter().filter(|e| keep(e.channel)).copied().collect(), ..self.clone() }
-    }
-}
+use super::score::{Event, Note, Piece};
 
 const MAJOR: [u8; 7] = [0, 2, 4, 5, 7, 9, 11];
 const MINOR: [u8; 7] = [0, 2, 3, 5, 7, 8, 10];
@@ -239,6 +211,39 @@ pub fn solo(rng: &mut impl Rng, label: &'static str, program: u8, notes: &[Note]
     Piece { events: w.events, seconds, leads: vec![label], drums: false }
 }
 
+/// The notes of a sparse lead, `excerpts` × `excerpt_seconds` long: in each excerpt, one held
+/// note (from its start to near its end, at most 0.3 s of silence either side) or two or three
+/// notes around one pitch with gaps of 0.1–0.5 s; the pitch from `pitch`, a velocity of 40–120.
+pub fn sparse_layout<R: Rng>(
+    excerpts: usize,
+    excerpt_seconds: f64,
+    rng: &mut R,
+    mut pitch: impl FnMut(&mut R) -> u8,
+) -> Vec<Note> {
+    let mut played = Vec::new();
+    for k in 0..excerpts {
+        let from = k as f64 * excerpt_seconds;
+        let pitch = pitch(rng);
+        let velocity = rng.random_range(40..=120u8);
+        if rng.random_bool(0.5) {
+            let start = from + rng.random_range(0.0..0.3);
+            let length = excerpt_seconds - (start - from) - rng.random_range(0.0..0.3);
+            played.push(Note { start, length, midi: pitch, velocity });
+        } else {
+            let count = rng.random_range(2..=3usize);
+            let mut at = from + rng.random_range(0.0..0.2);
+            for i in 0..count {
+                let left = from + excerpt_seconds - at;
+                let length = (left / (count - i) as f64 - 0.3).max(0.3);
+                let midi = (i32::from(pitch) + rng.random_range(-5..=5)).clamp(21, 108) as u8;
+                played.push(Note { start: at, length, midi, velocity });
+                at += length + rng.random_range(0.1..0.5);
+            }
+        }
+    }
+    played
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,7 +278,7 @@ mod tests {
     #[test]
     fn a_solo_plays_its_notes_alone_on_one_program() {
         let mut rng = ChaCha8Rng::seed_from_u64(7);
-        let notes = crate::synth::real::sparse_layout(3, 3.0, &mut rng, |r| r.random_range(43..=84));
+        let notes = sparse_layout(3, 3.0, &mut rng, |r| r.random_range(43..=84));
         let piece = solo(&mut rng, "org", 19, &notes, 9.0);
         assert_eq!(piece.leads, ["org"]);
         assert!(!piece.drums);

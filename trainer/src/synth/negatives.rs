@@ -12,9 +12,9 @@ use rand::{Rng, RngExt};
 use rustysynth::SoundFont;
 use shared::audio::{decode_file, DecodeOptions};
 
-use super::music::{Event, Piece};
-use super::real::{active_rms, low_pass, peak};
 use super::render::render;
+use super::score::{Event, Piece};
+use super::signal::{active_rms, low_pass, peak};
 
 /// What a negative excerpt is made of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::Display, strum::EnumIter)]

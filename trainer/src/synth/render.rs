@@ -5,8 +5,8 @@ use std::sync::Arc;
 use rand::{Rng, RngExt};
 use rustysynth::{SoundFont, Synthesizer, SynthesizerSettings};
 
-use super::music::Piece;
-use super::real::{low_pass, peak};
+use super::score::Piece;
+use super::signal::{low_pass, peak};
 
 /// Renders `piece` (plus a short release tail, cut off) to mono at `sample_rate`.
 pub fn render(font: &Arc<SoundFont>, piece: &Piece, sample_rate: u32) -> anyhow::Result<Vec<f32>> {

@@ -11,11 +11,10 @@ use rand::{Rng, RngExt};
 use rustysynth::SoundFont;
 use shared::labels::label_index;
 
-use super::{
-    active_rms, amp, notes_of, pick, render_notes, ring, room, weighted, RealBank, Sample, Source, SourceKind,
-};
-use crate::synth::music::Piece;
+use super::{pick, render_notes, ring, weighted, RealBank, Sample, Source, SourceKind};
 use crate::synth::render::render;
+use crate::synth::score::{notes_of, Piece};
+use crate::synth::signal::{active_rms, amp, room};
 
 /// Channels of a composed piece's accompaniment ([`crate::synth::music::compose`]).
 const BASS: u8 = 7;

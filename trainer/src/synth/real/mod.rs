@@ -4,7 +4,6 @@
 //! accompaniment at a predominance margin, as IRMAS excerpts are.
 mod backing;
 mod bank;
-mod effects;
 mod sampler;
 
 pub use backing::render_backing;
@@ -12,13 +11,14 @@ pub use bank::{
     accompaniment_path, dynamic_rank, held_out_recordings, performer, HeldOutRecording, RealBank, Sample, Source,
     SourceKind,
 };
-pub use effects::{active_rms, amp, low_pass, mix_over, peak, room};
-pub use sampler::{notes_of, playable_pitch, render_notes, Note, MAX_SHIFT};
+pub use sampler::{playable_pitch, render_notes, MAX_SHIFT};
 
 use rand::{Rng, RngExt};
 use shared::labels::label_index;
 
-use super::music::Piece;
+use super::music::sparse_layout;
+use super::score::{notes_of, Piece};
+use super::signal::{amp, room};
 
 /// A rendered real lead.
 pub struct RealLead {
@@ -166,42 +166,10 @@ pub fn render_sparse(
     Some(finish(label, source, audio, None, sample_rate, rng))
 }
 
-/// The notes of a sparse lead, `excerpts` × `excerpt_seconds` long: in each excerpt, one held
-/// note (from its start to near its end, at most 0.3 s of silence either side) or two or three
-/// notes around one pitch with gaps of 0.1–0.5 s; the pitch from `pitch`, a velocity of 40–120.
-pub fn sparse_layout<R: Rng>(
-    excerpts: usize,
-    excerpt_seconds: f64,
-    rng: &mut R,
-    mut pitch: impl FnMut(&mut R) -> u8,
-) -> Vec<Note> {
-    let mut played = Vec::new();
-    for k in 0..excerpts {
-        let from = k as f64 * excerpt_seconds;
-        let pitch = pitch(rng);
-        let velocity = rng.random_range(40..=120u8);
-        if rng.random_bool(0.5) {
-            let start = from + rng.random_range(0.0..0.3);
-            let length = excerpt_seconds - (start - from) - rng.random_range(0.0..0.3);
-            played.push(Note { start, length, midi: pitch, velocity });
-        } else {
-            let count = rng.random_range(2..=3usize);
-            let mut at = from + rng.random_range(0.0..0.2);
-            for i in 0..count {
-                let left = from + excerpt_seconds - at;
-                let length = (left / (count - i) as f64 - 0.3).max(0.3);
-                let midi = (i32::from(pitch) + rng.random_range(-5..=5)).clamp(21, 108) as u8;
-                played.push(Note { start: at, length, midi, velocity });
-                at += length + rng.random_range(0.1..0.5);
-            }
-        }
-    }
-    played
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::synth::signal::active_rms;
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
 

@@ -4,40 +4,11 @@
 use rand::{Rng, RngExt};
 
 use super::bank::Sample;
-use crate::synth::music::Piece;
+use crate::synth::score::Note;
 
 /// The largest pitch shift applied to a recording, in semitones; further notes move by octaves
 /// towards the recording, then are played at most this far from it.
 pub const MAX_SHIFT: i32 = 5;
-
-/// One note of a melody.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Note {
-    pub start: f64,
-    pub length: f64,
-    pub midi: u8,
-    pub velocity: u8,
-}
-
-/// The notes `channel` plays in `piece`: each note-on paired with the next note-off of its key.
-pub fn notes_of(piece: &Piece, channel: u8) -> Vec<Note> {
-    let mut notes = Vec::new();
-    for (i, on) in piece.events.iter().enumerate() {
-        if on.channel != channel || on.command != 0x90 || on.data2 == 0 {
-            continue;
-        }
-        let end = piece.events[i + 1..]
-            .iter()
-            .find(|e| {
-                e.channel == channel
-                    && e.data1 == on.data1
-                    && (e.command == 0x80 || (e.command == 0x90 && e.data2 == 0))
-            })
-            .map_or(piece.seconds, |e| e.time);
-        notes.push(Note { start: on.time, length: (end - on.time).max(0.05), midi: on.data1, velocity: on.data2 });
-    }
-    notes
-}
 
 /// The pitch a note is played at against a recording of `sample_midi`: moved by octaves towards
 /// it, then clamped to [`MAX_SHIFT`] semitones of it.
@@ -136,14 +107,13 @@ pub fn render_notes(
 mod tests {
     use super::*;
     use crate::synth::music::compose;
+    use crate::synth::score::notes_of;
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
 
     fn sine(midi: u8, seconds: f64) -> Sample {
         let f = 440.0 * 2f64.powf((f64::from(midi) - 69.0) / 12.0);
-        let audio = (0..(seconds * 22_050.0) as usize)
-            .map(|i| (2.0 * std::f64::consts::PI * f * i as f64 / 22_050.0).sin() as f32 * 0.5)
-            .collect();
+        let audio = test_support::sine(22_050, 1, f, 0.5, seconds);
         Sample { file: format!("{midi}"), midi: Some(midi), dynamic: 3, audio }
     }
 

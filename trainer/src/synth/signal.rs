@@ -1,4 +1,5 @@
-//! Effects for real leads: a guitar amplifier (the electric-guitar recordings are clean DI and
+//! Signal tools for the renderings and the real leads: levels, a one-pole filter, mixing at a
+//! margin, and effects: a guitar amplifier (the electric-guitar recordings are clean DI and
 //! pickup signals, while most electric guitar in music is driven), a room (Schroeder reverb: the
 //! orchestral samples are close and dry), and levels measured over the sounding part of a track.
 use rand::{Rng, RngExt};
@@ -116,7 +117,7 @@ mod tests {
     use rand_chacha::ChaCha8Rng;
 
     fn tone(n: usize) -> Vec<f32> {
-        (0..n).map(|i| (i as f32 * 0.06).sin() * 0.4).collect()
+        test_support::sine_frames(22_050, 1, 210.0, 0.4, n)
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Audio fixtures: the one WAV writer every test uses (by hand, so the hostile corpus can make
-//! any header field lie), and the signals they write.
+//! any header field lie), and the signals written with it.
 
 /// WAV sample encodings.
 #[derive(Debug, Clone, Copy)]
@@ -75,7 +75,11 @@ pub fn tone(hz: f32, seconds: f32) -> Vec<f32> {
 /// `seconds` of a sine at `hz` (amplitude `amplitude`) at `rate`, the same on each of `channels`
 /// (interleaved).
 pub fn sine(rate: u32, channels: u16, hz: f64, amplitude: f64, seconds: f64) -> Vec<f32> {
-    let n = (rate as f64 * seconds) as usize;
+    sine_frames(rate, channels, hz, amplitude, (rate as f64 * seconds) as usize)
+}
+
+/// [`sine`] of `n` frames.
+pub fn sine_frames(rate: u32, channels: u16, hz: f64, amplitude: f64, n: usize) -> Vec<f32> {
     (0..n)
         .flat_map(|i| {
             let v = amplitude * (2.0 * std::f64::consts::PI * hz * i as f64 / rate as f64).sin();
