@@ -23,6 +23,7 @@ pub fn run(args: &ExperimentArgs) -> anyhow::Result<()> {
         let run = recipe.runs.iter_mut().find(|r| r.name == name).with_context(|| format!("--given: no run {name}"))?;
         anyhow::ensure!(dir_has_model(Path::new(dir)), "--given {name}: {dir} holds no model (manifest.json)");
         run.how = How::Given(PathBuf::from(dir));
+        run.calibrate = false;
     }
     let runner = Runner { recipe: &recipe, device: args.device.clone() };
     std::fs::create_dir_all(&recipe.work).with_context(|| format!("creating {}", recipe.work.display()))?;
@@ -115,7 +116,27 @@ impl Runner<'_> {
                     .with_context(|| format!("run {name}"))?;
             }
         }
+        if run.calibrate {
+            self.calibrate(&out)?;
+        }
         Ok(out)
+    }
+
+    /// `trainer calibrate --record-only`: the evidence floor the model is served with, and its
+    /// per-label thresholds recorded.
+    fn calibrate(&self, model: &Path) -> anyhow::Result<()> {
+        let argv: Vec<OsString> = vec![
+            "calibrate".into(),
+            "--model".into(),
+            model.into(),
+            "--device".into(),
+            (&self.device).into(),
+            "--cache-dir".into(),
+            self.work("features").into(),
+            "--record-only".into(),
+        ];
+        let Command::Calibrate(args) = command(argv)? else { unreachable!("calibrate parses into Calibrate: a bug") };
+        super::calibrate::run(&args)
     }
 
     /// What `set` is evaluated on for run `run`: a labels table or a folder of test clips.
@@ -213,18 +234,7 @@ impl Runner<'_> {
         let mut manifest = read_manifest(&dir)?;
         manifest.model_id = p.model_id.clone();
         trainer::export::write_manifest(&dir, &manifest)?;
-        let argv: Vec<OsString> = vec![
-            "calibrate".into(),
-            "--model".into(),
-            (&dir).into(),
-            "--device".into(),
-            (&self.device).into(),
-            "--cache-dir".into(),
-            self.work("features").into(),
-            "--record-only".into(),
-        ];
-        let Command::Calibrate(args) = command(argv)? else { unreachable!("calibrate parses into Calibrate: a bug") };
-        super::calibrate::run(&args)?;
+        self.calibrate(&dir)?;
         for set in &self.recipe.sets {
             let data = self.data(set, &p.run)?;
             self.evaluate(&dir, &data, &self.recipe.results.join(set.split()), Some(&set.record()))?;

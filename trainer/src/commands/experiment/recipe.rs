@@ -51,8 +51,13 @@ struct RunTable {
     init_from: Option<String>,
     /// `trainer train` settings.
     train: Option<toml::Table>,
-    /// The runs whose weights' mean this run is (`trainer average`), in this order.
+    /// The runs whose weights' mean this run is (`trainer average`), in this order (a run named
+    /// twice weighs twice).
     average: Option<Vec<String>>,
+    /// Whether the made model's evidence floor (and recorded thresholds) are calibrated on its
+    /// validation clips (`trainer calibrate --record-only`) before it is measured.
+    #[serde(default)]
+    calibrate: bool,
 }
 
 /// A visible set, named as its folder of results.
@@ -152,6 +157,7 @@ pub enum How {
 pub struct Run {
     pub name: String,
     pub how: How,
+    pub calibrate: bool,
 }
 
 /// A checked recipe: every name it uses is defined, every setting parses.
@@ -195,7 +201,12 @@ impl Recipe {
                     r.name
                 ),
             };
-            runs.push(Run { name: r.name, how });
+            anyhow::ensure!(
+                !(r.calibrate && matches!(how, How::Given(_))),
+                "run {}: a given model is measured as it is, not calibrated",
+                r.name
+            );
+            runs.push(Run { name: r.name, how, calibrate: r.calibrate });
         }
         let recipe = Recipe {
             results: table.results,
@@ -464,7 +475,7 @@ mod tests {
                 tables += 1;
             }
         }
-        assert_eq!(tables, 6);
+        assert_eq!(tables, 7);
         let default = Recipe::load(&dir.join("default-model.toml")).unwrap();
         let phases = default.dependencies("phase5").unwrap();
         assert_eq!(phases.first().map(String::as_str), Some("phase1"));
