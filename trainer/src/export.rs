@@ -118,11 +118,12 @@ pub fn reexport(from: &Path, to: &Path, precision: Precision, device: tch::Devic
     export(&mut vs, &net, manifest, to)
 }
 
-/// Averages the weights of `dirs` (models of one network, best fine-tuned from one starting
-/// model on different data: a "model soup") into a new fp32 model directory `out`. Its manifest
+/// A "model soup": the mean of the weights of `dirs` (models of one network, best fine-tuned
+/// from one starting model on different data), summed in f64, into a new fp32 model directory
+/// `out`. Its manifest
 /// is the last model's, renamed `model_id` when given, with `averaged_models` naming the inputs
 /// and no measured metrics (the new model earns them with `trainer evaluate --record`).
-pub fn average(
+pub fn soup(
     dirs: &[std::path::PathBuf],
     out: &Path,
     model_id: Option<&str>,
@@ -238,7 +239,7 @@ mod tests {
             dirs.push(dir);
         }
         let out = root.join("mean");
-        let m = average(&dirs, &out, Some("soup"), Device::Cpu).unwrap();
+        let m = soup(&dirs, &out, Some("soup"), Device::Cpu).unwrap();
         assert_eq!(m.model_id, "soup");
         assert_eq!(m.training.averaged_models, Some(vec!["m0".to_string(), "m1".to_string()]));
         let (_, vs, _) = load_network(&out, Device::Cpu).unwrap();

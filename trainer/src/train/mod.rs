@@ -1,16 +1,16 @@
 //! Training (paper III-C): Adam, binary cross-entropy, early stopping on validation loss.
 mod augment;
-mod average;
 mod epoch_log;
 mod mix;
 mod smoothing;
+mod swa;
 mod tensors;
 
 pub use augment::{augment_batch, Augment};
-pub use average::WeightAverage;
 pub use epoch_log::EpochLog;
 pub use mix::mix_batch;
 pub use smoothing::smooth_targets;
+pub use swa::SwaMean;
 pub use tensors::{window_tensors, Windowed};
 
 use std::path::PathBuf;
@@ -115,7 +115,7 @@ pub fn train(config: &TrainConfig, train: &Windowed, val: &Windowed) -> anyhow::
     let mut best_vs = copy_of_network();
     best_vs.copy(&vs)?;
     // With averaging: the first epoch averaged, and the running mean.
-    let mut average = config.average_from.map(|from| (from, WeightAverage::new(copy_of_network())));
+    let mut average = config.average_from.map(|from| (from, SwaMean::new(copy_of_network())));
     let mut opt = nn::Adam::default().build(&vs, config.learning_rate)?;
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
     let mut order: Vec<i64> = (0..train.len() as i64).collect();

@@ -112,7 +112,7 @@ impl Runner<'_> {
                 let dirs = of.iter().map(|o| self.model(o)).collect::<anyhow::Result<Vec<_>>>()?;
                 eprintln!("[experiment] run {name}: the mean of {}", of.join(", "));
                 fresh_dir(&self.work(name))?;
-                trainer::export::average(&dirs, &out, Some(name), tch::Device::Cpu)
+                trainer::export::soup(&dirs, &out, Some(name), tch::Device::Cpu)
                     .with_context(|| format!("run {name}"))?;
             }
         }

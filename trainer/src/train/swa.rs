@@ -3,13 +3,14 @@
 //! of them. The network has no batch normalisation, so the mean needs no statistics recomputed.
 use tch::nn::VarStore;
 
-/// A running mean of the variables of one network, kept in a store of its own.
-pub struct WeightAverage {
+/// A running mean of the variables of one network over epochs, kept in a store of its own (in
+/// f32, as the store is; the soup of finished models, [`crate::export::soup`], sums in f64).
+pub struct SwaMean {
     store: VarStore,
     count: usize,
 }
 
-impl WeightAverage {
+impl SwaMean {
     /// `store` must hold the same network as the stores later added (same variable names).
     pub fn new(store: VarStore) -> Self {
         Self { store, count: 0 }
@@ -64,7 +65,7 @@ mod tests {
 
     #[test]
     fn the_mean_of_three_weight_sets() {
-        let mut avg = WeightAverage::new(store_with(0.0));
+        let mut avg = SwaMean::new(store_with(0.0));
         for v in [1.0, 2.0, 6.0] {
             avg.add(&store_with(v)).unwrap();
         }
