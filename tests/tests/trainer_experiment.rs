@@ -1,6 +1,7 @@
 //! `trainer experiment` end to end on a tiny table: it renders the corpus, trains a run and a
 //! second phase from it, averages the two, measures them on real recordings and held-out
-//! timbres, compares them, makes nothing twice, and refuses a misspelt setting before it starts.
+//! timbres, compares them, publishes the mean as a default model is published, makes nothing
+//! twice, and refuses a misspelt setting before it starts.
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -65,7 +66,12 @@ fn json(path: &Path) -> Value {
 fn a_table_is_made_measured_and_compared_once() {
     let dir = fresh_scratch_dir("experiment");
     let recipe = dir.join("tiny.toml");
-    std::fs::write(&recipe, table(&dir, "mix = 0.5")).unwrap();
+    let published = dir.join("published");
+    let publish = format!(
+        "\n[publish]\nrun = \"mean\"\nmodel_id = \"tiny-v1\"\nout = \"{}\"\nkeep_corpora = [\"tiny\"]\nkeep_logs = [\"first\"]\n",
+        published.display()
+    );
+    std::fs::write(&recipe, table(&dir, "mix = 0.5") + &publish).unwrap();
     let recipe = recipe.to_str().unwrap();
 
     let out = trainer(&["experiment", recipe]);
@@ -87,6 +93,24 @@ fn a_table_is_made_measured_and_compared_once() {
     for split in ["test", "real-dev"] {
         let table = std::fs::read_to_string(results.join(format!("compare-{split}.md"))).unwrap();
         assert!(table.contains("first") && table.contains("mean"), "{table}");
+    }
+
+    // Published: the mean under its model id, every set recorded in its manifest, tables and
+    // figures in `results`, the bf16 export beside it measured the same way.
+    let manifest = json(&published.join("manifest.json"));
+    assert_eq!(manifest["model_id"], "tiny-v1");
+    assert_eq!(manifest["model_sha256"], mean["model_sha256"], "the mean's weights, unchanged");
+    let bf16 = json(&published.join("bf16/manifest.json"));
+    assert_eq!(bf16["precision"], "bf16");
+    for m in [&manifest, &bf16] {
+        let metrics = &m["training"]["metrics"];
+        assert!(metrics["real_dev_lrap"].is_f64() && metrics["test_micro_f1"].is_f64(), "{metrics}");
+    }
+    for f in ["model.pt", "strip.pt", "weights.safetensors", "bf16/model.pt", "bf16/strip.pt"] {
+        assert!(published.join(f).is_file(), "{f}");
+    }
+    for f in ["real-dev/evaluation.md", "test/evaluation.json", "corpus-tiny.json", "training_log-first.csv"] {
+        assert!(results.join(f).is_file(), "{f}");
     }
 
     // Again: nothing is rendered or trained anew.
