@@ -262,8 +262,13 @@ impl Runner<'_> {
         for f in ["model.pt", "strip.pt", "manifest.json"] {
             copy(&bf16.join(f), &p.out.join("bf16").join(f))?;
         }
+        // Only the corpora this work folder has: a recipe started from a kept phase does not
+        // render the earlier phases' corpora for their records.
         for c in &p.keep_corpora {
-            copy(&self.corpus(c)?.join("corpus.json"), &self.recipe.results.join(format!("corpus-{c}.json")))?;
+            let record = self.work("corpora").join(c).join("corpus.json");
+            if record.is_file() {
+                copy(&record, &self.recipe.results.join(format!("corpus-{c}.json")))?;
+            }
         }
         for name in &p.keep_logs {
             // A run given from a kept phase brings no training log of this recipe's making.
