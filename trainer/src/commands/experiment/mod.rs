@@ -13,7 +13,10 @@ use anyhow::Context;
 use shared::manifest::Manifest;
 use shared::model_dir::ModelDir;
 
+use trainer::synth::CorpusRecord;
+
 use crate::cli::{Command, ExperimentArgs};
+use recipe::command;
 pub use recipe::{How, Recipe, Set};
 
 pub fn run(args: &ExperimentArgs) -> anyhow::Result<()> {
@@ -53,11 +56,6 @@ pub fn run(args: &ExperimentArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A `trainer` subcommand's settings, parsed as its command line.
-pub(crate) fn command(argv: Vec<OsString>) -> anyhow::Result<Command> {
-    recipe::parse(argv)
-}
-
 fn dir_has_model(dir: &Path) -> bool {
     dir.join("manifest.json").is_file()
 }
@@ -79,15 +77,12 @@ impl Runner<'_> {
     /// Corpus `name`, rendered unless the work folder has it whole (`corpus.json` is written last).
     fn corpus(&self, name: &str) -> anyhow::Result<PathBuf> {
         let dir = self.work("corpora").join(name);
-        if dir.join("corpus.json").is_file() {
+        if dir.join(CorpusRecord::FILE).is_file() {
             return Ok(dir);
         }
         let args = self.recipe.synth_args(name, &dir)?;
         eprintln!("[experiment] corpus {name}: rendering into {}", dir.display());
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir).with_context(|| format!("removing the unfinished {}", dir.display()))?;
-        }
-        std::fs::create_dir_all(&dir)?;
+        fresh_dir(&dir)?;
         super::synth::run(&args).with_context(|| format!("corpus {name}"))?;
         Ok(dir)
     }
@@ -106,7 +101,7 @@ impl Runner<'_> {
                 eprintln!("[experiment] run {name}: training on corpus {corpus}");
                 fresh_dir(&self.work(name))?;
                 super::train::run(&args).with_context(|| format!("run {name}"))?;
-                std::fs::copy(data.join("corpus.json"), self.work(name).join("corpus.json"))?;
+                copy(&data.join(CorpusRecord::FILE), &self.work(name).join(CorpusRecord::FILE))?;
             }
             How::Average(of) => {
                 let dirs = of.iter().map(|o| self.model(o)).collect::<anyhow::Result<Vec<_>>>()?;
@@ -183,7 +178,7 @@ impl Runner<'_> {
         for (from, to) in [
             (model.join("training_log.csv"), "training_log.csv"),
             (model.join("validation.md"), "validation.md"),
-            (self.work(name).join("corpus.json"), "corpus.json"),
+            (self.work(name).join(CorpusRecord::FILE), CorpusRecord::FILE),
         ] {
             if from.is_file() {
                 copy(&from, &kept.join(to))?;
@@ -235,9 +230,10 @@ impl Runner<'_> {
         manifest.model_id = p.model_id.clone();
         trainer::export::write_manifest(&dir, &manifest)?;
         self.calibrate(&dir)?;
-        for set in &self.recipe.sets {
-            let data = self.data(set, &p.run)?;
-            self.evaluate(&dir, &data, &self.recipe.results.join(set.split()), Some(&set.record()))?;
+        let sets: Vec<(&Set, PathBuf)> =
+            self.recipe.sets.iter().map(|set| Ok((set, self.data(set, &p.run)?))).collect::<anyhow::Result<_>>()?;
+        for (set, data) in &sets {
+            self.evaluate(&dir, data, &self.recipe.results.join(set.split()), Some(&set.record()))?;
         }
         let bf16 = dir.join("bf16");
         let argv: Vec<OsString> = vec![
@@ -251,9 +247,8 @@ impl Runner<'_> {
         ];
         let Command::Export(args) = command(argv)? else { unreachable!("export parses into Export: a bug") };
         super::export::run(&args)?;
-        for set in &self.recipe.sets {
-            let data = self.data(set, &p.run)?;
-            self.evaluate(&bf16, &data, &self.work("bf16-eval").join(set.split()), Some(&set.record()))?;
+        for (set, data) in &sets {
+            self.evaluate(&bf16, data, &self.work("bf16-eval").join(set.split()), Some(&set.record()))?;
         }
         std::fs::create_dir_all(p.out.join("bf16"))?;
         for f in ["model.pt", "strip.pt", "weights.safetensors", "manifest.json"] {
@@ -265,7 +260,7 @@ impl Runner<'_> {
         // Only the corpora this work folder has: a recipe started from a kept phase does not
         // render the earlier phases' corpora for their records.
         for c in &p.keep_corpora {
-            let record = self.work("corpora").join(c).join("corpus.json");
+            let record = self.work("corpora").join(c).join(CorpusRecord::FILE);
             if record.is_file() {
                 copy(&record, &self.recipe.results.join(format!("corpus-{c}.json")))?;
             }

@@ -344,7 +344,7 @@ impl Recipe {
         settings.extend(own.clone());
         let mut argv = vec![OsString::from("synth"), "--out".into(), out.into()];
         argv.extend(flags(&settings, &RUNNER_SYNTH).with_context(|| format!("corpus {name}"))?);
-        match parse(argv).with_context(|| format!("corpus {name}"))? {
+        match command(argv).with_context(|| format!("corpus {name}"))? {
             Command::Synth(args) => Ok(args),
             _ => unreachable!("the synth subcommand parses into Synth: a bug"),
         }
@@ -368,14 +368,15 @@ impl Recipe {
             argv.extend(["--init-from".into(), dir.into()]);
         }
         argv.extend(flags(settings, &RUNNER_TRAIN).with_context(|| format!("run {}", run.name))?);
-        match parse(argv).with_context(|| format!("run {}", run.name))? {
+        match command(argv).with_context(|| format!("run {}", run.name))? {
             Command::Train(args) => Ok(args),
             _ => unreachable!("the train subcommand parses into Train: a bug"),
         }
     }
 }
 
-pub(super) fn parse(argv: Vec<OsString>) -> anyhow::Result<Command> {
+/// A `trainer` subcommand's settings, parsed as its command line.
+pub(super) fn command(argv: Vec<OsString>) -> anyhow::Result<Command> {
     let argv = std::iter::once(OsString::from("trainer")).chain(argv);
     // clap's own message names the flag and what it expects.
     Ok(Cli::try_parse_from(argv).map_err(|e| anyhow::anyhow!("{}", e.render()))?.command)
