@@ -311,6 +311,20 @@ pub struct SynthArgs {
     /// `../shared/data/real-negatives`) that negative songs draw recordings from.
     #[arg(long)]
     pub real_negatives: Option<PathBuf>,
+    /// How often a kind of negative song is drawn, `KIND=WEIGHT` (repeatable; kinds: drums 5,
+    /// bass 2, drums-bass 3, other-program 4, noise 2, hum 1, clicks 1, room-tone 1, recorded 6
+    /// by default, each relative to the sum). Default: those weights. More weight on the kinds
+    /// the model still names instruments in (bass, programs outside the labels) teaches them
+    /// harder, at the cost of fewer of the others in the same corpus size.
+    #[arg(long)]
+    pub negative_weight: Vec<trainer::synth::negatives::KindWeight>,
+    /// Share (0–1) of training excerpts (leads, sparse notes and negatives alike) heard through
+    /// a random equaliser: shelves and a bell of ±10 dB. Default 0 (each excerpt as its bank or
+    /// recording chain coloured it); above it the network hears each timbre in more colours,
+    /// as other banks, microphones and rooms give them, at the cost of some excerpts in colours
+    /// no recording has.
+    #[arg(long, default_value_t = 0.0)]
+    pub eq_share: f64,
 }
 
 #[derive(Debug, Args)]

@@ -30,6 +30,8 @@ pub fn run(args: &SynthArgs) -> anyhow::Result<()> {
         real_backing_share: real(args.real_backing_share),
         negative_share: args.negative_share,
         real_negatives: args.real_negatives.clone().filter(|_| args.negative_share > 0.0),
+        negative_weights: if args.negative_share > 0.0 { args.negative_weight.clone() } else { Vec::new() },
+        eq_share: args.eq_share,
     };
     let s = render_corpus(&config)?;
     if s.real_songs > 0 {

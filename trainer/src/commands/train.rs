@@ -192,6 +192,8 @@ mod tests {
             real_backing_share: 0.0,
             negative_share: 0.0,
             real_negatives: None,
+            negative_weights: Vec::new(),
+            eq_share: 0.0,
         };
         CorpusRecord { config, summary: CorpusSummary::default() }
     }

@@ -17,8 +17,20 @@ use super::score::{Event, Piece};
 use super::signal::{active_rms, low_pass, peak};
 
 /// What a negative excerpt is made of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::Display, strum::EnumIter)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    strum::Display,
+    strum::EnumIter,
+    strum::EnumString,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[strum(serialize_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 pub enum NegativeKind {
     /// A drum kit of the bank (every General MIDI kit number) playing a groove with fills.
     Drums,
@@ -103,23 +115,67 @@ impl RecordedNegatives {
     }
 }
 
-/// Draws what one negative excerpt is made of; `Recorded` only when the pack is loaded.
-pub fn pick_kind(rng: &mut impl Rng, recorded: bool) -> NegativeKind {
-    use NegativeKind::*;
-    // Rhythm sections and other programs are what sits under or beside real music; noises are
-    // what a silent or broken recording holds.
-    let weighted: &[(NegativeKind, u32)] =
-        &[(Drums, 5), (Bass, 2), (DrumsBass, 3), (OtherProgram, 4), (Noise, 2), (Hum, 1), (Clicks, 1), (RoomTone, 1)];
-    let recorded_weight = if recorded { 6 } else { 0 };
-    let total: u32 = weighted.iter().map(|(_, w)| w).sum::<u32>() + recorded_weight;
+/// How often each kind is drawn, relative to the others: rhythm sections and other programs are
+/// what sits under or beside real music; noises are what a silent or broken recording holds.
+pub const DEFAULT_WEIGHTS: &[(NegativeKind, u32)] = &[
+    (NegativeKind::Drums, 5),
+    (NegativeKind::Bass, 2),
+    (NegativeKind::DrumsBass, 3),
+    (NegativeKind::OtherProgram, 4),
+    (NegativeKind::Noise, 2),
+    (NegativeKind::Hum, 1),
+    (NegativeKind::Clicks, 1),
+    (NegativeKind::RoomTone, 1),
+    (NegativeKind::Recorded, 6),
+];
+
+/// A kind's drawing weight in place of its [`DEFAULT_WEIGHTS`] entry, written `KIND=WEIGHT`
+/// (`bass=6`; 0 never draws the kind).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct KindWeight {
+    pub kind: NegativeKind,
+    pub weight: u32,
+}
+
+impl std::str::FromStr for KindWeight {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (kind, weight) = s.split_once('=').ok_or_else(|| format!("{s:?}: write KIND=WEIGHT, e.g. bass=6"))?;
+        let kind: NegativeKind = kind.trim().parse().map_err(|_| {
+            let kinds: Vec<String> = DEFAULT_WEIGHTS.iter().map(|(k, _)| k.to_string()).collect();
+            format!("{kind:?} is not a kind of negative ({})", kinds.join(", "))
+        })?;
+        let weight =
+            weight.trim().parse().map_err(|e| format!("{weight:?}: the weight must be a whole number: {e}"))?;
+        Ok(KindWeight { kind, weight })
+    }
+}
+
+/// The weights a corpus draws with: the defaults, each kind in `overrides` replaced, and the
+/// recorded kind left out without the pack. Errors when nothing could be drawn.
+pub fn kind_weights(overrides: &[KindWeight], recorded: bool) -> anyhow::Result<Vec<(NegativeKind, u32)>> {
+    let weights: Vec<(NegativeKind, u32)> = DEFAULT_WEIGHTS
+        .iter()
+        .map(|&(kind, w)| {
+            let w = overrides.iter().rev().find(|o| o.kind == kind).map_or(w, |o| o.weight);
+            (kind, if kind == NegativeKind::Recorded && !recorded { 0 } else { w })
+        })
+        .collect();
+    anyhow::ensure!(weights.iter().any(|&(_, w)| w > 0), "every kind of negative has weight 0: nothing to draw");
+    Ok(weights)
+}
+
+/// Draws what one negative excerpt is made of, by `weights` (from [`kind_weights`]).
+pub fn pick_kind(rng: &mut impl Rng, weights: &[(NegativeKind, u32)]) -> NegativeKind {
+    let total: u32 = weights.iter().map(|(_, w)| w).sum();
     let mut draw = rng.random_range(0..total);
-    for &(k, w) in weighted {
+    for &(k, w) in weights {
         if draw < w {
             return k;
         }
         draw -= w;
     }
-    Recorded
+    unreachable!("a draw below the total falls on a kind: a bug")
 }
 
 /// `seconds` of negative audio of `kind`, rendered with `font` for the General MIDI kinds.
@@ -400,9 +456,35 @@ mod tests {
     #[test]
     fn every_kind_can_be_drawn() {
         let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let all = kind_weights(&[], true).unwrap();
         let drawn: std::collections::BTreeSet<String> =
-            (0..2_000).map(|_| pick_kind(&mut rng, true).to_string()).collect();
+            (0..2_000).map(|_| pick_kind(&mut rng, &all).to_string()).collect();
         assert_eq!(drawn.len(), NegativeKind::iter().count(), "{drawn:?}");
-        assert!((0..2_000).all(|_| pick_kind(&mut rng, false) != NegativeKind::Recorded));
+        let without_pack = kind_weights(&[], false).unwrap();
+        assert!((0..2_000).all(|_| pick_kind(&mut rng, &without_pack) != NegativeKind::Recorded));
+    }
+
+    #[test]
+    fn weights_replace_the_defaults_kind_by_kind() {
+        let overrides: Vec<KindWeight> = ["bass=10", "drums=0"].iter().map(|s| s.parse().unwrap()).collect();
+        let w = kind_weights(&overrides, true).unwrap();
+        let of = |k| w.iter().find(|(kind, _)| *kind == k).unwrap().1;
+        assert_eq!((of(NegativeKind::Bass), of(NegativeKind::Drums), of(NegativeKind::Hum)), (10, 0, 1));
+        let mut rng = ChaCha8Rng::seed_from_u64(2);
+        let draws: Vec<NegativeKind> = (0..3_000).map(|_| pick_kind(&mut rng, &w)).collect();
+        assert!(!draws.contains(&NegativeKind::Drums));
+        // bass: 10 of 28 → about 36 %.
+        let bass = draws.iter().filter(|&&k| k == NegativeKind::Bass).count() as f64 / 3_000.0;
+        assert!((0.31..0.41).contains(&bass), "{bass}");
+    }
+
+    #[test]
+    fn weights_that_cannot_be_read_or_drawn_are_refused() {
+        assert!("bass".parse::<KindWeight>().unwrap_err().contains("KIND=WEIGHT"));
+        assert!("tuba=3".parse::<KindWeight>().unwrap_err().contains("not a kind"));
+        assert!("bass=-1".parse::<KindWeight>().unwrap_err().contains("whole number"));
+        assert_eq!("other-program=8".parse::<KindWeight>().unwrap().kind, NegativeKind::OtherProgram);
+        let none: Vec<KindWeight> = DEFAULT_WEIGHTS.iter().map(|&(kind, _)| KindWeight { kind, weight: 0 }).collect();
+        assert!(kind_weights(&none, true).is_err());
     }
 }

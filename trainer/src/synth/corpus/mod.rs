@@ -15,7 +15,7 @@ use shared::labels::LABELS;
 
 pub use io::{write_float_wav, CorpusRecord};
 
-use super::negatives::RecordedNegatives;
+use super::negatives::{kind_weights, KindWeight, RecordedNegatives};
 use super::real::{RealBank, SourceKind};
 use crate::data::NO_LABEL_FOLDER;
 
@@ -62,6 +62,14 @@ pub struct CorpusConfig {
     /// The real negatives pack (`samples.csv` + audio) that negative songs draw recordings from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub real_negatives: Option<PathBuf>,
+    /// Kinds of negative drawn more or less often than by default. Recorded only when given, so
+    /// earlier corpora read the same.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub negative_weights: Vec<KindWeight>,
+    /// Share (0–1) of training excerpts, of every kind, heard through a random equaliser
+    /// ([`super::signal::equalise`]). Recorded only when above 0, as `sparse_share`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub eq_share: f64,
 }
 
 fn is_zero(x: &f64) -> bool {
@@ -100,6 +108,11 @@ pub fn render_corpus(c: &CorpusConfig) -> anyhow::Result<CorpusSummary> {
     for label in LABELS {
         std::fs::create_dir_all(c.out.join("IRMAS-TrainingData").join(label))?;
     }
+    anyhow::ensure!(
+        (0.0..=1.0).contains(&c.eq_share),
+        "the equalised share must be between 0 and 1, got {}",
+        c.eq_share
+    );
     anyhow::ensure!(c.negative_share >= 0.0, "the negative share must not be negative, got {}", c.negative_share);
     let negative_songs = (c.train_songs as f64 * c.negative_share).round() as usize;
     if negative_songs > 0 {
@@ -109,6 +122,7 @@ pub fn render_corpus(c: &CorpusConfig) -> anyhow::Result<CorpusSummary> {
         Some(dir) if negative_songs > 0 => Some(RecordedNegatives::load(dir, c.sample_rate)?),
         _ => None,
     };
+    let weights = kind_weights(&c.negative_weights, recorded.is_some())?;
     std::fs::create_dir_all(c.out.join("IRMAS-TestingData"))?;
     let train_fonts = c.train_banks.iter().map(|p| io::load_font(p)).collect::<anyhow::Result<Vec<_>>>()?;
     let test_fonts = c.test_banks.iter().map(|p| io::load_font(p)).collect::<anyhow::Result<Vec<_>>>()?;
@@ -145,7 +159,7 @@ pub fn render_corpus(c: &CorpusConfig) -> anyhow::Result<CorpusSummary> {
             } else if j < c.train_songs + c.test_clips {
                 songs::test_clip(c, &test_fonts, j - c.train_songs)
             } else {
-                songs::negative_song(c, &train_fonts, recorded.as_ref(), j - c.train_songs - c.test_clips)
+                songs::negative_song(c, &train_fonts, recorded.as_ref(), &weights, j - c.train_songs - c.test_clips)
             };
             bar.inc(1);
             rendered

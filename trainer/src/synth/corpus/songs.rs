@@ -13,12 +13,12 @@ use super::io::write_wav;
 use super::CorpusConfig;
 use crate::data::{Material, NO_LABEL_FOLDER};
 use crate::synth::music::{compose, solo, sparse_layout};
-use crate::synth::negatives::{pick_kind, render_negative, RecordedNegatives};
+use crate::synth::negatives::{pick_kind, render_negative, NegativeKind, RecordedNegatives};
 use crate::synth::programs::{pick_program, register};
 use crate::synth::real::{render_backing, render_lead, render_sparse, RealBank, SourceKind};
 use crate::synth::render::{degrade, render};
 use crate::synth::score::Piece;
-use crate::synth::signal::{active_rms, mix_over, room};
+use crate::synth::signal::{active_rms, equalise, mix_over, room};
 
 /// Seconds of one training song, cut into three 3-s excerpts.
 const SONG_SECONDS: f64 = 9.0;
@@ -70,6 +70,10 @@ fn write_excerpts(
     for (k, chunk) in audio.chunks_exact(n).enumerate() {
         let mut x = chunk.to_vec();
         degrade(&mut x, c.sample_rate, rng);
+        // Drawn only when asked for, so corpora without it keep their random streams.
+        if c.eq_share > 0.0 && rng.random_bool(c.eq_share) {
+            equalise(&mut x, c.sample_rate, rng);
+        }
         write_wav(&dir.join(format!("{stem}{}.wav", k + 1)), &x, c.sample_rate)?;
     }
     Ok(())
@@ -268,10 +272,11 @@ pub(super) fn negative_song(
     c: &CorpusConfig,
     fonts: &[Arc<SoundFont>],
     recorded: Option<&RecordedNegatives>,
+    weights: &[(NegativeKind, u32)],
     k: usize,
 ) -> anyhow::Result<Rendered> {
     let mut rng = job_rng(c.seed, Stream::Negative, k);
-    let kind = pick_kind(&mut rng, recorded.is_some());
+    let kind = pick_kind(&mut rng, weights);
     let audio = render_negative(kind, &fonts[k % fonts.len()], recorded, SONG_SECONDS, c.sample_rate, &mut rng)?;
     write_excerpts(c, &audio, NO_LABEL_FOLDER, &format!("[none][{kind}]{k:05}__"), &mut rng)?;
     Ok(Rendered { seconds: SONG_SECONDS, real: None })
