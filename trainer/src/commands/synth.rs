@@ -10,6 +10,7 @@ pub fn run(args: &SynthArgs) -> anyhow::Result<()> {
         ("--sparse-share", args.sparse_share),
         ("--sparse-rendered-share", args.sparse_rendered_share),
         ("--real-backing-share", args.real_backing_share),
+        ("--eq-share", args.eq_share),
     ] {
         anyhow::ensure!((0.0..=1.0).contains(&share), "{flag} must be in 0..=1");
     }

@@ -44,7 +44,12 @@ pub fn amp(x: &mut [f32], sample_rate: u32, rng: &mut impl Rng) {
     low_pass(x, cabinet, sample_rate);
     low_pass(x, cabinet, sample_rate);
     high_pass(x, 40.0, sample_rate);
-    let g = peak_in / peak(x).max(1e-9);
+    restore_peak(x, peak_in);
+}
+
+/// Scales `x` back to the peak it had before an effect changed it.
+fn restore_peak(x: &mut [f32], peak_before: f32) {
+    let g = peak_before / peak(x).max(1e-9);
     x.iter_mut().for_each(|v| *v *= g);
 }
 
@@ -70,8 +75,7 @@ pub fn equalise(x: &mut [f32], sample_rate: u32, rng: &mut impl Rng) {
         let mut filter = DirectForm2Transposed::<f32>::new(c);
         x.iter_mut().for_each(|v| *v = filter.run(*v));
     }
-    let g = peak_in / peak(x).max(1e-9);
-    x.iter_mut().for_each(|v| *v *= g);
+    restore_peak(x, peak_in);
 }
 
 /// A room: Schroeder's reverberator (four parallel feedback combs, two series all-passes) with a

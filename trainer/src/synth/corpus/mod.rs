@@ -108,11 +108,6 @@ pub fn render_corpus(c: &CorpusConfig) -> anyhow::Result<CorpusSummary> {
     for label in LABELS {
         std::fs::create_dir_all(c.out.join("IRMAS-TrainingData").join(label))?;
     }
-    anyhow::ensure!(
-        (0.0..=1.0).contains(&c.eq_share),
-        "the equalised share must be between 0 and 1, got {}",
-        c.eq_share
-    );
     anyhow::ensure!(c.negative_share >= 0.0, "the negative share must not be negative, got {}", c.negative_share);
     let negative_songs = (c.train_songs as f64 * c.negative_share).round() as usize;
     if negative_songs > 0 {
